@@ -1,0 +1,138 @@
+// The backward engine: topological order, gradient routing and accumulation.
+#include <unordered_map>
+#include <unordered_set>
+
+#include "autograd/node.h"
+#include "autograd/ops.h"
+
+namespace easel {
+
+static thread_local bool g_grad_enabled = true;
+
+bool grad_enabled() { return g_grad_enabled; }
+NoGradGuard::NoGradGuard() : prev_(g_grad_enabled) { g_grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { g_grad_enabled = prev_; }
+
+Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs, BackwardFn backward) {
+  if (!g_grad_enabled) return out;
+  bool any = false;
+  for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
+  if (!any) return out;
+  auto node = std::make_shared<Node>();
+  node->name = name;
+  for (const Tensor& t : inputs) {
+    Edge e;
+    if (t.defined() && t.requires_grad()) {
+      if (t.grad_fn()) e.node = t.grad_fn();
+      else e.leaf = t.impl_;
+    }
+    node->next.push_back(e);
+    node->input_shapes.push_back(t.defined() ? t.shape() : Shape{});
+    node->input_dtypes.push_back(t.defined() ? t.dtype() : DType::f32);
+  }
+  node->backward = std::move(backward);
+  // The result is a new handle, so that recording never changes a tensor the caller already holds.
+  auto impl = std::make_shared<TensorImpl>(*out.impl_);
+  impl->requires_grad = true;
+  impl->grad_fn = std::move(node);
+  impl->grad.reset();
+  return Tensor(std::move(impl));
+}
+
+// Nodes reachable from `root`, each after every node that consumes its output (iterative DFS,
+// so that long chains such as an unrolled LSTM cannot overflow the stack).
+static std::vector<Node*> topological_order(Node* root) {
+  std::vector<Node*> order;
+  std::unordered_set<Node*> seen{root};
+  std::vector<std::pair<Node*, size_t>> stack{{root, 0}};
+  while (!stack.empty()) {
+    auto& [n, i] = stack.back();
+    if (i < n->next.size()) {
+      Node* child = n->next[i++].node.get();
+      if (child && seen.insert(child).second) stack.push_back({child, 0});
+    } else {
+      order.push_back(n);
+      stack.pop_back();
+    }
+  }
+  std::reverse(order.begin(), order.end());  // consumers first
+  return order;
+}
+
+static void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
+  if (!leaf.grad) {
+    leaf.grad = g.clone().impl_;  // own copy: g may alias a saved tensor or another gradient
+    return;
+  }
+  Tensor acc(leaf.grad);
+  acc.copy_(acc + g);
+}
+
+void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
+  EASEL_CHECK(root.requires_grad(), "backward() on a tensor that does not require grad (", root.describe(),
+              "): no input of the computation had requires_grad set, or it ran under NoGradGuard");
+  Tensor grad = grad_in;
+  if (!grad.defined()) {
+    EASEL_CHECK(root.numel() == 1, "backward() without a gradient needs a one-element output, got ",
+                root.describe(), "; pass the upstream gradient explicitly");
+    grad = Tensor::ones(root.shape(), root.dtype());
+  }
+  EASEL_CHECK(grad.shape() == root.shape(), "backward(): gradient of shape ", shape_str(grad.shape()),
+              " for an output of shape ", shape_str(root.shape()));
+  NoGradGuard no_grad;  // gradients are computed without recording (no double backward)
+  if (!root.grad_fn()) {  // backward on a leaf: its gradient is the upstream gradient
+    accumulate_leaf(root.impl(), grad);
+    return;
+  }
+  std::unordered_map<Node*, Tensor> grads{{root.grad_fn().get(), grad}};
+  for (Node* node : topological_order(root.grad_fn().get())) {
+    auto it = grads.find(node);
+    if (it == grads.end()) continue;
+    const Tensor gy = std::move(it->second);
+    grads.erase(it);
+    EASEL_CHECK(node->backward, "backward through '", node->name,
+                "' a second time: its saved tensors were freed; pass retain_graph=true to the first backward()");
+    std::vector<Tensor> gin = node->backward(gy);
+    EASEL_CHECK(gin.size() == node->next.size(), "backward of '", node->name, "' returned ", gin.size(),
+                " gradients for ", node->next.size(), " inputs");
+    for (size_t i = 0; i < gin.size(); ++i) {
+      const Edge& e = node->next[i];
+      if (!e.active() || !gin[i].defined()) continue;
+      EASEL_CHECK(gin[i].shape() == node->input_shapes[i], "backward of '", node->name, "' returned a gradient of shape ",
+                  shape_str(gin[i].shape()), " for input ", i, " of shape ", shape_str(node->input_shapes[i]));
+      const Tensor g = gin[i].dtype() == node->input_dtypes[i] ? gin[i] : gin[i].to(node->input_dtypes[i]);
+      if (e.node) {
+        auto [slot, fresh] = grads.try_emplace(e.node.get(), g);
+        if (!fresh) slot->second = slot->second + g;
+      } else {
+        accumulate_leaf(*e.leaf, g);
+      }
+    }
+    if (!retain_graph) node->backward = nullptr;  // frees the saved tensors
+  }
+}
+
+// ---- the autograd methods of Tensor ----------------------------------------------------------
+
+void Tensor::backward(const Tensor& grad, bool retain_graph) const { run_backward(*this, grad, retain_graph); }
+
+Tensor& Tensor::requires_grad_(bool on) {
+  EASEL_CHECK(is_leaf(), "requires_grad_() on a non-leaf tensor (produced by '", grad_fn()->name,
+              "'); call detach() first");
+  EASEL_CHECK(!on || is_floating(dtype()), "requires_grad_() needs a floating tensor, got ", describe());
+  impl().requires_grad = on;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(); }
+void Tensor::zero_grad() { impl().grad.reset(); }
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>(this->impl());
+  impl->requires_grad = false;
+  impl->grad_fn.reset();
+  impl->grad.reset();
+  return Tensor(std::move(impl));
+}
+
+}  // namespace easel

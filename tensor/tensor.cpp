@@ -1,0 +1,319 @@
+#include "tensor/tensor.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "tensor/random.h"
+#include "tensor/strided.h"
+
+namespace easel {
+
+// ---- shapes --------------------------------------------------------------------------------
+
+std::string shape_str(const Shape& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+Shape contiguous_strides(const Shape& s) {
+  Shape st(s.size());
+  int64_t acc = 1;
+  for (int64_t d = int64_t(s.size()) - 1; d >= 0; --d) {
+    st[d] = acc;
+    acc *= std::max<int64_t>(s[d], 1);
+  }
+  return st;
+}
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  const int64_t lo = ndim == 0 ? -1 : -ndim, hi = ndim == 0 ? 0 : ndim - 1;
+  EASEL_CHECK(dim >= lo && dim <= hi, op, ": dim ", dim, " is out of range for a ", ndim, "-d tensor (valid: ",
+              lo, "..", hi, ")");
+  return dim < 0 ? dim + std::max<int64_t>(ndim, 1) : dim;
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  const size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    EASEL_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", shape_str(a), " and ", shape_str(b),
+                " cannot be broadcast together (dim ", i, ": ", da, " vs ", db, ")");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Shape broadcast_strides(const Tensor& t, const Shape& out) {
+  const size_t n = out.size(), k = t.shape().size();
+  Shape st(n, 0);
+  for (size_t i = 0; i < k; ++i) {
+    const size_t o = n - k + i;
+    st[o] = t.shape()[i] == 1 && out[o] != 1 ? 0 : t.strides()[i];
+  }
+  return st;
+}
+
+// ---- storage -------------------------------------------------------------------------------
+
+Storage::Storage(size_t nbytes_, Device device_) : nbytes(nbytes_), device(device_) {
+  EASEL_CHECK(device == Device::cpu, "cuda storage is allocated by the CUDA backend, not Storage()");
+  const size_t rounded = (std::max<size_t>(nbytes, 1) + 63) / 64 * 64;
+  data = std::aligned_alloc(64, rounded);
+  EASEL_CHECK(data, "out of memory allocating ", nbytes, " bytes");
+}
+
+Storage::~Storage() { std::free(data); }
+
+// ---- half-precision conversions (storage types) --------------------------------------------
+
+static float bf16_to_float(uint16_t h) {
+  uint32_t u = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+static uint16_t float_to_bf16(float f) {  // round to nearest even
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if (std::isnan(f)) return 0x7fc0;
+  return uint16_t((u + 0x7fff + ((u >> 16) & 1)) >> 16);
+}
+static float f16_to_float(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  float mag;
+  if (exp == 0) mag = std::ldexp(float(mant), -24);
+  else if (exp == 31) mag = mant ? NAN : INFINITY;
+  else mag = std::ldexp(float(mant | 0x400), int(exp) - 25);
+  return sign ? -mag : mag;
+}
+static uint16_t float_to_f16(float f) {
+  const uint16_t sign = std::signbit(f) ? 0x8000 : 0;
+  const float a = std::fabs(f);
+  if (std::isnan(f)) return 0x7e00;
+  if (a >= 65520.f) return sign | 0x7c00;
+  if (a < 0x1p-24f * 0.5f) return sign;
+  int e;
+  std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
+  if (e < -13) return sign | uint16_t(std::nearbyint(std::ldexp(a, 24)));  // subnormal
+  const uint32_t q = uint32_t(std::nearbyint(std::ldexp(a, 11 - e)));        // 11 significant bits
+  uint32_t exp = uint32_t(e + 14), mant = q;
+  if (mant == 2048) { mant = 1024; ++exp; }
+  return sign | uint16_t(exp << 10) | uint16_t(mant & 0x3ff);
+}
+
+static double read_elem(const void* p, DType t) {
+  switch (t) {
+    case DType::f32: return *static_cast<const float*>(p);
+    case DType::f64: return *static_cast<const double*>(p);
+    case DType::i64: return double(*static_cast<const int64_t*>(p));
+    case DType::bf16: return bf16_to_float(*static_cast<const uint16_t*>(p));
+    case DType::f16: return f16_to_float(*static_cast<const uint16_t*>(p));
+  }
+  return 0;
+}
+static void write_elem(void* p, DType t, double v) {
+  switch (t) {
+    case DType::f32: *static_cast<float*>(p) = float(v); break;
+    case DType::f64: *static_cast<double*>(p) = v; break;
+    case DType::i64: *static_cast<int64_t*>(p) = int64_t(v); break;
+    case DType::bf16: *static_cast<uint16_t*>(p) = float_to_bf16(float(v)); break;
+    case DType::f16: *static_cast<uint16_t*>(p) = float_to_f16(float(v)); break;
+  }
+}
+
+// ---- factories -----------------------------------------------------------------------------
+
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
+  for (int64_t d : shape) EASEL_CHECK(d >= 0, "negative dimension in shape ", shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(size_t(shape_numel(shape)) * dtype_size(dtype), device);
+  impl->shape = shape;
+  impl->strides = contiguous_strides(shape);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  std::memset(t.raw_data(), 0, size_t(t.numel()) * dtype_size(dtype));
+  return t;
+}
+
+Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  char* p = static_cast<char*>(t.raw_data());
+  const size_t es = dtype_size(dtype);
+  if (t.numel() > 0) write_elem(p, dtype, value);
+  for (int64_t i = 1; i < t.numel(); ++i) std::memcpy(p + i * es, p, es);
+  return t;
+}
+
+Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
+Tensor Tensor::scalar(double value, DType dtype) { return full({}, value, dtype); }
+
+Tensor Tensor::from(const std::vector<double>& values, const Shape& shape, DType dtype) {
+  EASEL_CHECK(int64_t(values.size()) == shape_numel(shape), "Tensor::from: ", values.size(),
+              " values do not fill shape ", shape_str(shape), " (", shape_numel(shape), " elements)");
+  Tensor t = empty(shape, dtype);
+  char* p = static_cast<char*>(t.raw_data());
+  for (size_t i = 0; i < values.size(); ++i) write_elem(p + i * dtype_size(dtype), dtype, values[i]);
+  return t;
+}
+
+Tensor Tensor::arange(int64_t n, DType dtype) {
+  std::vector<double> v(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = double(i);
+  return from(v, {int64_t(v.size())}, dtype);
+}
+
+Tensor Tensor::linspace(double start, double end, int64_t n, DType dtype) {
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[size_t(i)] = n == 1 ? start : start + (end - start) * double(i) / double(n - 1);
+  return from(v, {n}, dtype);
+}
+
+template <class Draw>
+static Tensor random_fill(const Shape& shape, DType dtype, Generator* gen, Draw draw) {
+  Generator& g = gen ? *gen : default_generator();
+  Tensor t = Tensor::empty(shape, dtype);
+  char* p = static_cast<char*>(t.raw_data());
+  for (int64_t i = 0; i < t.numel(); ++i) write_elem(p + i * dtype_size(dtype), dtype, draw(g));
+  return t;
+}
+
+Tensor Tensor::rand(const Shape& shape, DType dtype, Generator* gen) {
+  return random_fill(shape, dtype, gen, [](Generator& g) { return g.uniform(); });
+}
+Tensor Tensor::randn(const Shape& shape, DType dtype, Generator* gen) {
+  return random_fill(shape, dtype, gen, [](Generator& g) { return g.normal(); });
+}
+Tensor Tensor::uniform(const Shape& shape, double lo, double hi, DType dtype, Generator* gen) {
+  return random_fill(shape, dtype, gen, [=](Generator& g) { return lo + (hi - lo) * g.uniform(); });
+}
+Tensor Tensor::bernoulli(const Shape& shape, double p, DType dtype, Generator* gen) {
+  EASEL_CHECK(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got ", p);
+  return random_fill(shape, dtype, gen, [=](Generator& g) { return g.uniform() < p ? 1.0 : 0.0; });
+}
+Tensor Tensor::randint(const Shape& shape, int64_t high, Generator* gen) {
+  EASEL_CHECK(high > 0, "randint: high must be positive, got ", high);
+  return random_fill(shape, DType::i64, gen, [=](Generator& g) { return double(g.randint(high)); });
+}
+
+// ---- metadata and element access -------------------------------------------------------------
+
+int64_t Tensor::size(int64_t d) const { return shape()[size_t(wrap_dim(d, dim(), "size"))]; }
+
+bool Tensor::is_contiguous() const {
+  int64_t expect = 1;
+  for (int64_t d = dim() - 1; d >= 0; --d) {
+    if (shape()[d] != 1 && strides()[d] != expect) return false;
+    expect *= shape()[d];
+  }
+  return true;
+}
+
+std::string Tensor::describe() const {
+  return defined() ? std::string(dtype_name(dtype())) + shape_str(shape()) : "undefined";
+}
+
+void* Tensor::raw_data() const {
+  return static_cast<char*>(impl().storage->data) + offset() * int64_t(dtype_size(dtype()));
+}
+
+static int64_t element_offset(const Tensor& t, const std::vector<int64_t>& index) {
+  EASEL_CHECK(int64_t(index.size()) == t.dim(), "index with ", index.size(), " entries into a ", t.describe(),
+              " tensor");
+  int64_t off = 0;
+  for (size_t d = 0; d < index.size(); ++d) {
+    int64_t i = index[d] < 0 ? index[d] + t.shape()[d] : index[d];
+    EASEL_CHECK(i >= 0 && i < t.shape()[d], "index ", index[d], " is out of range for dim ", d, " of a ",
+                t.describe(), " tensor");
+    off += i * t.strides()[d];
+  }
+  return off;
+}
+
+double Tensor::at(const std::vector<int64_t>& index) const {
+  const int64_t off = element_offset(*this, index);
+  return read_elem(static_cast<const char*>(raw_data()) + off * int64_t(dtype_size(dtype())), dtype());
+}
+
+void Tensor::set(const std::vector<int64_t>& index, double value) {
+  const int64_t off = element_offset(*this, index);
+  write_elem(static_cast<char*>(raw_data()) + off * int64_t(dtype_size(dtype())), dtype(), value);
+}
+
+double Tensor::item() const {
+  EASEL_CHECK(numel() == 1, "item() needs a one-element tensor, got ", describe());
+  return read_elem(raw_data(), dtype());
+}
+
+std::vector<double> Tensor::to_vector() const {
+  std::vector<double> out;
+  out.reserve(size_t(numel()));
+  const Tensor c = detach().contiguous();
+  const char* p = static_cast<const char*>(c.raw_data());
+  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(read_elem(p + i * int64_t(dtype_size(dtype())), dtype()));
+  return out;
+}
+
+Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = base.impl().storage;
+  impl->shape = shape;
+  impl->strides = strides;
+  impl->offset = offset;
+  impl->dtype = base.dtype();
+  return Tensor(std::move(impl));
+}
+
+// ---- in-place copy -------------------------------------------------------------------------
+
+void Tensor::copy_(const Tensor& src) {
+  const Shape out = broadcast_shapes(shape(), src.shape(), "copy_");
+  EASEL_CHECK(out == shape(), "copy_: cannot write a ", src.describe(), " tensor into ", describe());
+  const Shape ss = broadcast_strides(src, shape());
+  const std::array<const int64_t*, 2> st{strides().data(), ss.data()};
+  const DType dt = dtype(), st_t = src.dtype();
+  if (dt == st_t && dt != DType::bf16 && dt != DType::f16) {
+    const size_t es = dtype_size(dt);
+    char* d = static_cast<char*>(raw_data());
+    const char* s = static_cast<const char*>(src.raw_data());
+    auto typed = [&](auto zero) {
+      using T = decltype(zero);
+      for_each_strided<2>(shape(), st, [&](const std::array<int64_t, 2>& o) {
+        reinterpret_cast<T*>(d)[o[0]] = reinterpret_cast<const T*>(s)[o[1]];
+      });
+    };
+    if (es == 8) typed(int64_t{});
+    else typed(float{});
+    return;
+  }
+  char* d = static_cast<char*>(raw_data());
+  const char* s = static_cast<const char*>(src.raw_data());
+  const int64_t ed = int64_t(dtype_size(dt)), es = int64_t(dtype_size(st_t));
+  for_each_strided<2>(shape(), st, [&](const std::array<int64_t, 2>& o) {
+    write_elem(d + o[0] * ed, dt, read_elem(s + o[1] * es, st_t));
+  });
+}
+
+}  // namespace easel
+
+namespace easel {
+Tensor dense(const Tensor& t) {
+  if (t.is_contiguous()) return t.detach();
+  Tensor out = Tensor::empty(t.shape(), t.dtype());
+  out.copy_(t);
+  return out;
+}
+}  // namespace easel

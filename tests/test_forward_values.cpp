@@ -1,0 +1,198 @@
+// Forward values against independent references: hand computations, direct (loop) definitions of
+// convolution and pooling, and numbers printed by PyTorch 1.13 (Debian python3-torch) for the ops
+// whose semantics are easy to get subtly wrong. Each PyTorch number says how it was produced.
+#include "helpers.h"
+
+using namespace easel;
+using namespace easel::test;
+
+namespace {
+
+// The definition of a convolution, as loops: y[n,o,i,j] = b[o] + Σ_c,ki,kj w[o,c,ki,kj]·x[n, g·Cg+c, i·s - p + ki·d, ...]
+Tensor direct_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = w.size(0), kh = w.size(2), kw = w.size(3);
+  const int64_t Cg = C / o.groups, Og = O / o.groups;
+  const int64_t OH = (H + 2 * o.padding.h - o.dilation.h * (kh - 1) - 1) / o.stride.h + 1;
+  const int64_t OW = (W + 2 * o.padding.w - o.dilation.w * (kw - 1) - 1) / o.stride.w + 1;
+  Tensor y = Tensor::zeros({N, O, OH, OW}, DType::f64);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t oc = 0; oc < O; ++oc)
+      for (int64_t i = 0; i < OH; ++i)
+        for (int64_t j = 0; j < OW; ++j) {
+          double acc = b.defined() ? b.at({oc}) : 0;
+          const int64_t g = oc / Og;
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t ki = 0; ki < kh; ++ki)
+              for (int64_t kj = 0; kj < kw; ++kj) {
+                const int64_t ih = i * o.stride.h - o.padding.h + ki * o.dilation.h;
+                const int64_t iw = j * o.stride.w - o.padding.w + kj * o.dilation.w;
+                if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc += w.at({oc, c, ki, kj}) * x.at({n, g * Cg + c, ih, iw});
+              }
+          y.set({n, oc, i, j}, acc);
+        }
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("conv2d by hand") {
+  // 3x3 input 0..8, 2x2 kernel of ones: each output is the sum of a 2x2 window.
+  const Tensor x = Tensor::arange(9).reshape({1, 1, 3, 3}), w = Tensor::ones({1, 1, 2, 2});
+  check_values(conv2d(x, w), {8, 12, 20, 24});
+  check_values(conv2d(x, w, Tensor::from({1}, {1})), {9, 13, 21, 25});
+}
+
+TEST_CASE("conv2d equals the direct definition for every option, f32 and f64") {
+  struct Case { Shape x, w; Conv2dOptions o; };
+  Conv2dOptions rect;
+  rect.stride = Hw(2, 1), rect.padding = Hw(1, 2), rect.dilation = Hw(2, 1);
+  const std::vector<Case> cases = {
+      {{2, 3, 9, 8}, {5, 3, 3, 3}, {1, 1}},       {{1, 4, 9, 9}, {6, 2, 3, 3}, {2, 1, 1, 2}},
+      {{3, 6, 7, 7}, {6, 1, 3, 3}, {1, 1, 1, 6}}, {{2, 4, 8, 8}, {8, 1, 5, 5}, {2, 2, 1, 4}},
+      {{2, 8, 5, 5}, {3, 8, 1, 1}, {}},           {{1, 3, 10, 11}, {4, 3, 3, 2}, rect},
+      {{4, 2, 6, 6}, {3, 2, 3, 3}, {1, 3, 3}}};
+  uint64_t seed = 100;
+  for (const Case& c : cases) {
+    const Tensor x = rnd(c.x, seed++, -1, 1, false), w = rnd(c.w, seed++, -1, 1, false), b = rnd({c.w[0]}, seed++, -1, 1, false);
+    const Tensor ref = direct_conv(x, w, b, c.o);
+    CHECK(max_abs_diff(conv2d(x, w, b, c.o), ref) < 1e-12);
+    CHECK(max_abs_diff(conv2d(x.to(DType::f32), w.to(DType::f32), b.to(DType::f32), c.o), ref) < 1e-4);
+  }
+}
+
+TEST_CASE("pooling matches PyTorch on a 5x7 ramp (torch.arange(35.).reshape(1,1,5,7))") {
+  const Tensor x = Tensor::arange(35, DType::f64).reshape({1, 1, 5, 7});
+  // F.adaptive_avg_pool2d(x, (3, 4))
+  check_values(adaptive_avg_pool2d(x, Hw(3, 4)), {4, 5.5, 7.5, 9, 14.5, 16, 18, 19.5, 25, 26.5, 28.5, 30});
+  AvgPool2dOptions a;
+  a.kernel = 3, a.stride = Hw(2), a.padding = 1, a.ceil_mode = true;
+  // F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)
+  check_values(avg_pool2d(x, a), {1.7777777778, 3.6666666667, 5, 4, 9.6666666667, 16, 18, 13, 11.1111111111,
+                                  17.6666666667, 19, 13.3333333333}, 1e-9);
+  a.count_include_pad = false;  // ... count_include_pad=False
+  check_values(avg_pool2d(x, a), {4, 5.5, 7.5, 9, 14.5, 16, 18, 19.5, 25, 26.5, 28.5, 30});
+  MaxPool2dOptions m;
+  m.kernel = 3, m.stride = Hw(2), m.padding = 1, m.ceil_mode = true;
+  // F.max_pool2d(x, 3, 2, 1, ceil_mode=True)
+  check_values(max_pool2d(x, m), {8, 10, 12, 13, 22, 24, 26, 27, 29, 31, 33, 34});
+  m.ceil_mode = false;
+  CHECK(max_pool2d(x, m).shape() == Shape{1, 1, 3, 4});
+}
+
+TEST_CASE("cross_entropy matches PyTorch's weighted, label-smoothed semantics") {
+  // x, t, w as below; values from F.cross_entropy(x, t, weight=w, label_smoothing=0.2, reduction=...)
+  const Tensor x = Tensor::from({1, 2, 0.5, 0.1, -1, 3, 2, 2, -2, 0, 0.3, 0.2}, {4, 3}, DType::f64);
+  const Tensor t = Tensor::from({0, 2, 1, 2}, {4}, DType::i64);
+  const Tensor w = Tensor::from({1, 2, 0.5}, {3}, DType::f64);
+  CrossEntropyOptions o;
+  CHECK(cross_entropy(x, t, o).item() == doctest::Approx(0.8275813094082975).epsilon(1e-12));
+  o.weight = w;
+  CHECK(cross_entropy(x, t, o).item() == doctest::Approx(0.8601854982573025).epsilon(1e-12));
+  o.label_smoothing = 0.2;
+  CHECK(cross_entropy(x, t, o).item() == doctest::Approx(1.0670840374677781).epsilon(1e-12));
+  o.reduction = Reduction::sum;
+  CHECK(cross_entropy(x, t, o).item() == doctest::Approx(4.2683361498711125).epsilon(1e-12));
+  o.reduction = Reduction::none;
+  check_values(cross_entropy(x, t, o), {1.3965144102, 0.7714903387, 1.4208160893, 0.6795153116}, 1e-9);
+  CrossEntropyOptions s;
+  s.label_smoothing = 0.2;
+  CHECK(cross_entropy(x, t, s).item() == doctest::Approx(1.0025813094082976).epsilon(1e-12));
+  // f32 agrees too
+  CHECK(cross_entropy(x.to(DType::f32), t).item() == doctest::Approx(0.8275813094082975).epsilon(1e-6));
+}
+
+TEST_CASE("binary_cross_entropy_with_logits matches PyTorch") {
+  const Tensor x = Tensor::from({1, 2, 0.5, 0.1, -1, 3, 2, 2, -2, 0, 0.3, 0.2}, {4, 3}, DType::f64);
+  const Tensor y = Tensor::from({1, 0, 0.5, 0, 1, 1, 1, 0.2, 0, 0, 0, 1}, {4, 3}, DType::f64);
+  const Tensor pw = Tensor::from({2, 1, 0.5}, {3}, DType::f64);
+  CHECK(binary_cross_entropy_with_logits(x, y).item() == doctest::Approx(0.7830781424538183).epsilon(1e-12));
+  CHECK(binary_cross_entropy_with_logits(x, y, pw).item() == doctest::Approx(0.7829370876236935).epsilon(1e-12));
+  // stable far from 0: log(1 + e^-1000) = 0, and the loss of a confident wrong logit is ~|x|
+  CHECK(binary_cross_entropy_with_logits(Tensor::from({1000, -1000}, {2}, DType::f64), Tensor::from({1, 1}, {2}, DType::f64),
+                                         Tensor(), Reduction::sum).item() == doctest::Approx(1000));
+}
+
+TEST_CASE("activations match PyTorch (F.gelu, F.hardswish) and their definitions") {
+  check_values(gelu(Tensor::from({-1, 0.5, 2}, {3}, DType::f64)), {-0.1586552539, 0.3457312306, 1.9544997361}, 1e-9);
+  check_values(hardswish(Tensor::from({-4, -1, 0.5, 4}, {4}, DType::f64)), {0, -1.0 / 3, 0.2916666667, 4}, 1e-9);
+  const Tensor v = Tensor::from({-7, -1, 0, 2, 8}, {5}, DType::f64);
+  check_values(relu(v), {0, 0, 0, 2, 8});
+  check_values(relu6(v), {0, 0, 0, 2, 6});
+  check_values(leaky_relu(v, 0.1), {-0.7, -0.1, 0, 2, 8});
+  check_values(sigmoid(Tensor::from({-800, 0, 800}, {3}, DType::f64)), {0, 0.5, 1});  // no overflow
+  check_values(silu(Tensor::from({1}, {1}, DType::f64)), {1 / (1 + std::exp(-1.0))});
+  check_values(clamp(v, -1, 3), {-1, -1, 0, 2, 3});
+}
+
+TEST_CASE("softmax is stable and sums to one") {
+  const Tensor x = Tensor::from({1000, 1001, 1002, -5, 0, 5}, {2, 3}, DType::f64);
+  const Tensor p = softmax(x, 1);
+  const double e = std::exp(1.0), z = 1 + e + e * e;
+  check_values(p.slice(0, 0, 1), {1 / z, e / z, e * e / z}, 1e-12);
+  check_values(sum(p, {1}), {1, 1}, 1e-12);
+  check_values(log_softmax(x, 1).slice(0, 0, 1), {-std::log(z), 1 - std::log(z), 2 - std::log(z)}, 1e-12);
+}
+
+TEST_CASE("reductions by hand") {
+  const Tensor x = Tensor::from({1, 2, 4, 7, 0, -3}, {2, 3}, DType::f64);
+  check_values(sum(x, {0}), {8, 2, 1});
+  check_values(sum(x, {1}, true), {7, 4});
+  CHECK(sum(x, {1}, true).shape() == Shape{2, 1});
+  check_values(mean(x, {1}), {7.0 / 3, 4.0 / 3});
+  CHECK(var(Tensor::from({1, 2, 4, 7}, {4})).item() == doctest::Approx(7.0));  // torch.var: 7
+  CHECK(var(Tensor::from({1, 2, 4, 7}, {4}), {}, 0).item() == doctest::Approx(5.25));
+  check_values(max(x, 1), {4, 7});
+  check_values(argmax(x, 0), {1, 0, 0});
+  check_values(argmax(Tensor::from({3, 1, 3}, {3}), 0), {0});  // first maximum
+  CHECK(max(x).item() == 7);
+  CHECK(sum(Tensor::ones({1000000})).item() == 1000000);  // accumulates in double
+}
+
+TEST_CASE("matmul and linear by hand") {
+  const Tensor a = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3}), b = Tensor::from({1, 0, 0, 1, 1, 1}, {3, 2});
+  check_values(matmul(a, b), {4, 5, 10, 11});
+  check_values(linear(a, b.transpose(0, 1), Tensor::from({10, 20}, {2})), {14, 25, 20, 31});
+  const Tensor batched = matmul(Tensor::ones({4, 2, 3}), b);
+  CHECK(batched.shape() == Shape{4, 2, 2});
+  check_values(batched.slice(0, 3, 4), {2, 2, 2, 2});
+}
+
+TEST_CASE("batch_norm: normalises with batch statistics and updates running stats as PyTorch") {
+  const Tensor x = Tensor::from({1, 3, 2, 6, 3, 9, 4, 12}, {4, 2}, DType::f64);  // channel 0: 1,2,3,4; channel 1: 3,6,9,12
+  Tensor rm = Tensor::zeros({2}, DType::f64), rv = Tensor::ones({2}, DType::f64);
+  const Tensor y = batch_norm(x, rm, rv, Tensor(), Tensor(), true, 0.1, 0);
+  const double s = std::sqrt(1.25);  // biased std of 1,2,3,4
+  check_values(y.select(1, 0), {-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s}, 1e-12);
+  check_values(y.select(1, 1), {-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s}, 1e-12);
+  check_values(rm, {0.25, 0.75});                              // 0.9·0 + 0.1·mean
+  check_values(rv, {0.9 + 0.1 * 5.0 / 3, 0.9 + 0.1 * 15.0});  // unbiased variances 5/3 and 15
+  const Tensor e = batch_norm(x, rm, rv, Tensor::from({2, 2}, {2}, DType::f64), Tensor::from({1, 1}, {2}, DType::f64), false);
+  CHECK(e.at({0, 0}) == doctest::Approx((1 - 0.25) / std::sqrt(0.9 + 0.5 / 3 + 1e-5) * 2 + 1));
+  CHECK(error_of([] { batch_norm(Tensor::zeros({1, 2}), Tensor(), Tensor(), Tensor(), Tensor(), true); })
+            .find("more than 1 value per channel") != std::string::npos);
+}
+
+TEST_CASE("dropout: train zeroes about p and rescales, eval is the identity") {
+  Generator g(5);
+  const Tensor x = Tensor::ones({100000});
+  const std::vector<double> y = dropout(x, 0.25, true, &g).to_vector();
+  double zeros = 0, total = 0, other = 0;
+  for (double v : y) {
+    zeros += v == 0;
+    total += v;
+    other += v != 0 && std::abs(v - 1 / 0.75) > 1e-6;
+  }
+  CHECK(other == 0);  // every element is 0 or 1/(1-p)
+  CHECK(std::abs(zeros / 100000 - 0.25) < 0.01);
+  CHECK(std::abs(total / 100000 - 1) < 0.02);  // expectation preserved
+  CHECK(max_abs_diff(dropout(x, 0.25, false), x) == 0);
+}
+
+TEST_CASE("pad and concat by hand") {
+  const Tensor x = Tensor::from({1, 2, 3, 4}, {1, 2, 2});
+  check_values(pad(x, {1, 0, 0, 1}), {0, 1, 2, 0, 3, 4, 0, 0, 0});
+  check_values(pad(x, {-1, 0}), {2, 4});
+  check_values(concat({x, x * 10.0}, 2), {1, 2, 10, 20, 3, 4, 30, 40});
+  CHECK(split(Tensor::zeros({5, 2}), 2, 0).size() == 3);
+  CHECK(chunk(Tensor::zeros({5, 2}), 2, 0)[1].shape() == Shape{2, 2});
+}
