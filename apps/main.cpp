@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "apps/args.h"
+#include "apps/commands.h"
 #include "apps/toy_stripes.h"
 #include "tensor/cuda/device.h"
 #include "tensor/parallel.h"
@@ -15,24 +17,20 @@ namespace {
 const char* kUsage =
     "usage: easel <command> [options]\n"
     "  demo [--steps N] [--seed S]   train a small conv net on generated images, printing the loss falling\n"
+    "  models [--size 224]           the model registry: parameter counts and multiply-adds\n"
+    "  forward --model NAME --input IN.npz --output OUT.npz [--weights W.npz] [--classes N]\n"
+    "          [--labels 1,3 --grads G.npz] [--train-mode]   one pass of a net (PyTorch parity tool)\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
 
-int64_t int_flag(int argc, char** argv, const char* name, int64_t fallback) {
-  for (int i = 2; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) {
-      char* end = nullptr;
-      const long long v = std::strtoll(argv[i + 1], &end, 10);
-      EASEL_CHECK(end && *end == 0 && v > 0, name, " needs a positive integer, got '", argv[i + 1], "'");
-      return v;
-    }
-  return fallback;
-}
+}  // namespace
 
-int demo(int argc, char** argv) {
+int easel::cmd_demo(int argc, char** argv) {
   toy::TrainConfig cfg;
-  cfg.steps = int_flag(argc, argv, "--steps", cfg.steps);
-  cfg.seed = uint64_t(int_flag(argc, argv, "--seed", int64_t(cfg.seed)));
+  const Args args(argc, argv, 2, {"steps", "seed"}, {});
+  cfg.steps = args.get_int("steps", cfg.steps);
+  cfg.seed = uint64_t(args.get_int("seed", int64_t(cfg.seed)));
+  EASEL_CHECK(cfg.steps > 0, "demo: --steps must be positive, got ", cfg.steps);
   std::printf("easel demo: a conv net learns horizontal stripes / vertical stripes / blobs (16x16, generated)\n");
   std::printf("            %lld SGD steps of %lld images, lr %.3g, momentum %.2g, %d threads\n",
               (long long)cfg.steps, (long long)cfg.batch, cfg.lr, cfg.momentum, num_threads());
@@ -54,6 +52,8 @@ int demo(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
 int info() {
   std::printf("easel 0.1.0\nCPU threads: %d\n", num_threads());
   std::printf("CUDA backend: %s\n", cuda_compiled() ? "built" : "not built");
@@ -69,7 +69,9 @@ int info() {
 int main(int argc, char** argv) {
   try {
     const std::string cmd = argc > 1 ? argv[1] : "help";
-    if (cmd == "demo") return demo(argc, argv);
+    if (cmd == "demo") return cmd_demo(argc, argv);
+    if (cmd == "models") return cmd_models(argc, argv);
+    if (cmd == "forward") return cmd_forward(argc, argv);
     if (cmd == "info") return info();
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::fputs(kUsage, stdout);

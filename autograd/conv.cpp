@@ -6,6 +6,7 @@
 // A 1×1, stride-1, unpadded convolution needs no im2col: the image itself is `col`.
 #include <vector>
 
+#include "autograd/flops.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "tensor/gemm.h"
@@ -114,6 +115,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const ConvGeom g = geometry(x, weight, bias, opt);
   const Tensor X = dense(x), Wt = dense(weight), B = bias.defined() ? dense(bias) : Tensor();
   Tensor y = Tensor::empty({g.N, g.O, g.OH, g.OW}, x.dtype());
+  MacCounter::add(g.N * g.O * g.OH * g.OW * g.col_rows());
   dispatch_float(x.dtype(), "conv2d", [&](auto zero) {
     using T = decltype(zero);
     const T *px = X.data<T>(), *pw = Wt.data<T>();

@@ -1,4 +1,5 @@
 // Matrix products, all through tensor/gemm.h.
+#include "autograd/flops.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "tensor/gemm.h"
@@ -15,6 +16,7 @@ Tensor batched_gemm(const Tensor& A, bool ta, const Tensor& B, bool tb) {
   const int64_t N = tb ? B.size(1) : B.size(2);
   EASEL_CHECK(K == (tb ? B.size(2) : B.size(1)), "matmul: inner dims differ (", A.describe(), " x ", B.describe(), ")");
   Tensor C = Tensor::empty({batch, M, N}, A.dtype());
+  MacCounter::add(batch * M * N * K);
   dispatch_float(A.dtype(), "matmul", [&](auto zero) {
     using T = decltype(zero);
     const T *pa = A.data<T>(), *pb = B.data<T>();
@@ -88,6 +90,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Shape ys = x.shape();
   ys.back() = out;
   Tensor y = Tensor::empty(ys, x.dtype());
+  MacCounter::add(rows * in * out);
   dispatch_float(x.dtype(), "linear", [&](auto zero) {
     using T = decltype(zero);
     T* py = y.data<T>();

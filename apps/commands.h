@@ -1,0 +1,10 @@
+// The easel subcommands, one file each.
+#pragma once
+
+namespace easel {
+
+int cmd_demo(int argc, char** argv);     // apps/main.cpp
+int cmd_models(int argc, char** argv);   // apps/cmd_models.cpp
+int cmd_forward(int argc, char** argv);  // apps/cmd_forward.cpp
+
+}  // namespace easel

@@ -1,0 +1,309 @@
+#include "io/npz.h"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "tensor/strided.h"
+
+namespace easel {
+
+namespace {
+
+// ---- little-endian helpers ------------------------------------------------------------------
+
+uint64_t get_le(const std::string& b, size_t at, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | uint8_t(b[at + size_t(i)]);
+  return v;
+}
+
+void put_le(std::string& b, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) b.push_back(char(v >> (8 * i) & 0xff));
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  EASEL_CHECK(f, path, ": cannot open for reading");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// ---- .npy ------------------------------------------------------------------------------------
+
+// Value of `key` in the header dict, e.g. 'descr': '<f4' -> "<f4"; shape -> "(2, 3)".
+std::string header_field(const std::string& h, const std::string& key, const std::string& where) {
+  const size_t k = h.find("'" + key + "'");
+  EASEL_CHECK(k != std::string::npos, where, ": .npy header has no '", key, "' (header: ", h, ")");
+  size_t v = h.find(':', k);
+  EASEL_CHECK(v != std::string::npos, where, ": malformed .npy header: ", h);
+  ++v;
+  while (v < h.size() && h[v] == ' ') ++v;
+  if (h[v] == '\'') return h.substr(v + 1, h.find('\'', v + 1) - v - 1);
+  if (h[v] == '(') return h.substr(v, h.find(')', v) - v + 1);
+  size_t e = v;
+  while (e < h.size() && h[e] != ',' && h[e] != '}') ++e;
+  return h.substr(v, e - v);
+}
+
+Tensor parse_npy(const std::string& b, const std::string& where) {
+  EASEL_CHECK(b.size() >= 10 && b.compare(0, 6, "\x93NUMPY") == 0, where, ": not a .npy array (bad magic)");
+  const int major = uint8_t(b[6]);
+  EASEL_CHECK(major >= 1 && major <= 3, where, ": unsupported .npy format version ", major, ".", int(uint8_t(b[7])));
+  const size_t len_bytes = major == 1 ? 2 : 4, hlen = size_t(get_le(b, 8, int(len_bytes)));
+  const size_t data_at = 8 + len_bytes + hlen;
+  EASEL_CHECK(b.size() >= data_at, where, ": truncated .npy header");
+  const std::string h = b.substr(8 + len_bytes, hlen);
+  const std::string descr = header_field(h, "descr", where);
+  const std::string fortran = header_field(h, "fortran_order", where);
+  EASEL_CHECK(fortran.find("False") == 0, where, ": Fortran-order arrays are not supported; save with "
+              "np.ascontiguousarray(a) first");
+  Shape shape;
+  const std::string sh = header_field(h, "shape", where);
+  for (size_t i = 1; i < sh.size();) {
+    while (i < sh.size() && (sh[i] == ' ' || sh[i] == ',')) ++i;
+    if (i >= sh.size() || sh[i] == ')') break;
+    size_t e = i;
+    while (e < sh.size() && isdigit(uint8_t(sh[e]))) ++e;
+    EASEL_CHECK(e > i, where, ": bad shape ", sh);
+    shape.push_back(std::stoll(sh.substr(i, e - i)));
+    i = e;
+  }
+  EASEL_CHECK(descr.size() >= 2, where, ": bad dtype '", descr, "'");
+  EASEL_CHECK(descr[0] != '>', where, ": big-endian dtype '", descr, "' is not supported; convert with a.astype('<",
+              descr.substr(1), "')");
+  const std::string t = descr.substr(descr[0] == '<' || descr[0] == '|' || descr[0] == '=' ? 1 : 0);
+  struct Kind { const char* name; size_t size; DType dtype; };
+  static const Kind kinds[] = {{"f4", 4, DType::f32}, {"f8", 8, DType::f64}, {"f2", 2, DType::f16}, {"i8", 8, DType::i64},
+                               {"i4", 4, DType::i64}, {"u1", 1, DType::i64}, {"b1", 1, DType::i64}};
+  const Kind* kind = nullptr;
+  for (const Kind& k : kinds)
+    if (t == k.name) kind = &k;
+  EASEL_CHECK(kind, where, ": unsupported dtype '", descr, "' (supported: f4 f8 f2 i8 i4 u1 b1, little-endian)");
+  const int64_t n = shape_numel(shape);
+  EASEL_CHECK(b.size() - data_at >= size_t(n) * kind->size, where, ": truncated data: shape ", shape_str(shape), " of ",
+              descr, " needs ", size_t(n) * kind->size, " bytes, the file has ", b.size() - data_at);
+  Tensor out = Tensor::empty(shape, kind->dtype);
+  const char* src = b.data() + data_at;
+  if (kind->dtype == DType::i64 && kind->size != 8) {
+    int64_t* dst = out.data<int64_t>();
+    for (int64_t i = 0; i < n; ++i)
+      dst[i] = kind->size == 4 ? int64_t(int32_t(get_le(b, data_at + size_t(i) * 4, 4))) : int64_t(uint8_t(src[i]));
+  } else {
+    std::memcpy(out.raw_data(), src, size_t(n) * kind->size);
+  }
+  return out;
+}
+
+std::string make_npy(const Tensor& t_in) {
+  Tensor t = t_in.detach();
+  if (t.dtype() == DType::bf16) t = t.to(DType::f32);
+  t = dense(t);
+  const char* descr = t.dtype() == DType::f32 ? "<f4" : t.dtype() == DType::f64 ? "<f8" : t.dtype() == DType::i64 ? "<i8" : "<f2";
+  std::string shape = "(";
+  for (size_t i = 0; i < t.shape().size(); ++i) shape += std::to_string(t.shape()[i]) + (t.dim() == 1 ? "," : i + 1 < t.shape().size() ? ", " : "");
+  shape += ")";
+  std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  const size_t total = 10 + h.size() + 1;
+  h += std::string((64 - total % 64) % 64, ' ') + "\n";  // data starts 64-byte aligned, as NumPy does
+  std::string out = "\x93NUMPY";
+  out.push_back(1);
+  out.push_back(0);
+  put_le(out, h.size(), 2);
+  out += h;
+  out.append(static_cast<const char*>(t.raw_data()), size_t(t.numel()) * dtype_size(t.dtype()));
+  return out;
+}
+
+// ---- zip -----------------------------------------------------------------------------------
+
+std::string inflate_raw(const char* data, size_t n, size_t expect, const std::string& where) {
+  std::string out(expect, '\0');
+  z_stream zs{};
+  EASEL_CHECK(inflateInit2(&zs, -MAX_WBITS) == Z_OK, where, ": zlib init failed");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+  zs.avail_in = uInt(n);
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = uInt(expect);
+  const int rc = inflate(&zs, Z_FINISH);
+  inflateEnd(&zs);
+  EASEL_CHECK(rc == Z_STREAM_END && zs.total_out == expect, where, ": corrupt deflated data (zlib status ", rc, ", ",
+              zs.total_out, " of ", expect, " bytes)");
+  return out;
+}
+
+std::string deflate_raw(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, uLong(in.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = uInt(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = uInt(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+uint32_t crc_of(const char* p, size_t n) {
+  uLong c = crc32(0L, Z_NULL, 0);
+  while (n > 0) {  // crc32 takes a uInt length
+    const uInt chunk = uInt(std::min<size_t>(n, 1u << 30));
+    c = crc32(c, reinterpret_cast<const Bytef*>(p), chunk);
+    p += chunk, n -= chunk;
+  }
+  return uint32_t(c);
+}
+
+}  // namespace
+
+NamedTensors load_npz(const std::string& path) {
+  const std::string z = read_all(path);
+  // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
+  size_t eocd = std::string::npos;
+  const int64_t last = int64_t(z.size()) - 22, first = std::max<int64_t>(0, last - 65535);
+  for (int64_t i = last; i >= first; --i)
+    if (z.compare(size_t(i), 4, "PK\x05\x06") == 0) {
+      eocd = size_t(i);
+      break;
+    }
+  EASEL_CHECK(eocd != std::string::npos, path, ": not a zip/.npz file (no end-of-central-directory record; truncated?)");
+  uint64_t entries = get_le(z, eocd + 10, 2), cd_offset = get_le(z, eocd + 16, 4);
+  if ((entries == 0xffff || cd_offset == 0xffffffff) && eocd >= 20 && z.compare(eocd - 20, 4, "PK\x06\x07") == 0) {
+    const uint64_t z64 = get_le(z, eocd - 20 + 8, 8);  // ZIP64 end-of-central-directory record
+    EASEL_CHECK(z64 + 56 <= z.size() && z.compare(z64, 4, "PK\x06\x06") == 0, path, ": bad ZIP64 record");
+    entries = get_le(z, z64 + 32, 8);
+    cd_offset = get_le(z, z64 + 48, 8);
+  }
+  NamedTensors out;
+  size_t at = size_t(cd_offset);
+  for (uint64_t e = 0; e < entries; ++e) {
+    EASEL_CHECK(at + 46 <= z.size() && z.compare(at, 4, "PK\x01\x02") == 0, path,
+                ": corrupt central directory (entry ", e, ")");
+    const int method = int(get_le(z, at + 10, 2));
+    const uint32_t crc = uint32_t(get_le(z, at + 16, 4));
+    uint64_t csize = get_le(z, at + 20, 4), usize = get_le(z, at + 24, 4), local = get_le(z, at + 42, 4);
+    const size_t nlen = size_t(get_le(z, at + 28, 2)), xlen = size_t(get_le(z, at + 30, 2)),
+                 clen = size_t(get_le(z, at + 32, 2));
+    const std::string name = z.substr(at + 46, nlen);
+    for (size_t x = at + 46 + nlen; x + 4 <= at + 46 + nlen + xlen;) {  // ZIP64 extra: the 0xffffffff fields, in order
+      const int id = int(get_le(z, x, 2)), len = int(get_le(z, x + 2, 2));
+      if (id == 1) {
+        size_t f = x + 4;
+        if (usize == 0xffffffff) usize = get_le(z, f, 8), f += 8;
+        if (csize == 0xffffffff) csize = get_le(z, f, 8), f += 8;
+        if (local == 0xffffffff) local = get_le(z, f, 8);
+      }
+      x += 4 + size_t(len);
+    }
+    at += 46 + nlen + xlen + clen;
+    const std::string where = path + ": " + name;
+    EASEL_CHECK(local + 30 <= z.size() && z.compare(local, 4, "PK\x03\x04") == 0, where, ": bad local header");
+    const size_t data = size_t(local) + 30 + size_t(get_le(z, local + 26, 2)) + size_t(get_le(z, local + 28, 2));
+    EASEL_CHECK(data + csize <= z.size(), where, ": truncated (", csize, " bytes expected, ", z.size() - std::min(z.size(), data),
+                " present)");
+    std::string raw;
+    if (method == 0) raw = z.substr(data, size_t(csize));
+    else if (method == 8) raw = inflate_raw(z.data() + data, size_t(csize), size_t(usize), where);
+    else throw Error(where + ": unsupported zip compression method " + std::to_string(method) + " (stored and deflate only)");
+    EASEL_CHECK(crc_of(raw.data(), raw.size()) == crc, where, ": CRC mismatch (the file is corrupt)");
+    std::string key = name;
+    if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
+    out.emplace_back(key, parse_npy(raw, where));
+  }
+  return out;
+}
+
+void save_npz(const std::string& path, const NamedTensors& arrays, bool compress) {
+  std::string z, cd;
+  for (const auto& [key, t] : arrays) {
+    EASEL_CHECK(!key.empty(), "save_npz(", path, "): empty array name");
+    const std::string name = key + ".npy", npy = make_npy(t);
+    const std::string body = compress ? deflate_raw(npy) : npy;
+    const uint32_t crc = crc_of(npy.data(), npy.size());
+    const uint64_t offset = z.size();
+    const bool big = npy.size() >= 0xffffffffULL || offset >= 0xffffffffULL;
+    // local header (ZIP64 sizes go in its extra field when needed)
+    put_le(z, 0x04034b50, 4);
+    put_le(z, big ? 45 : 20, 2);
+    put_le(z, 0, 2);
+    put_le(z, compress ? 8 : 0, 2);
+    put_le(z, 0, 4);  // time, date
+    put_le(z, crc, 4);
+    put_le(z, big ? 0xffffffff : body.size(), 4);
+    put_le(z, big ? 0xffffffff : npy.size(), 4);
+    put_le(z, name.size(), 2);
+    put_le(z, big ? 20 : 0, 2);
+    z += name;
+    if (big) {
+      put_le(z, 1, 2), put_le(z, 16, 2), put_le(z, npy.size(), 8), put_le(z, body.size(), 8);
+    }
+    z += body;
+    // central directory entry
+    put_le(cd, 0x02014b50, 4);
+    put_le(cd, big ? 45 : 20, 2);
+    put_le(cd, big ? 45 : 20, 2);
+    put_le(cd, 0, 2);
+    put_le(cd, compress ? 8 : 0, 2);
+    put_le(cd, 0, 4);
+    put_le(cd, crc, 4);
+    put_le(cd, big ? 0xffffffff : body.size(), 4);
+    put_le(cd, big ? 0xffffffff : npy.size(), 4);
+    put_le(cd, name.size(), 2);
+    put_le(cd, big ? 28 : 0, 2);
+    put_le(cd, 0, 2), put_le(cd, 0, 2), put_le(cd, 0, 2), put_le(cd, 0, 4);
+    put_le(cd, big ? 0xffffffff : offset, 4);
+    cd += name;
+    if (big) {
+      put_le(cd, 1, 2), put_le(cd, 24, 2), put_le(cd, npy.size(), 8), put_le(cd, body.size(), 8), put_le(cd, offset, 8);
+    }
+  }
+  const uint64_t cd_offset = z.size(), n = arrays.size();
+  z += cd;
+  const bool big = cd_offset >= 0xffffffffULL || n >= 0xffff;
+  if (big) {  // ZIP64 end of central directory record + locator
+    const uint64_t rec = z.size();
+    put_le(z, 0x06064b50, 4), put_le(z, 44, 8), put_le(z, 45, 2), put_le(z, 45, 2), put_le(z, 0, 4), put_le(z, 0, 4);
+    put_le(z, n, 8), put_le(z, n, 8), put_le(z, cd.size(), 8), put_le(z, cd_offset, 8);
+    put_le(z, 0x07064b50, 4), put_le(z, 0, 4), put_le(z, rec, 8), put_le(z, 1, 4);
+  }
+  put_le(z, 0x06054b50, 4);
+  put_le(z, 0, 2), put_le(z, 0, 2);
+  put_le(z, big ? 0xffff : n, 2), put_le(z, big ? 0xffff : n, 2);
+  put_le(z, big ? 0xffffffff : cd.size(), 4);
+  put_le(z, big ? 0xffffffff : cd_offset, 4);
+  put_le(z, 0, 2);
+  write_file_atomically(path, z);
+}
+
+Tensor npz_get(const NamedTensors& arrays, const std::string& name, const std::string& path) {
+  std::string names;
+  for (const auto& [k, t] : arrays) {
+    if (k == name) return t;
+    if (names.size() < 300) names += " " + k;
+  }
+  throw Error(path + ": no array named '" + name + "' (arrays:" + names + ")");
+}
+
+void write_file_atomically(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    EASEL_CHECK(f, path, ": cannot open for writing (does the folder exist?)");
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+    f.flush();
+    EASEL_CHECK(f.good(), path, ": write failed (disk full?)");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot rename the temporary file into place");
+  }
+}
+
+}  // namespace easel

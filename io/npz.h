@@ -1,0 +1,27 @@
+// NumPy .npz archives: a zip of .npy arrays. This is how weights, inputs, outputs, features and
+// checkpoints travel in and out of Easel.
+//
+// Reading: zip entries stored or deflated, ZIP64, .npy format 1.0 / 2.0 / 3.0, little-endian
+// f4 f8 f2 i8 i4 u1 b1 in C order. f4 → f32, f8 → f64, f2 → f16, and the integer / bool types → i64.
+// Anything else (Fortran order, big-endian, other dtypes, truncated data, a bad CRC) is an error
+// naming the file and the array.
+// Writing: f32 / f64 / i64 / f16 arrays (bf16 is written as f4), stored or deflated, ZIP64 when an
+// entry or offset passes 4 GiB, atomically (a temporary file renamed into place).
+#pragma once
+#include <string>
+
+#include "layers/module.h"
+
+namespace easel {
+
+NamedTensors load_npz(const std::string& path);  // in archive order
+void save_npz(const std::string& path, const NamedTensors& arrays, bool compress = false);
+
+// One array from an archive, by name; the error lists the names present.
+Tensor npz_get(const NamedTensors& arrays, const std::string& name, const std::string& path_for_errors);
+
+// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that a
+// crash never leaves a half-written file where a good one was.
+void write_file_atomically(const std::string& path, const std::string& bytes);
+
+}  // namespace easel

@@ -1,0 +1,106 @@
+#include "layers/basic.h"
+
+#include <sstream>
+
+#include "autograd/node.h"
+#include "layers/init.h"
+
+namespace easel {
+
+Conv2d::Conv2d(int64_t in, int64_t out, Hw k, Hw stride, Hw padding, Hw dilation, int64_t groups, bool with_bias)
+    : Module("Conv2d") {
+  EASEL_CHECK(groups > 0 && in % groups == 0 && out % groups == 0, "Conv2d(", in, ", ", out, "): groups=", groups,
+              " must divide both channel counts");
+  opt.stride = stride, opt.padding = padding, opt.dilation = dilation, opt.groups = groups;
+  weight = Tensor::empty({out, in / groups, k.h, k.w});
+  init::default_uniform_(weight, init::fan_in(weight));
+  weight = add_parameter("weight", weight);
+  if (with_bias) {
+    bias = Tensor::empty({out});
+    init::default_uniform_(bias, init::fan_in(weight));
+    bias = add_parameter("bias", bias);
+  }
+}
+
+Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, weight, bias, opt); }
+
+std::string Conv2d::describe() const {
+  std::ostringstream os;
+  os << "Conv2d(" << weight.size(1) * opt.groups << ", " << weight.size(0) << ", k=" << weight.size(2) << "x"
+     << weight.size(3) << ", s=" << opt.stride.h << ", p=" << opt.padding.h;
+  if (opt.dilation.h != 1) os << ", d=" << opt.dilation.h;
+  if (opt.groups != 1) os << ", groups=" << opt.groups;
+  if (!bias.defined()) os << ", no bias";
+  return os.str() + ")";
+}
+
+Linear::Linear(int64_t in, int64_t out, bool with_bias) : Module("Linear") {
+  weight = Tensor::empty({out, in});
+  init::default_uniform_(weight, in);
+  weight = add_parameter("weight", weight);
+  if (with_bias) {
+    bias = Tensor::empty({out});
+    init::default_uniform_(bias, in);
+    bias = add_parameter("bias", bias);
+  }
+}
+
+std::string Linear::describe() const {
+  return "Linear(" + std::to_string(weight.size(1)) + ", " + std::to_string(weight.size(0)) + ")";
+}
+
+BatchNorm::BatchNorm(int64_t c, int dims, double eps_, double momentum_, bool affine)
+    : Module(dims == 1 ? "BatchNorm1d" : "BatchNorm2d"), eps(eps_), momentum(momentum_) {
+  if (affine) {
+    weight = add_parameter("weight", Tensor::ones({c}));
+    bias = add_parameter("bias", Tensor::zeros({c}));
+  }
+  running_mean = add_buffer("running_mean", Tensor::zeros({c}));
+  running_var = add_buffer("running_var", Tensor::ones({c}));
+  num_batches_tracked = add_buffer("num_batches_tracked", Tensor::zeros({}, DType::i64));
+}
+
+Tensor BatchNorm::forward(const Tensor& x) {
+  if (training()) num_batches_tracked.set({}, num_batches_tracked.item() + 1);
+  return batch_norm(x, running_mean, running_var, weight, bias, training(), momentum, eps);
+}
+
+std::string BatchNorm::describe() const {
+  std::ostringstream os;
+  os << type() << "(" << running_mean.size(0) << ", eps=" << eps << ")";
+  return os.str();
+}
+
+std::shared_ptr<Activation> make_activation(const std::string& name) {
+  using F = Tensor (*)(const Tensor&);
+  static const std::vector<std::tuple<const char*, const char*, F>> table = {
+      {"relu", "ReLU", relu},          {"relu6", "ReLU6", relu6},       {"silu", "SiLU", silu},
+      {"sigmoid", "Sigmoid", sigmoid}, {"tanh", "Tanh", tanh},          {"gelu", "GELU", gelu},
+      {"hardswish", "Hardswish", hardswish}, {"hardsigmoid", "Hardsigmoid", hardsigmoid}};
+  for (const auto& [key, type, f] : table)
+    if (name == key) return std::make_shared<Activation>(type, f);
+  throw Error("unknown activation '" + name + "' (relu, relu6, silu, sigmoid, tanh, gelu, hardswish, hardsigmoid)");
+}
+std::shared_ptr<Activation> make_relu() { return make_activation("relu"); }
+std::shared_ptr<Activation> make_silu() { return make_activation("silu"); }
+std::shared_ptr<Activation> make_sigmoid() { return make_activation("sigmoid"); }
+
+std::string AdaptiveAvgPool2d::describe() const {
+  return "AdaptiveAvgPool2d(" + std::to_string(out.h) + ", " + std::to_string(out.w) + ")";
+}
+
+std::string Dropout::describe() const {
+  std::ostringstream os;
+  os << "Dropout(p=" << p << ")";
+  return os.str();
+}
+
+Tensor StochasticDepth::forward(const Tensor& x) {
+  if (!training() || p == 0) return x;
+  Shape s(size_t(x.dim()), 1);
+  s[0] = x.size(0);
+  const Tensor keep = Tensor::bernoulli(s, 1 - p, x.dtype());
+  return p == 1 ? x * keep : x * (keep * (1.0 / (1 - p)));
+}
+
+}  // namespace easel

@@ -1,0 +1,105 @@
+// The basic layers. Each is a thin Module over an op in autograd/ops.h: it owns the parameters,
+// PyTorch's names and default initialisation, and nothing else.
+#pragma once
+#include <functional>
+#include <optional>
+
+#include "autograd/ops.h"
+#include "layers/module.h"
+
+namespace easel {
+
+class Conv2d : public Module {
+ public:
+  Conv2d(int64_t in, int64_t out, Hw kernel, Hw stride = 1, Hw padding = 0, Hw dilation = 1, int64_t groups = 1,
+         bool bias = true);
+  Tensor forward(const Tensor& x) override;
+  std::string describe() const override;
+  Tensor weight, bias;  // [out, in/groups, kh, kw], [out] or undefined
+  Conv2dOptions opt;
+};
+
+class Linear : public Module {
+ public:
+  Linear(int64_t in, int64_t out, bool bias = true);
+  Tensor forward(const Tensor& x) override { return linear(x, weight, bias); }
+  std::string describe() const override;
+  Tensor weight, bias;  // [out, in], [out]
+};
+
+// BatchNorm1d ([N, C] or [N, C, L]) and BatchNorm2d ([N, C, H, W]) differ only in their name.
+class BatchNorm : public Module {
+ public:
+  BatchNorm(int64_t channels, int dims = 2, double eps = 1e-5, double momentum = 0.1, bool affine = true);
+  Tensor forward(const Tensor& x) override;
+  std::string describe() const override;
+  Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+  double eps, momentum;
+};
+
+// A parameter-free function as a module: ReLU, ReLU6, SiLU, Sigmoid, Tanh, GELU, Hardswish, ...
+class Activation : public Module {
+ public:
+  Activation(std::string name, std::function<Tensor(const Tensor&)> f) : Module(std::move(name)), f_(std::move(f)) {}
+  Tensor forward(const Tensor& x) override { return f_(x); }
+
+ private:
+  std::function<Tensor(const Tensor&)> f_;
+};
+std::shared_ptr<Activation> make_relu();
+std::shared_ptr<Activation> make_silu();
+std::shared_ptr<Activation> make_sigmoid();
+std::shared_ptr<Activation> make_activation(const std::string& name);  // "relu", "relu6", "silu", ...
+
+class MaxPool2d : public Module {
+ public:
+  explicit MaxPool2d(MaxPool2dOptions o) : Module("MaxPool2d"), opt(o) {}
+  Tensor forward(const Tensor& x) override { return max_pool2d(x, opt); }
+  MaxPool2dOptions opt;
+};
+
+class AvgPool2d : public Module {
+ public:
+  explicit AvgPool2d(AvgPool2dOptions o) : Module("AvgPool2d"), opt(o) {}
+  Tensor forward(const Tensor& x) override { return avg_pool2d(x, opt); }
+  AvgPool2dOptions opt;
+};
+
+class AdaptiveAvgPool2d : public Module {
+ public:
+  explicit AdaptiveAvgPool2d(Hw out) : Module("AdaptiveAvgPool2d"), out(out) {}
+  Tensor forward(const Tensor& x) override { return adaptive_avg_pool2d(x, out); }
+  std::string describe() const override;
+  Hw out;
+};
+
+class Dropout : public Module {
+ public:
+  explicit Dropout(double p = 0.5) : Module("Dropout"), p(p) {}
+  Tensor forward(const Tensor& x) override { return dropout(x, p, training()); }
+  std::string describe() const override;
+  double p;
+};
+
+// Drops whole residual branches per sample (torchvision's StochasticDepth, mode "row"): in training
+// each sample's branch is zeroed with probability p and the survivors scaled by 1/(1-p).
+class StochasticDepth : public Module {
+ public:
+  explicit StochasticDepth(double p) : Module("StochasticDepth"), p(p) {}
+  Tensor forward(const Tensor& x) override;
+  double p;
+};
+
+class Flatten : public Module {
+ public:
+  Flatten() : Module("Flatten") {}
+  Tensor forward(const Tensor& x) override { return x.flatten(1); }
+};
+
+class Identity : public Module {
+ public:
+  Identity() : Module("Identity") {}
+  Tensor forward(const Tensor& x) override { return x; }
+};
+
+}  // namespace easel

@@ -1,0 +1,43 @@
+#include "layers/init.h"
+
+#include <cmath>
+
+#include "tensor/random.h"
+
+namespace easel::init {
+
+int64_t fan_in(const Tensor& w) {
+  int64_t f = w.size(1);
+  for (int64_t d = 2; d < w.dim(); ++d) f *= w.size(d);
+  return f;
+}
+
+int64_t fan_out(const Tensor& w) {
+  int64_t f = w.size(0);
+  for (int64_t d = 2; d < w.dim(); ++d) f *= w.size(d);
+  return f;
+}
+
+void uniform_(Tensor& t, double lo, double hi) {
+  t.copy_(Tensor::uniform(t.shape(), lo, hi, DType::f64));
+}
+
+void normal_(Tensor& t, double mean, double std) {
+  Tensor r = Tensor::randn(t.shape(), DType::f64);
+  double* p = r.data<double>();
+  for (int64_t i = 0; i < r.numel(); ++i) p[i] = mean + std * p[i];
+  t.copy_(r);
+}
+
+void constant_(Tensor& t, double v) {
+  t.copy_(Tensor::full({}, v, t.dtype()));
+}
+
+void default_uniform_(Tensor& w, int64_t fan) {
+  const double bound = 1.0 / std::sqrt(double(fan));
+  uniform_(w, -bound, bound);
+}
+
+void kaiming_normal_fan_out_(Tensor& w) { normal_(w, 0.0, std::sqrt(2.0 / double(fan_out(w)))); }
+
+}  // namespace easel::init
