@@ -6,11 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(g++ make cmake libeigen3-dev doctest-dev libstb-dev zlib1g-dev)
+BUILD_PACKAGES=(g++ make cmake libeigen3-dev doctest-dev libstb-dev zlib1g-dev)
+# The tests also need PyTorch, the reference implementation the parity tests compare against.
+TEST_PACKAGES=(python3-torch python3-torchvision python3-numpy)
 
 install_missing() {
   local missing=() p
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
@@ -32,12 +34,12 @@ build() {
 
 case "${1:-}" in
   demo)
-    install_missing
+    install_missing "${BUILD_PACKAGES[@]}"
     build
     ./build/easel demo "${@:2}"
     ;;
   test)
-    install_missing
+    install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     build
     ctest --test-dir build --output-on-failure -j"$(nproc)"
     ;;

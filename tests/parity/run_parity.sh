@@ -15,13 +15,13 @@ rm -rf "$case_dir" && mkdir -p "$case_dir"
 cd "$here"
 $py make_golden.py "$model" "$case_dir" "$@"
 opts=()  # the options `easel forward` shares with make_golden.py
-prev=""
+prev="" dtype=f32
 for arg in "$@"; do
   [[ $arg == --train-mode ]] && opts+=(--train-mode)
-  [[ $prev == --dtype ]] && opts+=(--dtype "$arg")
+  [[ $prev == --dtype ]] && opts+=(--dtype "$arg") && dtype=$arg
   prev=$arg
 done
 "$easel" forward --model "$model" --weights "$case_dir/weights.npz" --input "$case_dir/input.npz" \
   --output "$case_dir/out.npz" --labels "$(cat "$case_dir/labels.txt")" --grads "$case_dir/grads.npz" "${opts[@]}"
-$py compare.py "$model" "$case_dir"
+$py compare.py "$model" "$case_dir" "$dtype"
 rm -rf "$case_dir"  # large weight files; kept only when a case fails
