@@ -24,16 +24,27 @@ int cmd_forward(int argc, char** argv) {
   manual_seed(uint64_t(args.get_int("seed", 0)));
   NamedTensors weights;
   int64_t classes = args.get_int("classes", 0);
+  bool backbone_only = false;  // a file without the head (e.g. converted ImageNet backbone weights)
   if (args.has("weights")) {
     weights = load_npz(args.get("weights"));
-    if (classes == 0) {  // from the file's head, when not given
-      const auto probe = create_net(model, 1);
-      classes = npz_get(weights, probe->head_path + ".weight", args.get("weights")).size(0);
-    }
+    const std::string head_key = create_net(model, 1)->head_path + ".weight";
+    backbone_only = true;
+    for (const auto& [k, t] : weights)
+      if (k == head_key) {
+        backbone_only = false;
+        if (classes == 0) classes = t.size(0);  // from the file's head, when not given
+      }
   }
   if (classes == 0) classes = 1000;
   const auto net = create_net(model, classes);
-  if (!weights.empty()) net->load_state_dict(weights);
+  if (!weights.empty()) {
+    LoadOptions lo;
+    lo.allow_missing = backbone_only;
+    const LoadReport rep = net->load_state_dict(weights, lo);
+    if (!rep.missing.empty())
+      std::printf("forward: %zu tensors not in %s keep their random initialisation (first: %s)\n", rep.missing.size(),
+                  args.get("weights").c_str(), rep.missing[0].c_str());
+  }
   const std::string dtype = args.get("dtype", "f32");
   EASEL_CHECK(dtype == "f32" || dtype == "f64", "forward: --dtype must be f32 or f64, got '", dtype, "'");
   if (dtype == "f64") net->to(DType::f64);

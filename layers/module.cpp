@@ -156,10 +156,12 @@ LoadReport Module::load_state_dict(const NamedTensors& sd, const LoadOptions& op
   }
   for (const auto& [k, t] : sd)
     if (!used.count(k)) rep.unexpected.push_back(k + " " + shape_str(t.shape()));
-  if (opt.strict && !rep.clean()) {
-    const size_t n = rep.missing.size() + rep.unexpected.size() + rep.mismatched.size();
+  if (opt.strict && !(rep.unexpected.empty() && rep.mismatched.empty() && (opt.allow_missing || rep.missing.empty()))) {
+    const size_t n = rep.missing.size() * !opt.allow_missing + rep.unexpected.size() + rep.mismatched.size();
+    LoadReport shown = rep;
+    if (opt.allow_missing) shown.missing.clear();
     throw Error("load_state_dict into " + type_ + ": " + std::to_string(n) + " problem" + (n == 1 ? "" : "s") +
-                " (nothing was loaded)\n" + rep.str());
+                " (nothing was loaded)\n" + shown.str());
   }
   NoGradGuard no_grad;
   for (auto& [mine, theirs] : assign) mine.copy_(*theirs);  // converts dtype (e.g. f64 file -> f32 model)

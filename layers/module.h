@@ -21,6 +21,9 @@ struct LoadOptions {
   // fresh initialisation instead of failing: for loading ImageNet weights into a net with another
   // number of classes.
   std::string reset_prefix;
+  // Keys of the model absent from the file keep their initialisation (a backbone-only file, e.g.
+  // ImageNet weights for effnet_lstm's cnn.*); unexpected keys and shape mismatches still fail.
+  bool allow_missing = false;
 };
 
 struct LoadReport {
