@@ -18,16 +18,10 @@ int64_t fan_out(const Tensor& w) {
   return f;
 }
 
-void uniform_(Tensor& t, double lo, double hi) {
-  t.copy_(Tensor::uniform(t.shape(), lo, hi, DType::f64));
-}
+// Draw in the tensor's own dtype (no f64 temporary): weights of VGG's classifier alone are 10^8 values.
+void uniform_(Tensor& t, double lo, double hi) { t.copy_(Tensor::uniform(t.shape(), lo, hi, t.dtype())); }
 
-void normal_(Tensor& t, double mean, double std) {
-  Tensor r = Tensor::randn(t.shape(), DType::f64);
-  double* p = r.data<double>();
-  for (int64_t i = 0; i < r.numel(); ++i) p[i] = mean + std * p[i];
-  t.copy_(r);
-}
+void normal_(Tensor& t, double mean, double std) { t.copy_(Tensor::normal(t.shape(), mean, std, t.dtype())); }
 
 void constant_(Tensor& t, double v) {
   t.copy_(Tensor::full({}, v, t.dtype()));

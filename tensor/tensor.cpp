@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "tensor/random.h"
 #include "tensor/strided.h"
@@ -182,12 +183,34 @@ Tensor Tensor::linspace(double start, double end, int64_t n, DType dtype) {
   return from(v, {n}, dtype);
 }
 
+// Large tensors are filled in fixed blocks of 2^14 values, each from its own generator seeded by
+// one draw of `g` and the block index: parallel, yet the values do not depend on the thread count.
+constexpr int64_t kRandomBlock = 1 << 14;
+
 template <class Draw>
 static Tensor random_fill(const Shape& shape, DType dtype, Generator* gen, Draw draw) {
   Generator& g = gen ? *gen : default_generator();
   Tensor t = Tensor::empty(shape, dtype);
-  char* p = static_cast<char*>(t.raw_data());
-  for (int64_t i = 0; i < t.numel(); ++i) write_elem(p + i * dtype_size(dtype), dtype, draw(g));
+  const int64_t n = t.numel();
+  auto fill = [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    if (n <= kRandomBlock) {
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(draw(g));
+      return;
+    }
+    const uint64_t base = g.next_u64();
+    parallel_for((n + kRandomBlock - 1) / kRandomBlock, [&](int64_t b) {
+      Generator local(base ^ (0x9e3779b97f4a7c15ULL * uint64_t(b + 1)));
+      for (int64_t i = b * kRandomBlock; i < std::min(n, (b + 1) * kRandomBlock); ++i) p[i] = static_cast<T>(draw(local));
+    }, kRandomBlock);
+  };
+  if (dtype == DType::f32) fill(t.data<float>());
+  else if (dtype == DType::f64) fill(t.data<double>());
+  else if (dtype == DType::i64) fill(t.data<int64_t>());
+  else {
+    Tensor f = random_fill(shape, DType::f32, &g, draw);
+    t.copy_(f);
+  }
   return t;
 }
 
@@ -196,6 +219,9 @@ Tensor Tensor::rand(const Shape& shape, DType dtype, Generator* gen) {
 }
 Tensor Tensor::randn(const Shape& shape, DType dtype, Generator* gen) {
   return random_fill(shape, dtype, gen, [](Generator& g) { return g.normal(); });
+}
+Tensor Tensor::normal(const Shape& shape, double mean, double std, DType dtype, Generator* gen) {
+  return random_fill(shape, dtype, gen, [=](Generator& g) { return mean + std * g.normal(); });
 }
 Tensor Tensor::uniform(const Shape& shape, double lo, double hi, DType dtype, Generator* gen) {
   return random_fill(shape, dtype, gen, [=](Generator& g) { return lo + (hi - lo) * g.uniform(); });

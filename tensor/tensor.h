@@ -64,8 +64,10 @@ class Tensor {
   static Tensor arange(int64_t n, DType dtype = DType::f32);
   static Tensor linspace(double start, double end, int64_t n, DType dtype = DType::f32);
   // Random factories draw from `gen`, or from the global generator (see tensor/random.h) when null.
+  // The values depend only on the generator's state, never on the number of threads.
   static Tensor rand(const Shape& shape, DType dtype = DType::f32, Generator* gen = nullptr);
   static Tensor randn(const Shape& shape, DType dtype = DType::f32, Generator* gen = nullptr);
+  static Tensor normal(const Shape& shape, double mean, double std, DType dtype = DType::f32, Generator* gen = nullptr);
   static Tensor uniform(const Shape& shape, double lo, double hi, DType dtype = DType::f32, Generator* gen = nullptr);
   static Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::f32, Generator* gen = nullptr);
   static Tensor randint(const Shape& shape, int64_t high, Generator* gen = nullptr);  // i64 in [0, high)

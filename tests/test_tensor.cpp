@@ -1,5 +1,6 @@
 // Tensor storage, views, dtypes, random numbers, printing and error messages.
 #include "helpers.h"
+#include "tensor/parallel.h"
 #include "tensor/strided.h"
 
 using namespace easel;
@@ -110,6 +111,15 @@ TEST_CASE("random numbers are reproducible and have the right distribution") {
   std::vector<int> hist(5, 0);
   for (double v : Tensor::randint({50000}, 5, &g).to_vector()) hist[size_t(v)]++;
   for (int h : hist) CHECK(std::abs(h - 10000) < 500);
+
+  // large tensors are generated in parallel blocks: the values must not depend on the thread count
+  const int saved = num_threads();
+  set_num_threads(1);
+  Generator g1(9), g2(9);
+  const std::vector<double> one = Tensor::randn({100000}, DType::f32, &g1).to_vector();
+  set_num_threads(2);
+  CHECK(Tensor::randn({100000}, DType::f32, &g2).to_vector() == one);
+  set_num_threads(saved);
 
   Generator::State st = g.state();
   const double next = g.normal();
