@@ -5,7 +5,7 @@
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
-#include "optim/sgd.h"
+#include "optim/optimizer.h"
 #include "tensor/random.h"
 
 namespace easel::toy {
@@ -75,7 +75,12 @@ double accuracy(const Tensor& logits, const Tensor& labels) {
 TrainResult train_stripes(const TrainConfig& cfg, const std::function<void(const StepLog&)>& on_step) {
   Generator g(cfg.seed);
   Net net(cfg.dtype, g);
-  SGD opt(net.parameters(), cfg.lr, cfg.momentum);
+  SGD opt(cfg.momentum);
+  ParamGroup group;
+  group.params = net.parameters();
+  for (size_t i = 0; i < group.params.size(); ++i) group.names.push_back("p" + std::to_string(i));
+  group.lr = cfg.lr;
+  opt.add_group(group);
   Tensor train_x, train_y, val_x, val_y;
   make_stripes(cfg.batch * 8, cfg.seed + 1, &train_x, &train_y);  // 8 batches, reshuffled every pass
   make_stripes(192, cfg.seed + 2, &val_x, &val_y);

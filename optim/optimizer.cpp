@@ -1,0 +1,151 @@
+#include "optim/optimizer.h"
+
+#include <cmath>
+
+#include "autograd/node.h"
+#include "autograd/ops.h"
+
+namespace easel {
+
+void Optimizer::add_group(ParamGroup g) {
+  EASEL_CHECK(g.names.size() == g.params.size(), "add_group: ", g.names.size(), " names for ", g.params.size(), " tensors");
+  for (const Tensor& p : g.params)
+    EASEL_CHECK(p.is_leaf() && is_floating(p.dtype()), "optimizer: parameters must be floating leaves, got ", p.describe());
+  if (g.initial_lr == 0) g.initial_lr = g.lr;
+  if (g.momentum < 0) g.momentum = default_momentum_;
+  state_.emplace_back(g.params.size());
+  groups_.push_back(std::move(g));
+}
+
+void Optimizer::zero_grad() {
+  for (ParamGroup& g : groups_)
+    for (Tensor& p : g.params) p.zero_grad();
+}
+
+Tensor& Optimizer::slot(size_t g, size_t i, const std::string& name, const Tensor& like) {
+  auto& slots = state_[g][i];
+  auto it = slots.find(name);
+  if (it == slots.end()) it = slots.emplace(name, Tensor::zeros(like.shape(), like.dtype())).first;
+  return it->second;
+}
+
+NamedTensors Optimizer::state_dict() const {
+  NamedTensors out{{"steps", Tensor::scalar(double(steps_), DType::i64)}};
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const std::string pre = "group." + std::to_string(g) + ".";
+    out.emplace_back(pre + "lr", Tensor::scalar(groups_[g].lr, DType::f64));
+    out.emplace_back(pre + "momentum", Tensor::scalar(groups_[g].momentum, DType::f64));
+    for (size_t i = 0; i < groups_[g].params.size(); ++i)
+      for (const auto& [n, t] : state_[g][i])
+        out.emplace_back("state." + std::to_string(g) + "." + groups_[g].names[i] + "." + n, t);
+  }
+  return out;
+}
+
+void Optimizer::load_state_dict(const NamedTensors& sd) {
+  for (const auto& [k, t] : sd) {
+    if (k == "steps") {
+      steps_ = int64_t(t.item());
+      continue;
+    }
+    const size_t dot1 = k.find('.'), dot2 = k.find('.', dot1 + 1);
+    EASEL_CHECK(dot1 != std::string::npos && dot2 != std::string::npos, "optimizer state: bad key '", k, "'");
+    const std::string kind = k.substr(0, dot1), rest = k.substr(dot2 + 1);
+    const size_t g = std::stoul(k.substr(dot1 + 1, dot2 - dot1 - 1));
+    EASEL_CHECK(g < groups_.size(), "optimizer state: key '", k, "' names group ", g, " of ", groups_.size());
+    if (kind == "group") {
+      if (rest == "lr") groups_[g].lr = t.item();
+      else if (rest == "momentum") groups_[g].momentum = t.item();
+      continue;
+    }
+    const size_t last = rest.rfind('.');
+    const std::string pname = rest.substr(0, last), sname = rest.substr(last + 1);
+    bool found = false;
+    for (size_t i = 0; i < groups_[g].names.size() && !found; ++i)
+      if (groups_[g].names[i] == pname) {
+        Tensor& s = slot(g, i, sname, t);
+        EASEL_CHECK(s.shape() == t.shape(), "optimizer state '", k, "': shape ", shape_str(t.shape()), " but the slot has ",
+                    shape_str(s.shape()));
+        s.copy_(t);
+        found = true;
+      }
+    EASEL_CHECK(found, "optimizer state: no parameter '", pname, "' in group ", g);
+  }
+}
+
+void SGD::step() {
+  NoGradGuard ng;
+  ++steps_;
+  for (size_t gi = 0; gi < groups_.size(); ++gi) {
+    const ParamGroup& G = groups_[gi];
+    for (size_t i = 0; i < G.params.size(); ++i) {
+      Tensor p = G.params[i];
+      Tensor g = p.grad();
+      if (!g.defined()) continue;
+      if (G.weight_decay != 0) g = g + p * G.weight_decay;
+      if (G.momentum != 0) {
+        Tensor& started = slot(gi, i, "started", Tensor::zeros({}, DType::f64));
+        Tensor& buf = slot(gi, i, "momentum_buffer", p);
+        buf.copy_(started.item() == 0 ? g : buf * G.momentum + g * (1 - dampening));
+        started.set({}, 1);
+        g = nesterov ? g + buf * G.momentum : buf;
+      }
+      p.copy_(p - g * G.lr);
+    }
+  }
+}
+
+void Adam::step() {
+  NoGradGuard ng;
+  ++steps_;
+  for (size_t gi = 0; gi < groups_.size(); ++gi) {
+    const ParamGroup& G = groups_[gi];
+    const double b1 = G.momentum;
+    for (size_t i = 0; i < G.params.size(); ++i) {
+      Tensor p = G.params[i];
+      Tensor g = p.grad();
+      if (!g.defined()) continue;
+      Tensor& count = slot(gi, i, "step", Tensor::zeros({}, DType::f64));
+      const double t = count.item() + 1;
+      count.set({}, t);
+      if (G.weight_decay != 0) {
+        if (decoupled) p.copy_(p * (1 - G.lr * G.weight_decay));
+        else g = g + p * G.weight_decay;
+      }
+      Tensor& m = slot(gi, i, "exp_avg", p);
+      Tensor& v = slot(gi, i, "exp_avg_sq", p);
+      m.copy_(m * b1 + g * (1 - b1));
+      v.copy_(v * beta2 + g * g * (1 - beta2));
+      const double bc1 = 1 - std::pow(b1, t), bc2 = 1 - std::pow(beta2, t);
+      p.copy_(p - m * (G.lr / bc1) / (sqrt(v) * (1 / std::sqrt(bc2)) + eps));
+    }
+  }
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name) {
+  if (name == "sgd") return std::make_unique<SGD>(0.9);
+  if (name == "nesterov") return std::make_unique<SGD>(0.9, true);
+  if (name == "adam") return std::make_unique<Adam>();
+  if (name == "adamw") return std::make_unique<Adam>(0.9, 0.999, 1e-8, true);
+  throw Error("unknown optimizer '" + name + "' (sgd, nesterov, adam, adamw)");
+}
+
+double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
+  NoGradGuard ng;
+  double total = 0;
+  for (const Tensor& p : params)
+    if (p.grad().defined()) {
+      const Tensor g = p.grad().to(DType::f64);
+      total += sum(g * g).item();
+    }
+  const double norm = std::sqrt(total), scale = max_norm / (norm + 1e-6);  // as torch.nn.utils.clip_grad_norm_
+  if (scale < 1)
+    for (const Tensor& p : params)
+      if (p.grad().defined()) {
+        Tensor g = p.grad();
+        g.copy_(g * scale);
+      }
+  return norm;
+}
+
+}  // namespace easel

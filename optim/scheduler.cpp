@@ -1,0 +1,133 @@
+#include "optim/scheduler.h"
+
+namespace easel {
+
+NamedTensors Scheduler::state_dict() const { return {{"t", Tensor::scalar(double(t_), DType::i64)}}; }
+
+void Scheduler::load_state_dict(const NamedTensors& sd) {
+  for (const auto& [k, v] : sd)
+    if (k == "t") t_ = int64_t(v.item());
+}
+
+StepLR::StepLR(Optimizer& opt, int64_t s, double g) : Scheduler(opt), step_size(s), gamma(g) {
+  EASEL_CHECK(s > 0, "StepLR: step_size must be positive, got ", s);
+}
+
+void StepLR::step(double) {
+  ++t_;
+  for (ParamGroup& g : opt_.groups()) g.lr = g.initial_lr * std::pow(gamma, double(t_ / step_size));
+}
+
+CosineLR::CosineLR(Optimizer& opt, int64_t t, double e) : Scheduler(opt), t_max(t), eta_min(e) {
+  EASEL_CHECK(t > 0, "CosineLR: T_max must be positive, got ", t);
+}
+
+void CosineLR::step(double) {
+  ++t_;
+  for (ParamGroup& g : opt_.groups())
+    g.lr = eta_min + (g.initial_lr - eta_min) * (1 + std::cos(M_PI * double(t_) / double(t_max))) / 2;
+}
+
+OneCycleLR::OneCycleLR(Optimizer& opt, double max_lr, int64_t total, double pct, double div, double final_div,
+                       bool cycle_m, double base_m, double max_m)
+    : Scheduler(opt), max_lr_(max_lr), initial_lr_(max_lr / div), min_lr_(max_lr / div / final_div), pct_(pct),
+      base_m_(base_m), max_m_(max_m), total_(total), cycle_m_(cycle_m) {
+  EASEL_CHECK(total > 0 && pct > 0 && pct < 1, "OneCycleLR: need total_steps > 0 and 0 < pct_start < 1");
+  for (ParamGroup& g : opt_.groups()) g.initial_lr = initial_lr_;
+  apply();
+}
+
+static double cos_anneal(double start, double end, double pct) { return end + (start - end) / 2 * (std::cos(M_PI * pct) + 1); }
+
+void OneCycleLR::apply() {
+  EASEL_CHECK(t_ < total_, "OneCycleLR: stepped ", t_ + 1, " times, more than total_steps = ", total_);
+  const double warm_end = pct_ * double(total_) - 1, end = double(total_) - 1, t = double(t_);
+  double lr, m;
+  if (t <= warm_end) {
+    const double p = t / warm_end;
+    lr = cos_anneal(initial_lr_, max_lr_, p);
+    m = cos_anneal(max_m_, base_m_, p);
+  } else {
+    const double p = (t - warm_end) / (end - warm_end);
+    lr = cos_anneal(max_lr_, min_lr_, p);
+    m = cos_anneal(base_m_, max_m_, p);
+  }
+  for (ParamGroup& g : opt_.groups()) {
+    g.lr = lr;
+    if (cycle_m_) g.momentum = m;
+  }
+}
+
+void OneCycleLR::step(double) {
+  ++t_;
+  apply();
+}
+
+ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& opt, bool max, double f, int64_t p, double th, int64_t cd, double mlr)
+    : Scheduler(opt), maximize(max), factor(f), threshold(th), min_lr(mlr), patience(p), cooldown(cd),
+      best_(max ? -INFINITY : INFINITY) {
+  EASEL_CHECK(f < 1, "ReduceLROnPlateau: factor must be < 1, got ", f);
+}
+
+void ReduceLROnPlateau::step(double metric) {
+  EASEL_CHECK(!std::isnan(metric), "ReduceLROnPlateau: step() needs the watched metric");
+  ++t_;
+  const bool better = maximize ? metric > best_ * (1 + threshold) : metric < best_ * (1 - threshold);  // as PyTorch
+  if (better) {
+    best_ = metric;
+    bad_ = 0;
+  } else {
+    ++bad_;
+  }
+  if (cooldown_left_ > 0) {
+    --cooldown_left_;
+    bad_ = 0;
+  }
+  if (bad_ > patience) {
+    for (ParamGroup& g : opt_.groups()) {
+      const double next = std::max(g.lr * factor, min_lr);
+      if (g.lr - next > 1e-8) g.lr = next;
+    }
+    cooldown_left_ = cooldown;
+    bad_ = 0;
+  }
+}
+
+NamedTensors ReduceLROnPlateau::state_dict() const {
+  return {{"t", Tensor::scalar(double(t_), DType::i64)},
+          {"best", Tensor::scalar(best_, DType::f64)},
+          {"bad", Tensor::scalar(double(bad_), DType::i64)},
+          {"cooldown_left", Tensor::scalar(double(cooldown_left_), DType::i64)}};
+}
+
+void ReduceLROnPlateau::load_state_dict(const NamedTensors& sd) {
+  for (const auto& [k, v] : sd) {
+    if (k == "t") t_ = int64_t(v.item());
+    if (k == "best") best_ = v.item();
+    if (k == "bad") bad_ = int64_t(v.item());
+    if (k == "cooldown_left") cooldown_left_ = int64_t(v.item());
+  }
+}
+
+bool EarlyStopping::update(double metric) {
+  const bool better = maximize ? metric > best + std::abs(best) * threshold || std::isinf(best)
+                               : metric < best - std::abs(best) * threshold || std::isinf(best);
+  if (better) {
+    best = metric;
+    bad = 0;
+  } else {
+    ++bad;
+  }
+  return better;
+}
+
+std::unique_ptr<Scheduler> make_scheduler(const std::string& name, Optimizer& opt, int64_t epochs, int64_t steps) {
+  if (name == "none" || name.empty()) return nullptr;
+  if (name == "step") return std::make_unique<StepLR>(opt, std::max<int64_t>(1, epochs / 3), 0.1);
+  if (name == "cosine") return std::make_unique<CosineLR>(opt, std::max<int64_t>(1, epochs));
+  if (name == "onecycle") return std::make_unique<OneCycleLR>(opt, opt.groups().at(0).lr, epochs * steps);
+  if (name == "plateau") return std::make_unique<ReduceLROnPlateau>(opt, true, 0.5, 2, 1e-3);
+  throw Error("unknown scheduler '" + name + "' (none, step, cosine, onecycle, plateau)");
+}
+
+}  // namespace easel
