@@ -1,0 +1,63 @@
+// Metrics against hand computations (the numbers scikit-learn gives for the same inputs).
+#include "apps/metrics.h"
+#include "helpers.h"
+
+using easel::test::error_of;
+
+using namespace easel;
+
+TEST_CASE("precision, recall, F1, confusion matrix by hand") {
+  // true:  0 0 0 1 1 2 ; predicted: 0 0 1 1 2 2
+  const std::vector<int64_t> y = {0, 0, 0, 1, 1, 2};
+  const std::vector<std::vector<double>> p = {{.8, .1, .1}, {.6, .3, .1}, {.3, .5, .2},
+                                              {.2, .7, .1}, {.1, .3, .6}, {.2, .2, .6}};
+  const Metrics m = compute_metrics(p, y);
+  CHECK(m.confusion == std::vector<std::vector<int64_t>>{{2, 1, 0}, {0, 1, 1}, {0, 0, 1}});
+  CHECK(m.accuracy == doctest::Approx(4.0 / 6));
+  // class 0: P 2/2, R 2/3; class 1: P 1/2, R 1/2; class 2: P 1/2, R 1/1
+  CHECK(m.precision[0] == doctest::Approx(1.0));
+  CHECK(m.recall[0] == doctest::Approx(2.0 / 3));
+  CHECK(m.f1[0] == doctest::Approx(0.8));
+  CHECK(m.f1[1] == doctest::Approx(0.5));
+  CHECK(m.f1[2] == doctest::Approx(2.0 / 3));
+  CHECK(m.macro_f1 == doctest::Approx((0.8 + 0.5 + 2.0 / 3) / 3));     // sklearn f1_score(average="macro")
+  CHECK(m.weighted_f1 == doctest::Approx((3 * 0.8 + 2 * 0.5 + 2.0 / 3) / 6));  // average="weighted"
+  CHECK(m.macro_precision == doctest::Approx(2.0 / 3));
+  CHECK(m.log_loss == doctest::Approx(-(std::log(.8) + std::log(.6) + std::log(.3) + std::log(.7) + std::log(.3) +
+                                        std::log(.6)) / 6));
+  CHECK(m.top5 == 1.0);
+  CHECK(top_k_accuracy(p, y, 2) == doctest::Approx(6.0 / 6));
+  CHECK(top_k_accuracy(p, y, 1) == doctest::Approx(4.0 / 6));
+}
+
+TEST_CASE("a class never seen nor predicted scores 0 and counts in the macro average") {
+  const Metrics m = compute_metrics({{.9, .1, 0}, {.2, .8, 0}}, {0, 1});
+  CHECK(m.f1[2] == 0);
+  CHECK(m.macro_f1 == doctest::Approx(2.0 / 3));
+  CHECK(std::isnan(m.roc[2].auc));
+  CHECK(m.auc_macro == doctest::Approx(1.0));
+}
+
+TEST_CASE("ROC curve and AUC by hand, with ties") {
+  // sklearn: roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.75
+  const RocCurve r = roc_curve({0.1, 0.4, 0.35, 0.8}, {0, 0, 1, 1});
+  CHECK(r.auc == doctest::Approx(0.75));
+  CHECK(r.fpr == std::vector<double>{0, 0, 0.5, 0.5, 1});
+  CHECK(r.tpr == std::vector<double>{0, 0.5, 0.5, 1, 1});
+  // a tie between a positive and a negative counts one half: roc_auc_score([0, 1], [0.5, 0.5]) = 0.5
+  CHECK(roc_curve({0.5, 0.5}, {0, 1}).auc == doctest::Approx(0.5));
+  CHECK(std::isnan(roc_curve({0.1, 0.2}, {1, 1}).auc));
+}
+
+TEST_CASE("micro and macro AUC over classes") {
+  const std::vector<int64_t> y = {0, 1, 2, 2};
+  const std::vector<std::vector<double>> p = {{.7, .2, .1}, {.3, .4, .3}, {.2, .3, .5}, {.4, .1, .5}};
+  const Metrics m = compute_metrics(p, y);
+  // per class (one-vs-rest): class 0 AUC 1, class 1 AUC 1, class 2: pos {.5, .5} vs neg {.1, .3} -> 1
+  CHECK(m.roc[0].auc == doctest::Approx(1.0));
+  CHECK(m.auc_macro == doctest::Approx(1.0));
+  // micro: positives {.7, .4, .5, .5}, negatives {.2, .1, .3, .3, .2, .3, .4, .1}: pairs won 31.5 of 32
+  CHECK(m.roc_micro.auc == doctest::Approx(31.5 / 32));
+  CHECK(m.to_json().find("\"macro_f1\": ") != std::string::npos);
+  CHECK(error_of([] { compute_metrics({{1.0, 0.0}}, {2}); }).find("label 2 at row 0") != std::string::npos);
+}
