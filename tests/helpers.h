@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,14 @@ inline double max_abs_diff(const Tensor& a, const Tensor& b) {
   for (size_t i = 0; i < x.size(); ++i) m = std::max(m, std::abs(x[i] - y[i]));
   return m;
 }
+
+// Real painting images: $EASEL_DATA, else ../shared/data beside the checkout. Tests that need them
+// skip when the folder is absent.
+inline std::string data_root() {
+  if (const char* e = std::getenv("EASEL_DATA")) return e;
+  return std::string(EASEL_SOURCE_DIR) + "/../shared/data";
+}
+inline bool has_data() { return std::ifstream(data_root() + "/wikiart_style10/manifest.csv").good(); }
 
 // The message of the easel::Error that `f` throws ("" if it throws none).
 template <class F>

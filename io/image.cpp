@@ -1,0 +1,270 @@
+#include "io/image.h"
+
+#include <cmath>
+#include <algorithm>
+#include <vector>
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_FAILURE_USERMSG
+#include <stb_image.h>
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb_image_write.h>
+
+#include "autograd/ops.h"
+#include "io/npz.h"
+#include "tensor/random.h"
+#include "tensor/strided.h"
+
+namespace easel {
+
+namespace {
+
+void check_image(const Tensor& img, const char* op) {
+  EASEL_CHECK(img.dim() == 3 && img.dtype() == DType::f32, op, ": expected an f32 image [C, H, W], got ", img.describe());
+}
+
+}  // namespace
+
+Tensor load_image(const std::string& path) {
+  int w = 0, h = 0, c = 0;
+  const bool sixteen = stbi_is_16_bit(path.c_str());
+  void* data = sixteen ? static_cast<void*>(stbi_load_16(path.c_str(), &w, &h, &c, 3))
+                       : static_cast<void*>(stbi_load(path.c_str(), &w, &h, &c, 3));
+  EASEL_CHECK(data, path, ": cannot decode image (", stbi_failure_reason() ? stbi_failure_reason() : "unknown", ")");
+  Tensor img = Tensor::empty({3, h, w});
+  float* p = img.data<float>();
+  const int64_t hw = int64_t(h) * w;
+  for (int64_t i = 0; i < hw; ++i)
+    for (int k = 0; k < 3; ++k)
+      p[k * hw + i] = sixteen ? float(static_cast<uint16_t*>(data)[i * 3 + k]) / 65535.f
+                              : float(static_cast<uint8_t*>(data)[i * 3 + k]) / 255.f;
+  stbi_image_free(data);
+  return img;
+}
+
+void save_png(const std::string& path, const Tensor& img_in) {
+  const Tensor img = img_in.dim() == 2 ? img_in.unsqueeze(0).expand({3, img_in.size(0), img_in.size(1)}) : img_in;
+  check_image(img.to(DType::f32), "save_png");
+  const int64_t C = img.size(0), H = img.size(1), W = img.size(2);
+  EASEL_CHECK(C == 3 || C == 1, "save_png: need 1 or 3 channels, got ", C);
+  std::vector<uint8_t> px(size_t(H * W * 3));
+  for (int64_t y = 0; y < H; ++y)
+    for (int64_t x = 0; x < W; ++x)
+      for (int64_t k = 0; k < 3; ++k)
+        px[size_t((y * W + x) * 3 + k)] = uint8_t(std::lround(std::clamp(img.at({C == 3 ? k : 0, y, x}), 0.0, 1.0) * 255));
+  int len = 0;
+  unsigned char* png = stbi_write_png_to_mem(px.data(), int(W * 3), int(W), int(H), 3, &len);
+  EASEL_CHECK(png, path, ": PNG encoding failed");
+  const std::string bytes(reinterpret_cast<char*>(png), size_t(len));
+  STBIW_FREE(png);
+  write_file_atomically(path, bytes);
+}
+
+// One axis of a separable resample: weights of the input pixels for each output pixel.
+static void resample_weights(int64_t in, int64_t out, bool antialias, std::vector<int64_t>* start,
+                             std::vector<std::vector<float>>* weights) {
+  const double scale = double(in) / double(out), fscale = antialias ? std::max(scale, 1.0) : 1.0;
+  start->resize(size_t(out));
+  weights->resize(size_t(out));
+  for (int64_t i = 0; i < out; ++i) {
+    const double center = (double(i) + 0.5) * scale;
+    const int64_t lo = std::max<int64_t>(int64_t(std::floor(center - fscale)), 0);
+    const int64_t hi = std::min<int64_t>(int64_t(std::ceil(center + fscale)), in);
+    std::vector<float>& w = (*weights)[size_t(i)];
+    double total = 0;
+    for (int64_t x = lo; x < hi; ++x) {
+      const double t = 1 - std::abs((double(x) + 0.5 - center) / fscale);
+      w.push_back(float(std::max(t, 0.0)));
+      total += w.back();
+    }
+    for (float& v : w) v = float(v / total);
+    (*start)[size_t(i)] = lo;
+  }
+}
+
+Tensor resize(const Tensor& img, int64_t oh, int64_t ow, bool antialias) {
+  check_image(img, "resize");
+  EASEL_CHECK(oh > 0 && ow > 0, "resize: target size must be positive, got ", oh, "x", ow);
+  const int64_t C = img.size(0), H = img.size(1), W = img.size(2);
+  std::vector<int64_t> sy, sx;
+  std::vector<std::vector<float>> wy, wx;
+  resample_weights(H, oh, antialias, &sy, &wy);
+  resample_weights(W, ow, antialias, &sx, &wx);
+  const Tensor src = dense(img);
+  Tensor tmp = Tensor::zeros({C, H, ow}), out = Tensor::zeros({C, oh, ow});
+  const float* s = src.data<float>();
+  float* t = tmp.data<float>();
+  for (int64_t c = 0; c < C; ++c)  // horizontal pass
+    for (int64_t y = 0; y < H; ++y)
+      for (int64_t x = 0; x < ow; ++x) {
+        float acc = 0;
+        for (size_t k = 0; k < wx[size_t(x)].size(); ++k) acc += wx[size_t(x)][k] * s[(c * H + y) * W + sx[size_t(x)] + int64_t(k)];
+        t[(c * H + y) * ow + x] = acc;
+      }
+  float* o = out.data<float>();
+  for (int64_t c = 0; c < C; ++c)  // vertical pass
+    for (int64_t y = 0; y < oh; ++y)
+      for (size_t k = 0; k < wy[size_t(y)].size(); ++k) {
+        const float w = wy[size_t(y)][k];
+        const float* row = t + (c * H + sy[size_t(y)] + int64_t(k)) * ow;
+        for (int64_t x = 0; x < ow; ++x) o[(c * oh + y) * ow + x] += w * row[x];
+      }
+  return out;
+}
+
+Tensor resize_shorter(const Tensor& img, int64_t size) {
+  const int64_t H = img.size(1), W = img.size(2);
+  if (H <= W) return resize(img, size, std::max<int64_t>(1, int64_t(double(W) * double(size) / double(H))));
+  return resize(img, std::max<int64_t>(1, int64_t(double(H) * double(size) / double(W))), size);
+}
+
+Tensor crop(const Tensor& img, int64_t top, int64_t left, int64_t h, int64_t w) {
+  check_image(img, "crop");
+  EASEL_CHECK(top >= 0 && left >= 0 && top + h <= img.size(1) && left + w <= img.size(2), "crop: window (", top, ", ", left,
+              ", ", h, "x", w, ") outside a ", img.size(1), "x", img.size(2), " image");
+  return dense(img.slice(1, top, top + h).slice(2, left, left + w));
+}
+
+Tensor center_crop(const Tensor& img, int64_t h, int64_t w) {
+  const int64_t H = img.size(1), W = img.size(2);
+  if (H < h || W < w) {  // as torchvision: pad with zeros first
+    const int64_t ph = std::max<int64_t>(0, h - H), pw = std::max<int64_t>(0, w - W);
+    return center_crop(pad(img, {pw / 2, pw - pw / 2, ph / 2, ph - ph / 2}), h, w);
+  }
+  return crop(img, int64_t(std::lround((H - h) / 2.0)), int64_t(std::lround((W - w) / 2.0)), h, w);
+}
+
+Tensor pad_to_square(const Tensor& img) {
+  const int64_t H = img.size(1), W = img.size(2), S = std::max(H, W);
+  return pad(img, {(S - W) / 2, S - W - (S - W) / 2, (S - H) / 2, S - H - (S - H) / 2});
+}
+
+Tensor hflip(const Tensor& img) {
+  check_image(img, "hflip");
+  const Tensor src = dense(img);
+  Tensor out = Tensor::empty(img.shape());
+  const int64_t rows = img.size(0) * img.size(1), W = img.size(2);
+  const float* s = src.data<float>();
+  float* o = out.data<float>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t x = 0; x < W; ++x) o[r * W + x] = s[r * W + W - 1 - x];
+  return out;
+}
+
+Tensor rotate(const Tensor& img, double degrees) {
+  check_image(img, "rotate");
+  const int64_t C = img.size(0), H = img.size(1), W = img.size(2);
+  const double a = degrees * M_PI / 180, ca = std::cos(a), sa = std::sin(a), cy = (H - 1) / 2.0, cx = (W - 1) / 2.0;
+  const Tensor src = dense(img);
+  const float* s = src.data<float>();
+  Tensor out = Tensor::zeros(img.shape());
+  float* o = out.data<float>();
+  for (int64_t y = 0; y < H; ++y)
+    for (int64_t x = 0; x < W; ++x) {
+      // inverse map: where in the source does output (y, x) come from (counter-clockwise rotation)
+      const double dx = x - cx, dy = y - cy;
+      const double sx = ca * dx - sa * dy + cx, sy = sa * dx + ca * dy + cy;
+      const int64_t x0 = int64_t(std::floor(sx)), y0 = int64_t(std::floor(sy));
+      const double fx = sx - x0, fy = sy - y0;
+      for (int64_t c = 0; c < C; ++c) {
+        double acc = 0;
+        for (int dy2 = 0; dy2 < 2; ++dy2)
+          for (int dx2 = 0; dx2 < 2; ++dx2) {
+            const int64_t yy = y0 + dy2, xx = x0 + dx2;
+            if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+            acc += (dy2 ? fy : 1 - fy) * (dx2 ? fx : 1 - fx) * s[(c * H + yy) * W + xx];
+          }
+        o[(c * H + y) * W + x] = float(acc);
+      }
+    }
+  return out;
+}
+
+// Separable convolution of every channel with a 1-d kernel, reflect padding.
+static Tensor separable(const Tensor& img, const std::vector<double>& k) {
+  const int64_t C = img.size(0), H = img.size(1), W = img.size(2), r = int64_t(k.size()) / 2;
+  auto reflect = [](int64_t i, int64_t n) {
+    if (n == 1) return int64_t(0);
+    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
+    return i;
+  };
+  const Tensor src = dense(img);
+  Tensor tmp = Tensor::empty(img.shape()), out = Tensor::empty(img.shape());
+  const float* s = src.data<float>();
+  float *t = tmp.data<float>(), *o = out.data<float>();
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t y = 0; y < H; ++y)
+      for (int64_t x = 0; x < W; ++x) {
+        double acc = 0;
+        for (int64_t j = -r; j <= r; ++j) acc += k[size_t(j + r)] * s[(c * H + y) * W + reflect(x + j, W)];
+        t[(c * H + y) * W + x] = float(acc);
+      }
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t y = 0; y < H; ++y)
+      for (int64_t x = 0; x < W; ++x) {
+        double acc = 0;
+        for (int64_t j = -r; j <= r; ++j) acc += k[size_t(j + r)] * t[(c * H + reflect(y + j, H)) * W + x];
+        o[(c * H + y) * W + x] = float(acc);
+      }
+  return out;
+}
+
+Tensor gaussian_blur(const Tensor& img, int64_t kernel, double sigma) {
+  check_image(img, "gaussian_blur");
+  EASEL_CHECK(kernel > 0 && kernel % 2 == 1 && sigma > 0, "gaussian_blur: kernel must be odd and positive and sigma > 0, got ",
+              kernel, " and ", sigma);
+  std::vector<double> k(static_cast<size_t>(kernel));
+  double total = 0;
+  for (int64_t i = 0; i < kernel; ++i) {
+    const double x = double(i - kernel / 2);
+    k[size_t(i)] = std::exp(-x * x / (2 * sigma * sigma));
+    total += k[size_t(i)];
+  }
+  for (double& v : k) v /= total;
+  return separable(img, k);
+}
+
+Tensor sharpen(const Tensor& img, double amount) {
+  const Tensor soft = separable(img, {0.25, 0.5, 0.25});
+  return clamp(img + (img - soft) * amount, 0, 1);
+}
+
+Tensor adjust_brightness(const Tensor& img, double f) { return clamp(img * f, 0, 1); }
+
+static Tensor grayscale(const Tensor& img) {  // ITU-R 601 luma, as torchvision
+  return img.select(0, 0) * 0.299 + img.select(0, 1) * 0.587 + img.select(0, 2) * 0.114;
+}
+
+Tensor adjust_contrast(const Tensor& img, double f) {
+  check_image(img, "adjust_contrast");
+  const double m = mean(grayscale(img)).item();
+  return clamp((img - m) * f + m, 0, 1);
+}
+
+Tensor adjust_saturation(const Tensor& img, double f) {
+  check_image(img, "adjust_saturation");
+  const Tensor g = grayscale(img).unsqueeze(0);
+  return clamp(g + (img - g) * f, 0, 1);
+}
+
+Tensor add_gaussian_noise(const Tensor& img, double sigma, Generator& g) {
+  return clamp(img + Tensor::normal(img.shape(), 0, sigma, DType::f32, &g), 0, 1);
+}
+
+Tensor random_resized_crop(const Tensor& img, int64_t size, double lo, double hi, Generator& g) {
+  const int64_t H = img.size(1), W = img.size(2);
+  const double area = double(H * W);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target = area * (lo + (hi - lo) * g.uniform());
+    const double log_r = std::log(3.0 / 4) + (std::log(4.0 / 3) - std::log(3.0 / 4)) * g.uniform();
+    const double ratio = std::exp(log_r);
+    const int64_t w = int64_t(std::lround(std::sqrt(target * ratio))), h = int64_t(std::lround(std::sqrt(target / ratio)));
+    if (w > 0 && h > 0 && w <= W && h <= H) {
+      const int64_t top = g.randint(H - h + 1), left = g.randint(W - w + 1);
+      return resize(crop(img, top, left, h, w), size, size);
+    }
+  }
+  return resize(center_crop(img, std::min(H, W), std::min(H, W)), size, size);  // fallback, as torchvision
+}
+
+}  // namespace easel

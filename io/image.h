@@ -1,0 +1,34 @@
+// Images as float tensors [3, H, W] (RGB, values in [0, 1]) and the operations on them that
+// preprocessing and augmentation need. Decoding is stb_image's (JPEG, PNG 8/16-bit with gray or
+// alpha, BMP, ...): gray is replicated to RGB, alpha is dropped (as PIL's convert("RGB")).
+#pragma once
+#include <string>
+
+#include "tensor/tensor.h"
+
+namespace easel {
+
+class Generator;
+
+Tensor load_image(const std::string& path);  // errors name the file and stb's reason
+void save_png(const std::string& path, const Tensor& img);  // [3, H, W] or [H, W] in [0, 1]; atomic
+
+// Bilinear resize; with antialias (when shrinking) the filter widens with the scale factor, as
+// PIL and torchvision's antialiased resize do.
+Tensor resize(const Tensor& img, int64_t out_h, int64_t out_w, bool antialias = true);
+Tensor resize_shorter(const Tensor& img, int64_t size);  // shorter side to `size`, aspect kept
+Tensor center_crop(const Tensor& img, int64_t h, int64_t w);
+Tensor crop(const Tensor& img, int64_t top, int64_t left, int64_t h, int64_t w);
+Tensor pad_to_square(const Tensor& img);  // zeros around the shorter side, image centred
+Tensor hflip(const Tensor& img);
+Tensor rotate(const Tensor& img, double degrees);  // about the centre, bilinear, zero fill
+Tensor gaussian_blur(const Tensor& img, int64_t kernel, double sigma);  // reflect padding, as torchvision
+Tensor sharpen(const Tensor& img, double amount);  // unsharp mask: img + amount·(img - blur3x3(img))
+Tensor adjust_brightness(const Tensor& img, double factor);  // img·factor
+Tensor adjust_contrast(const Tensor& img, double factor);    // mean gray + factor·(img - mean gray)
+Tensor adjust_saturation(const Tensor& img, double factor);  // gray + factor·(img - gray)
+Tensor add_gaussian_noise(const Tensor& img, double sigma, Generator& g);  // then clamped to [0, 1]
+// torchvision's RandomResizedCrop: area fraction in [scale_lo, scale_hi], aspect in [3/4, 4/3].
+Tensor random_resized_crop(const Tensor& img, int64_t size, double scale_lo, double scale_hi, Generator& g);
+
+}  // namespace easel
