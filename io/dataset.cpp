@@ -1,0 +1,220 @@
+#include "io/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "tensor/random.h"
+#include "tensor/strided.h"
+
+namespace fs = std::filesystem;
+
+namespace easel {
+
+std::vector<int64_t> Dataset::labels() const {
+  std::vector<int64_t> l;
+  for (const Sample& s : samples) l.push_back(s.label);
+  return l;
+}
+
+std::vector<int64_t> Dataset::class_counts() const {
+  std::vector<int64_t> c(classes.size(), 0);
+  for (const Sample& s : samples) c[size_t(s.label)]++;
+  return c;
+}
+
+std::string Dataset::summary() const {
+  std::ostringstream os;
+  os << samples.size() << " images in " << classes.size() << " classes from " << source << "\n";
+  const std::vector<int64_t> c = class_counts();
+  for (size_t i = 0; i < classes.size(); ++i) os << "  " << i << " " << classes[i] << ": " << c[i] << "\n";
+  return os.str();
+}
+
+Dataset Dataset::subset(const std::vector<size_t>& idx) const {
+  Dataset d{source, classes, {}};
+  for (size_t i : idx) d.samples.push_back(samples.at(i));
+  return d;
+}
+
+static bool is_image(const fs::path& p) {
+  std::string e = p.extension().string();
+  std::transform(e.begin(), e.end(), e.begin(), ::tolower);
+  static const std::set<std::string> ok = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tga", ".ppm", ".pgm"};
+  return ok.count(e) > 0;
+}
+
+Dataset image_folder(const std::string& dir) {
+  EASEL_CHECK(fs::is_directory(dir), dir, ": not a folder");
+  Dataset d{dir, {}, {}};
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_directory()) d.classes.push_back(e.path().filename().string());
+  std::sort(d.classes.begin(), d.classes.end());
+  EASEL_CHECK(!d.classes.empty(), dir, ": no class sub-folders (expected DIR/<class>/<image>)");
+  for (size_t c = 0; c < d.classes.size(); ++c) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(dir) / d.classes[c]))
+      if (e.is_regular_file() && is_image(e.path())) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) d.samples.push_back({f, int64_t(c), {}});
+  }
+  EASEL_CHECK(!d.samples.empty(), dir, ": no images found in the class folders");
+  return d;
+}
+
+std::vector<std::string> parse_csv_line(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char ch = line[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
+      else if (ch == '"') quoted = false;
+      else out.back() += ch;
+    } else if (ch == '"') {
+      quoted = true;
+    } else if (ch == ',') {
+      out.emplace_back();
+    } else if (ch != '\r') {
+      out.back() += ch;
+    }
+  }
+  return out;
+}
+
+Dataset csv_manifest(const std::string& csv, const CsvOptions& opt) {
+  std::ifstream f(csv);
+  EASEL_CHECK(f, csv, ": cannot open");
+  std::string line;
+  EASEL_CHECK(std::getline(f, line), csv, ": empty file (expected a header row)");
+  const std::vector<std::string> header = parse_csv_line(line);
+  auto column = [&](const std::string& name) -> size_t {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    std::string cols;
+    for (const auto& h : header) cols += " " + h;
+    throw Error(csv + ": no column '" + name + "' (columns:" + cols + ")");
+  };
+  const size_t label_col = column(opt.label_column);
+  std::string tmpl = opt.path_template;
+  if (tmpl.empty()) tmpl = std::find(header.begin(), header.end(), "path") != header.end() ? "{path}" : "{file}";
+  for (size_t at = tmpl.find('{'); at != std::string::npos; at = tmpl.find('{', at + 1))
+    column(tmpl.substr(at + 1, tmpl.find('}', at) - at - 1));  // every {column} must exist
+  for (const auto& [k, v] : opt.where) column(k);
+  Dataset d{csv, {}, {}};
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> rows;
+  const fs::path base = fs::path(csv).parent_path();
+  for (int64_t lineno = 2; std::getline(f, line); ++lineno) {
+    if (line.empty() || line == "\r") continue;
+    const std::vector<std::string> cells = parse_csv_line(line);
+    EASEL_CHECK(cells.size() == header.size(), csv, ":", lineno, ": ", cells.size(), " fields, the header has ", header.size());
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < header.size(); ++i) row[header[i]] = cells[i];
+    bool keep = true;
+    for (const auto& [k, v] : opt.where) keep = keep && row[k] == v;
+    if (!keep) continue;
+    EASEL_CHECK(!cells[label_col].empty(), csv, ":", lineno, ": empty label in column '", opt.label_column, "'");
+    std::string path = tmpl;
+    for (size_t at; (at = path.find('{')) != std::string::npos;) {
+      const size_t end = path.find('}', at);
+      path.replace(at, end - at + 1, row[path.substr(at + 1, end - at - 1)]);
+    }
+    if (fs::path(path).is_relative()) path = (base / path).string();
+    rows.emplace_back(path, row);
+  }
+  std::set<std::string> names;
+  for (const auto& [p, row] : rows) names.insert(row.at(opt.label_column));
+  d.classes.assign(names.begin(), names.end());
+  for (auto& [p, row] : rows) {
+    const int64_t label = std::lower_bound(d.classes.begin(), d.classes.end(), row.at(opt.label_column)) - d.classes.begin();
+    d.samples.push_back({p, label, row});
+  }
+  EASEL_CHECK(!d.samples.empty(), csv, ": no rows left", opt.where.empty() ? "" : " after the --where filters");
+  return d;
+}
+
+Dataset open_dataset(const std::string& path, const CsvOptions& opt) {
+  if (fs::is_directory(path)) return image_folder(path);
+  EASEL_CHECK(fs::exists(path), path, ": no such file or folder");
+  return csv_manifest(path, opt);
+}
+
+Split stratified_split(const std::vector<int64_t>& labels, double train, double val, uint64_t seed) {
+  EASEL_CHECK(train > 0 && val >= 0 && train + val <= 1 + 1e-9, "split: ratios train ", train, ", val ", val,
+              " must be non-negative and sum to at most 1");
+  std::map<int64_t, std::vector<size_t>> by_class;
+  for (size_t i = 0; i < labels.size(); ++i) by_class[labels[i]].push_back(i);
+  Generator g(seed);
+  Split s;
+  for (auto& [c, idx] : by_class) {
+    for (size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[size_t(g.randint(int64_t(i)))]);
+    const size_t n = idx.size(), n_train = size_t(std::lround(train * double(n))),
+                 n_val = std::min(n - n_train, size_t(std::lround(val * double(n))));
+    s.train.insert(s.train.end(), idx.begin(), idx.begin() + long(n_train));
+    s.val.insert(s.val.end(), idx.begin() + long(n_train), idx.begin() + long(n_train + n_val));
+    s.test.insert(s.test.end(), idx.begin() + long(n_train + n_val), idx.end());
+  }
+  for (auto* v : {&s.train, &s.val, &s.test}) std::sort(v->begin(), v->end());
+  return s;
+}
+
+std::vector<double> class_weights(const std::vector<int64_t>& labels, int64_t classes) {
+  std::vector<double> count(size_t(classes), 0), w(size_t(classes), 0);
+  for (int64_t l : labels) {
+    EASEL_CHECK(l >= 0 && l < classes, "class_weights: label ", l, " not in [0, ", classes, ")");
+    count[size_t(l)]++;
+  }
+  for (size_t c = 0; c < w.size(); ++c) w[c] = count[c] > 0 ? double(labels.size()) / count[c] : 0;
+  return w;
+}
+
+Smoted smote(const Tensor& features, const std::vector<int64_t>& labels, int64_t k, uint64_t seed) {
+  EASEL_CHECK(features.dim() == 2 && features.size(0) == int64_t(labels.size()), "smote: features must be [n, d] with one row per label, got ",
+              features.describe(), " for ", labels.size(), " labels");
+  const Tensor X = dense(features.to(DType::f64).detach());
+  const int64_t n = X.size(0), d = X.size(1);
+  const double* x = X.data<double>();
+  std::map<int64_t, std::vector<int64_t>> by_class;
+  for (int64_t i = 0; i < n; ++i) by_class[labels[size_t(i)]].push_back(i);
+  size_t largest = 0;
+  for (auto& [c, idx] : by_class) largest = std::max(largest, idx.size());
+  Generator g(seed);
+  std::vector<double> out(x, x + n * d);
+  Smoted r;
+  r.labels = labels;
+  for (auto& [c, idx] : by_class) {
+    if (idx.size() == largest) continue;
+    EASEL_CHECK(idx.size() >= 2, "smote: class ", c, " has ", idx.size(), " sample; SMOTE needs at least 2 per class");
+    const size_t kk = std::min<size_t>(size_t(k), idx.size() - 1);
+    // k nearest same-class neighbours of every member (Euclidean)
+    std::vector<std::vector<int64_t>> nn(idx.size());
+    for (size_t a = 0; a < idx.size(); ++a) {
+      std::vector<std::pair<double, int64_t>> dist;
+      for (size_t b = 0; b < idx.size(); ++b) {
+        if (a == b) continue;
+        double s = 0;
+        for (int64_t j = 0; j < d; ++j) {
+          const double t = x[idx[a] * d + j] - x[idx[b] * d + j];
+          s += t * t;
+        }
+        dist.emplace_back(s, idx[b]);
+      }
+      std::partial_sort(dist.begin(), dist.begin() + long(kk), dist.end());
+      for (size_t q = 0; q < kk; ++q) nn[a].push_back(dist[q].second);
+    }
+    for (size_t made = idx.size(); made < largest; ++made) {
+      const size_t a = size_t(g.randint(int64_t(idx.size())));
+      const int64_t b = nn[a][size_t(g.randint(int64_t(kk)))];
+      const double u = g.uniform();
+      for (int64_t j = 0; j < d; ++j) out.push_back(x[idx[a] * d + j] + u * (x[b * d + j] - x[idx[a] * d + j]));
+      r.labels.push_back(c);
+    }
+  }
+  r.features = Tensor::from(out, {int64_t(r.labels.size()), d}, DType::f64).to(features.dtype());
+  return r;
+}
+
+}  // namespace easel

@@ -1,0 +1,45 @@
+// From a decoded image to a network input: geometry (resize + crop or pad), augmentations, and the
+// preprocessing preset the weights expect.
+//
+// Presets:  imagenet  RGB in [0, 1], minus mean (0.485, 0.456, 0.406), over std (0.229, 0.224, 0.225)
+//           caffe     BGR in [0, 255] minus (103.939, 116.779, 123.68) (Keras VGG16 / ResNet50)
+//           tf        RGB scaled to [-1, 1] (Keras Xception)
+// Augmentations, written "hflip,crop,rotate=10,noise=0.1,blur=7:2,sharpen=1,contrast=0.2,
+// brightness=0.2,saturation=0.2":
+//   hflip       mirror with probability 1/2            crop        random resized crop, area 50–100 %
+//   rotate=D    uniform angle in [-D, D] degrees        noise=S     Gaussian noise σ = S (on [0, 1])
+//   blur=K:S    Gaussian blur, kernel K, σ = S          sharpen=A   unsharp mask of amount A, p = 1/2
+//   contrast=X, brightness=X, saturation=X              factor uniform in [1 - X, 1 + X]
+// Noise and blur are the ones that also make sense at evaluation time (--eval-aug).
+#pragma once
+#include <string>
+
+#include "tensor/tensor.h"
+
+namespace easel {
+
+class Generator;
+
+struct Augment {
+  bool hflip = false, crop = false;
+  double rotate = 0, noise = 0, sharpen = 0, contrast = 0, brightness = 0, saturation = 0;
+  int64_t blur_kernel = 0;
+  double blur_sigma = 0;
+  static Augment parse(const std::string& spec);  // "" = none; errors name the bad item
+  std::string str() const;
+  bool any() const;
+};
+
+struct Preprocess {
+  std::string preset = "imagenet";  // imagenet | caffe | tf
+  int64_t size = 224;
+  bool pad = false;  // true: pad to square then resize; false: resize the shorter side, centre crop
+};
+
+Tensor normalize(const Tensor& img, const std::string& preset);  // [3, H, W] in [0, 1] -> network input
+Tensor denormalize(const Tensor& x, const std::string& preset);  // back to [0, 1] RGB, for pictures
+
+// Geometry, then (when `aug` is given) augmentations drawn from `g`, then the preset.
+Tensor prepare_image(const Tensor& img, const Preprocess& pre, const Augment* aug, Generator& g);
+
+}  // namespace easel
