@@ -6,5 +6,8 @@ namespace easel {
 int cmd_demo(int argc, char** argv);     // apps/main.cpp
 int cmd_models(int argc, char** argv);   // apps/cmd_models.cpp
 int cmd_forward(int argc, char** argv);  // apps/cmd_forward.cpp
+int cmd_train(int argc, char** argv);    // apps/cmd_train.cpp
+int cmd_eval(int argc, char** argv);     // apps/cmd_train.cpp
+int cmd_predict(int argc, char** argv);  // apps/cmd_train.cpp
 
 }  // namespace easel

@@ -20,6 +20,9 @@ const char* kUsage =
     "  models [--size 224]           the model registry: parameter counts and multiply-adds\n"
     "  forward --model NAME --input IN.npz --output OUT.npz [--weights W.npz] [--classes N]\n"
     "          [--labels 1,3 --grads G.npz] [--train-mode]   one pass of a net (PyTorch parity tool)\n"
+    "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (see README)\n"
+    "  eval --run RUN_DIR [--data DIR|CSV] [--json]               metrics and confusion matrix\n"
+    "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
 
@@ -72,6 +75,9 @@ int main(int argc, char** argv) {
     if (cmd == "demo") return cmd_demo(argc, argv);
     if (cmd == "models") return cmd_models(argc, argv);
     if (cmd == "forward") return cmd_forward(argc, argv);
+    if (cmd == "train") return cmd_train(argc, argv);
+    if (cmd == "eval") return cmd_eval(argc, argv);
+    if (cmd == "predict") return cmd_predict(argc, argv);
     if (cmd == "info") return info();
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::fputs(kUsage, stdout);

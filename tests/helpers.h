@@ -13,6 +13,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "layers/module.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
 
@@ -68,6 +69,14 @@ inline std::string data_root() {
   return std::string(EASEL_SOURCE_DIR) + "/../shared/data";
 }
 inline bool has_data() { return std::ifstream(data_root() + "/wikiart_style10/manifest.csv").good(); }
+
+// One tensor of a state dict by name.
+inline Tensor npz_like(const NamedTensors& sd, const std::string& key) {
+  for (const auto& [k, t] : sd)
+    if (k == key) return t;
+  FAIL("no tensor named " << key);
+  return Tensor();
+}
 
 // The message of the easel::Error that `f` throws ("" if it throws none).
 template <class F>
