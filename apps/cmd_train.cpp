@@ -57,12 +57,13 @@ int cmd_train(int argc, char** argv) {
                                  "freeze", "layer-lr", "reinit", "class-weights", "label-smoothing", "clip", "patience",
                                  "monitor", "aug", "eval-aug", "preprocess", "size", "out", "seed", "workers", "val",
                                  "test", "limit", "stop-after"}),
-               {"resume", "smote", "pad", "quiet"});
+               {"resume", "smote", "pad", "quiet", "reset-head"});
   TrainOptions o;
   o.data = a.require("data");
   o.csv = csv_options(a);
   o.model = a.get("model", o.model);
   o.weights = a.get("weights", "");
+  o.reset_head = a.has("reset-head");
   o.epochs = a.get_int("epochs", o.epochs);
   o.batch = a.get_int("batch", o.batch);
   o.lr = a.get_double("lr", o.lr);

@@ -36,6 +36,7 @@ namespace {
 struct LayerRange {
   int64_t first, last;
   double value;
+  std::string prefix;  // set instead of first/last for a name-prefix item
 };
 std::vector<LayerRange> parse_ranges(const std::string& spec, int64_t n_layers, bool with_value, const char* flag) {
   std::vector<LayerRange> out;
@@ -47,6 +48,16 @@ std::vector<LayerRange> parse_ranges(const std::string& spec, int64_t n_layers, 
     EASEL_CHECK(with_value == (colon != std::string::npos), flag, ": '", item, "' should be ",
                 with_value ? "FIRST-LAST:VALUE" : "FIRST-LAST");
     const std::string range = item.substr(0, colon);
+    if (with_value && !range.empty() && !isdigit(uint8_t(range[0]))) {  // a parameter-name prefix
+      r.prefix = range;
+      try {
+        r.value = std::stod(item.substr(colon + 1));
+      } catch (const std::exception&) {
+        throw Error(std::string(flag) + ": cannot read '" + item + "'");
+      }
+      out.push_back(r);
+      continue;
+    }
     const size_t dash = range.find('-');
     try {
       r.first = std::stoll(range.substr(0, dash));
@@ -124,6 +135,7 @@ Json config_json(const TrainOptions& o, const Dataset& d, const Split& split) {
   c.set("aug", o.aug.str());
   c.set("eval_aug", o.eval_aug.str());
   c.set("weights", o.weights);
+  c.set("reset_head", o.reset_head);
   c.set("epochs", o.epochs);
   c.set("batch", o.batch);
   c.set("optimizer", o.optimizer);
@@ -232,12 +244,19 @@ TrainResult train(const TrainOptions& o) {
   auto net = create_net(o.model, C);
   if (!o.weights.empty()) {
     LoadOptions l;
-    l.reset_prefix = net->head_path;
-    l.allow_missing = true;
-    const LoadReport rep = net->load_state_dict(load_npz(o.weights), l);
-    if (!o.quiet)
-      std::printf("weights: %s (%zu tensors kept fresh: new head or absent from the file)\n", o.weights.c_str(),
-                  rep.reset.size() + rep.missing.size());
+    l.allow_missing = true;  // backbone-only files (ImageNet weights of a seed net's trunk)
+    if (o.reset_head) l.reset_prefix = net->head_path;
+    NamedTensors file = load_npz(o.weights);
+    if (o.reset_head)  // the file's head is not used at all
+      file.erase(std::remove_if(file.begin(), file.end(), [&](const auto& kv) { return kv.first.rfind(net->head_path + ".", 0) == 0; }),
+                 file.end());
+    try {
+      const LoadReport rep = net->load_state_dict(file, l);
+      if (!o.quiet)
+        std::printf("weights: %s (%zu tensors kept their fresh initialisation)\n", o.weights.c_str(), rep.missing.size());
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + "(if the class count differs from the file's, add --reset-head)");
+    }
   }
   const auto layers = weight_layers(*net);
   const int64_t L = int64_t(layers.size());
@@ -257,8 +276,11 @@ TrainResult train(const TrainOptions& o) {
   for (auto& [name, p] : net->named_parameters()) {
     if (!p.requires_grad()) continue;
     double lr = o.lr;
-    for (const LayerRange& r : lrs)
-      if (layer_of.count(name) && layer_of[name] >= r.first && layer_of[name] <= r.last) lr = r.value;
+    for (const LayerRange& r : lrs) {
+      const bool hit = r.prefix.empty() ? layer_of.count(name) && layer_of[name] >= r.first && layer_of[name] <= r.last
+                                        : name == r.prefix || name.rfind(r.prefix + ".", 0) == 0;
+      if (hit) lr = r.value;
+    }
     ParamGroup& g = by_lr[lr];
     g.lr = lr, g.weight_decay = o.weight_decay;
     g.names.push_back(name), g.params.push_back(p);

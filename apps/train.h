@@ -22,11 +22,14 @@ struct TrainOptions {
   double val_ratio = 0.15, test_ratio = 0.15;
   int64_t limit = 0;  // use at most this many images (stratified), 0 = all
   std::string model = "resnet18", weights;
+  bool reset_head = false;  // re-initialise the final Linear after loading weights (needed when the class count differs)
   int64_t epochs = 10, batch = 32;
   std::string optimizer = "adamw", scheduler = "none";
   double lr = 1e-3, weight_decay = 0, label_smoothing = 0, clip = 0;
   double freeze = 0;      // fraction of weight layers (from the input side) kept frozen
-  std::string layer_lr;   // "1-10:1e-2,11-16:1e-4": learning rate per weight-layer range (1-based)
+  // Learning rate per weight-layer range (1-based) or parameter-name prefix:
+  // "1-10:1e-2,11-16:1e-4" or "features:1e-4,classifier:1e-2" (later items win).
+  std::string layer_lr;
   std::string reinit;     // "1-10,17-19": weight layers re-initialised before training
   bool class_weighted = false, smote = false;
   int64_t patience = 0;   // early stopping after this many epochs without improvement (0: off)

@@ -7,6 +7,7 @@
 #include "apps/train.h"
 #include "helpers.h"
 #include "io/image.h"
+#include "io/npz.h"
 
 using namespace easel;
 using namespace easel::test;
@@ -133,4 +134,20 @@ TEST_CASE("real paintings: abstract vs figurative clearly beats the majority bas
           << ", macro-F1 " << r.test.macro_f1 << ", " << r.seconds_per_epoch << " s/epoch");
   CHECK(r.test.macro_f1 > 0.6);  // majority baseline: 1/3
   fs::remove_all(out);
+}
+
+TEST_CASE("starting from a weights file: --reset-head for a new class count; name-prefix learning rates") {
+  const std::string data = make_paintings(6), out = data + "_w", w = data + "_w.npz";
+  save_npz(w, create_net("resnet18", 1000)->state_dict());
+  TrainOptions o = small(data, out);
+  o.epochs = 1;
+  o.weights = w;
+  CHECK(error_of([&] { train(o); }).find("add --reset-head") != std::string::npos);
+  o.reset_head = true;
+  o.layer_lr = "layer4:1e-2,fc:1e-1";
+  CHECK_NOTHROW(train(o));
+  CHECK(error_of([&] { o.layer_lr = "fc=0.1"; train(o); }).find("should be FIRST-LAST:VALUE") != std::string::npos);
+  fs::remove_all(data);
+  fs::remove_all(out);
+  fs::remove(w);
 }
