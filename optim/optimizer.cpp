@@ -4,6 +4,8 @@
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "tensor/parallel.h"
+#include "tensor/strided.h"
 
 namespace easel {
 
@@ -73,6 +75,7 @@ void Optimizer::load_state_dict(const NamedTensors& sd) {
   }
 }
 
+// The updates run as one fused loop per parameter (no temporaries), in the parameter's dtype.
 void SGD::step() {
   NoGradGuard ng;
   ++steps_;
@@ -80,17 +83,31 @@ void SGD::step() {
     const ParamGroup& G = groups_[gi];
     for (size_t i = 0; i < G.params.size(); ++i) {
       Tensor p = G.params[i];
-      Tensor g = p.grad();
-      if (!g.defined()) continue;
-      if (G.weight_decay != 0) g = g + p * G.weight_decay;
-      if (G.momentum != 0) {
-        Tensor& started = slot(gi, i, "started", Tensor::zeros({}, DType::f64));
-        Tensor& buf = slot(gi, i, "momentum_buffer", p);
-        buf.copy_(started.item() == 0 ? g : buf * G.momentum + g * (1 - dampening));
-        started.set({}, 1);
-        g = nesterov ? g + buf * G.momentum : buf;
-      }
-      p.copy_(p - g * G.lr);
+      if (!p.grad().defined()) continue;
+      EASEL_CHECK(p.is_contiguous(), "SGD: parameter ", G.names[i], " is not contiguous");
+      const Tensor g = dense(p.grad());
+      const bool use_buf = G.momentum != 0;
+      Tensor started = use_buf ? slot(gi, i, "started", Tensor::zeros({}, DType::f64)) : Tensor();
+      Tensor buf = use_buf ? slot(gi, i, "momentum_buffer", p) : Tensor();
+      const bool first = use_buf && started.item() == 0;
+      if (use_buf) started.set({}, 1);
+      const double lr = G.lr, wd = G.weight_decay, mu = G.momentum, damp = dampening;
+      const bool nest = nesterov;
+      dispatch_float(p.dtype(), "SGD", [&](auto zero) {
+        using T = decltype(zero);
+        T* pp = p.data<T>();
+        const T* pg = g.data<T>();
+        T* pb = use_buf ? buf.data<T>() : nullptr;
+        parallel_for(p.numel(), [&](int64_t k) {
+          double d = double(pg[k]) + wd * double(pp[k]);
+          if (pb) {
+            const double b = first ? d : mu * double(pb[k]) + (1 - damp) * d;
+            pb[k] = T(b);
+            d = nest ? d + mu * b : b;
+          }
+          pp[k] = T(double(pp[k]) - lr * d);
+        });
+      });
     }
   }
 }
@@ -100,24 +117,34 @@ void Adam::step() {
   ++steps_;
   for (size_t gi = 0; gi < groups_.size(); ++gi) {
     const ParamGroup& G = groups_[gi];
-    const double b1 = G.momentum;
     for (size_t i = 0; i < G.params.size(); ++i) {
       Tensor p = G.params[i];
-      Tensor g = p.grad();
-      if (!g.defined()) continue;
-      Tensor& count = slot(gi, i, "step", Tensor::zeros({}, DType::f64));
+      if (!p.grad().defined()) continue;
+      EASEL_CHECK(p.is_contiguous(), "Adam: parameter ", G.names[i], " is not contiguous");
+      const Tensor g = dense(p.grad());
+      Tensor count = slot(gi, i, "step", Tensor::zeros({}, DType::f64));
       const double t = count.item() + 1;
       count.set({}, t);
-      if (G.weight_decay != 0) {
-        if (decoupled) p.copy_(p * (1 - G.lr * G.weight_decay));
-        else g = g + p * G.weight_decay;
-      }
-      Tensor& m = slot(gi, i, "exp_avg", p);
-      Tensor& v = slot(gi, i, "exp_avg_sq", p);
-      m.copy_(m * b1 + g * (1 - b1));
-      v.copy_(v * beta2 + g * g * (1 - beta2));
-      const double bc1 = 1 - std::pow(b1, t), bc2 = 1 - std::pow(beta2, t);
-      p.copy_(p - m * (G.lr / bc1) / (sqrt(v) * (1 / std::sqrt(bc2)) + eps));
+      Tensor m = slot(gi, i, "exp_avg", p), v = slot(gi, i, "exp_avg_sq", p);
+      const double lr = G.lr, wd = G.weight_decay, b1 = G.momentum, b2 = beta2, e = eps;
+      const double bc1 = 1 - std::pow(b1, t), sqrt_bc2 = std::sqrt(1 - std::pow(b2, t));
+      const bool dec = decoupled;
+      dispatch_float(p.dtype(), "Adam", [&](auto zero) {
+        using T = decltype(zero);
+        T *pp = p.data<T>(), *pm = m.data<T>(), *pv = v.data<T>();
+        const T* pg = g.data<T>();
+        parallel_for(p.numel(), [&](int64_t k) {
+          double w = double(pp[k]), d = double(pg[k]);
+          if (wd != 0) {
+            if (dec) w *= 1 - lr * wd;
+            else d += wd * w;
+          }
+          const double mk = b1 * double(pm[k]) + (1 - b1) * d, vk = b2 * double(pv[k]) + (1 - b2) * d * d;
+          pm[k] = T(mk);
+          pv[k] = T(vk);
+          pp[k] = T(w - lr / bc1 * mk / (std::sqrt(vk) / sqrt_bc2 + e));
+        });
+      });
     }
   }
 }
