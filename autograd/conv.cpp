@@ -1,9 +1,9 @@
 // 2-d convolution as im2col + GEMM (tensor/gemm.h), for any stride, padding, dilation and groups.
 //
-// Forward, per image and group:   col = im2col(x)           [Cg·kh·kw, OH·OW]
-//                                  y   = W_g · col           [Og, OH·OW]
-// Backward:                        gW_g += gy · colᵀ,  gx += col2im(W_gᵀ · gy),  gb = Σ gy
-// A 1×1, stride-1, unpadded convolution needs no im2col: the image itself is `col`.
+// Forward, per group:   col = im2col(x)       [Cg·kh·kw, images·OH·OW]   (a chunk of images side by side)
+//                       y   = W_g · col       [Og, images·OH·OW]
+// Backward:             gW_g += gy · colᵀ,  gx += col2im(W_gᵀ · gy),  gb = Σ gy
+// A 1×1, stride-1, unpadded convolution needs no unfolding: the image rows themselves are `col`.
 #include <vector>
 
 #include "autograd/flops.h"
@@ -26,12 +26,13 @@ struct ConvGeom {
   }
 };
 
-// Unfolds the Cg input channels of one image/group into col [Cg·kh·kw, OH·OW].
+// Unfolds the Cg input channels of one image/group into `col` rows [Cg·kh·kw] × OH·OW columns,
+// consecutive rows `ld` elements apart (several images sit side by side in one col buffer).
 template <class T>
-void im2col(const ConvGeom& g, const T* x, T* col) {
-  parallel_for(g.Cg * g.kh * g.kw, [&](int64_t row) {
+void im2col(const ConvGeom& g, const T* x, T* col, int64_t ld) {
+  for (int64_t row = 0; row < g.Cg * g.kh * g.kw; ++row) {
     const int64_t c = row / (g.kh * g.kw), ki = row / g.kw % g.kh, kj = row % g.kw;
-    T* out = col + row * g.OH * g.OW;
+    T* out = col + row * ld;
     for (int64_t oh = 0; oh < g.OH; ++oh) {
       const int64_t ih = oh * g.opt.stride.h - g.opt.padding.h + ki * g.opt.dilation.h;
       T* o = out + oh * g.OW;
@@ -40,21 +41,26 @@ void im2col(const ConvGeom& g, const T* x, T* col) {
         continue;
       }
       const T* xr = x + (c * g.H + ih) * g.W;
+      const int64_t base = -g.opt.padding.w + kj * g.opt.dilation.w;
+      if (g.opt.stride.w == 1 && base >= 0 && base + g.OW <= g.W) {  // the common interior case: one copy
+        std::copy(xr + base, xr + base + g.OW, o);
+        continue;
+      }
       for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const int64_t iw = ow * g.opt.stride.w - g.opt.padding.w + kj * g.opt.dilation.w;
+        const int64_t iw = ow * g.opt.stride.w + base;
         o[ow] = iw >= 0 && iw < g.W ? xr[iw] : T(0);
       }
     }
-  }, g.OH * g.OW);
+  }
 }
 
 // The adjoint of im2col: adds each col entry back onto the pixel it was read from.
 template <class T>
-void col2im(const ConvGeom& g, const T* col, T* x) {
-  parallel_for(g.Cg, [&](int64_t c) {  // rows of one channel touch only that channel: no races
+void col2im(const ConvGeom& g, const T* col, T* x, int64_t ld) {
+  for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj) {
-        const T* in = col + ((c * g.kh + ki) * g.kw + kj) * g.OH * g.OW;
+        const T* in = col + ((c * g.kh + ki) * g.kw + kj) * ld;
         for (int64_t oh = 0; oh < g.OH; ++oh) {
           const int64_t ih = oh * g.opt.stride.h - g.opt.padding.h + ki * g.opt.dilation.h;
           if (ih < 0 || ih >= g.H) continue;
@@ -65,7 +71,6 @@ void col2im(const ConvGeom& g, const T* col, T* x) {
           }
         }
       }
-  }, g.H * g.W * g.kh * g.kw);
 }
 
 ConvGeom geometry(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& opt) {
@@ -90,23 +95,27 @@ ConvGeom geometry(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2
   return g;
 }
 
-// Runs f(n, col_buffer) for every image: across threads when the batch can fill them (each GEMM
-// then runs on one thread), else one image at a time with multi-threaded GEMMs.
-template <class T, class F>
-void for_each_image(const ConvGeom& g, F&& f) {
-  const bool need_col = !g.pointwise();
-  const int64_t col_size = need_col ? g.col_rows() * g.col_cols() : 0;
-  if (g.N >= num_threads() && g.N > 1) {
-#pragma omp parallel
-    {
-      std::vector<T> col(static_cast<size_t>(col_size));
-#pragma omp for schedule(static)
-      for (int64_t n = 0; n < g.N; ++n) f(n, col.data(), omp_get_thread_num());
-    }
-  } else {
-    std::vector<T> col(static_cast<size_t>(col_size));
-    for (int64_t n = 0; n < g.N; ++n) f(n, col.data(), 0);
-  }
+// Images are processed in chunks whose unfolded columns fit in about 64 MB: each group of a chunk
+// is one wide GEMM, [Og × K] · [K × chunk·OH·OW], which keeps the GEMM large (and threaded) even
+// for small feature maps, without the memory of unfolding a whole large batch at once.
+int64_t chunk_images(const ConvGeom& g) {
+  const int64_t per_image = g.col_rows() * g.col_cols();
+  return std::clamp<int64_t>((int64_t(16) << 20) / std::max<int64_t>(per_image, 1), 1, g.N);
+}
+
+// Two strategies. Large feature maps (≥ 1024 output pixels) and a batch that fills the threads:
+// each thread unfolds one image at a time into its own buffer and runs that image's GEMMs while the
+// columns are still in cache. Small feature maps: a chunk of images is unfolded side by side and
+// each group is one wide, multi-threaded GEMM (per-image GEMMs would be too small to be efficient).
+bool per_image(const ConvGeom& g) { return g.col_cols() >= 1024 && g.N >= num_threads() && g.N > 1; }
+
+template <class T>
+void unfold(const ConvGeom& g, const T* xin, T* col, int64_t ld) {  // one image/group into col (rows ld apart)
+  const int64_t hw = g.col_cols();
+  if (g.pointwise())
+    for (int64_t c = 0; c < g.Cg; ++c) std::copy(xin + c * hw, xin + (c + 1) * hw, col + c * ld);
+  else
+    im2col(g, xin, col, ld);
 }
 
 }  // namespace
@@ -116,30 +125,47 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const Tensor X = dense(x), Wt = dense(weight), B = bias.defined() ? dense(bias) : Tensor();
   Tensor y = Tensor::empty({g.N, g.O, g.OH, g.OW}, x.dtype());
   MacCounter::add(g.N * g.O * g.OH * g.OW * g.col_rows());
+  const int64_t K = g.col_rows(), hw = g.col_cols(), chunk = chunk_images(g);
   dispatch_float(x.dtype(), "conv2d", [&](auto zero) {
     using T = decltype(zero);
     const T *px = X.data<T>(), *pw = Wt.data<T>();
     T* py = y.data<T>();
-    const int64_t kk = g.col_rows(), hw = g.col_cols();
-    for_each_image<T>(g, [&](int64_t n, T* col, int) {
+    const T* pb = B.defined() ? B.template data<T>() : nullptr;
+    if (per_image(g)) {
+#pragma omp parallel
+      {
+        std::vector<T> col(size_t(K * hw));
+#pragma omp for schedule(static)
+        for (int64_t n = 0; n < g.N; ++n)
+          for (int64_t gi = 0; gi < g.groups; ++gi) {
+            unfold(g, px + (n * g.C + gi * g.Cg) * g.H * g.W, col.data(), hw);
+            T* yo = py + (n * g.O + gi * g.Og) * hw;
+            gemm<T>(false, false, g.Og, hw, K, T(1), pw + gi * g.Og * K, K, col.data(), hw, T(0), yo, hw);
+            if (pb)
+              for (int64_t o = 0; o < g.Og; ++o)
+                for (int64_t k = 0; k < hw; ++k) yo[o * hw + k] += pb[gi * g.Og + o];
+          }
+      }
+      return;
+    }
+    std::vector<T> col(size_t(K * hw * chunk)), out(size_t(g.Og * hw * chunk));
+    for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
+      const int64_t nb = std::min(chunk, g.N - n0), ld = nb * hw;
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        const T* xin = px + (n * g.C + gi * g.Cg) * g.H * g.W;
-        const T* src = xin;
-        if (!g.pointwise()) {
-          im2col(g, xin, col);
-          src = col;
-        }
-        gemm<T>(false, false, g.Og, hw, kk, T(1), pw + gi * g.Og * kk, kk, src, hw, T(0),
-                py + (n * g.O + gi * g.Og) * hw, hw);
+        parallel_for(nb, [&](int64_t i) {  // unfold every image of the chunk side by side
+          unfold(g, px + ((n0 + i) * g.C + gi * g.Cg) * g.H * g.W, col.data() + i * hw, ld);
+        }, K * hw);
+        gemm<T>(false, false, g.Og, ld, K, T(1), pw + gi * g.Og * K, K, col.data(), ld, T(0), out.data(), ld);
+        parallel_for(nb, [&](int64_t i) {  // [Og, nb·hw] back to [nb, Og, hw], adding the bias
+          for (int64_t o = 0; o < g.Og; ++o) {
+            const T b = pb ? pb[gi * g.Og + o] : T(0);
+            const T* src = out.data() + o * ld + i * hw;
+            T* dst = py + ((n0 + i) * g.O + gi * g.Og + o) * hw;
+            for (int64_t k = 0; k < hw; ++k) dst[k] = src[k] + b;
+          }
+        }, g.Og * hw);
       }
-      if (B.defined()) {
-        const T* pb = B.data<T>();
-        for (int64_t o = 0; o < g.O; ++o) {
-          T* yo = py + (n * g.O + o) * hw;
-          for (int64_t i = 0; i < hw; ++i) yo[i] += pb[o];
-        }
-      }
-    });
+    }
   });
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
   return record(y, "conv2d", {x, weight, bias}, [g, X, Wt, need_x, need_w, need_b](const Tensor& gy_in)
@@ -149,51 +175,84 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     dispatch_float(gy.dtype(), "conv2d backward", [&](auto zero) {
       using T = decltype(zero);
       const T *px = X.data<T>(), *pw = Wt.data<T>(), *pg = gy.data<T>();
-      const int64_t kk = g.col_rows(), hw = g.col_cols();
+      const int64_t K = g.col_rows(), hw = g.col_cols(), chunk = chunk_images(g);
       if (need_x) gx = Tensor::zeros(X.shape(), X.dtype());
-      // One weight-gradient buffer per thread, summed at the end (no write races).
-      const int threads = g.N >= num_threads() && g.N > 1 ? num_threads() : 1;
-      std::vector<Tensor> gw_part;
-      if (need_w)
-        for (int t = 0; t < threads; ++t) gw_part.push_back(Tensor::zeros(Wt.shape(), Wt.dtype()));
-      for_each_image<T>(g, [&](int64_t n, T* col, int thread) {
+      if (need_w) gw = Tensor::zeros(Wt.shape(), Wt.dtype());
+      if (per_image(g)) {  // per-thread weight-gradient partial sums, added up at the end
+        const int threads = num_threads();
+        std::vector<T> part(need_w ? size_t(threads * g.O * K) : 0, T(0));
+#pragma omp parallel
+        {
+          std::vector<T> col(size_t(K * hw));
+          T* my_gw = need_w ? part.data() + omp_get_thread_num() * g.O * K : nullptr;
+#pragma omp for schedule(static)
+          for (int64_t n = 0; n < g.N; ++n)
+            for (int64_t gi = 0; gi < g.groups; ++gi) {
+              const T* gyo = pg + (n * g.O + gi * g.Og) * hw;
+              if (need_w) {
+                unfold(g, px + (n * g.C + gi * g.Cg) * g.H * g.W, col.data(), hw);
+                gemm<T>(false, true, g.Og, K, hw, T(1), gyo, hw, col.data(), hw, T(1), my_gw + gi * g.Og * K, K);
+              }
+              if (need_x) {
+                T* gxin = gx.template data<T>() + (n * g.C + gi * g.Cg) * g.H * g.W;
+                if (g.pointwise()) {
+                  gemm<T>(true, false, K, hw, g.Og, T(1), pw + gi * g.Og * K, K, gyo, hw, T(0), gxin, hw);
+                } else {
+                  gemm<T>(true, false, K, hw, g.Og, T(1), pw + gi * g.Og * K, K, gyo, hw, T(0), col.data(), hw);
+                  col2im(g, col.data(), gxin, hw);
+                }
+              }
+            }
+        }
+        if (need_w) {
+          T* pgw = gw.template data<T>();
+          for (int t = 0; t < threads; ++t)
+            for (int64_t k = 0; k < g.O * K; ++k) pgw[k] += part[size_t(t * g.O * K + k)];
+        }
+      }
+      std::vector<T> col, gcol;
+      if (!per_image(g)) col.resize(size_t(K * hw * chunk)), gcol.resize(size_t(g.Og * hw * chunk));
+      for (int64_t n0 = 0; n0 < g.N && !per_image(g); n0 += chunk) {
+        const int64_t nb = std::min(chunk, g.N - n0), ld = nb * hw;
         for (int64_t gi = 0; gi < g.groups; ++gi) {
-          const T* gyo = pg + (n * g.O + gi * g.Og) * hw;
-          const T* wg = pw + gi * g.Og * kk;
-          if (need_w) {
-            const T* xin = px + (n * g.C + gi * g.Cg) * g.H * g.W;
-            const T* src = xin;
-            if (!g.pointwise()) {
-              im2col(g, xin, col);
-              src = col;
+          parallel_for(nb, [&](int64_t i) {  // gy of this chunk and group as [Og, nb·hw]
+            for (int64_t o = 0; o < g.Og; ++o) {
+              const T* src = pg + ((n0 + i) * g.O + gi * g.Og + o) * hw;
+              std::copy(src, src + hw, gcol.data() + o * ld + i * hw);
             }
-            gemm<T>(false, true, g.Og, kk, hw, T(1), gyo, hw, src, hw, T(1),
-                    gw_part[size_t(thread)].template data<T>() + gi * g.Og * kk, kk);
+          }, g.Og * hw);
+          if (need_w) {  // gW_g += gy · colᵀ
+            parallel_for(nb, [&](int64_t i) {
+              unfold(g, px + ((n0 + i) * g.C + gi * g.Cg) * g.H * g.W, col.data() + i * hw, ld);
+            }, K * hw);
+            gemm<T>(false, true, g.Og, K, ld, T(1), gcol.data(), ld, col.data(), ld, T(1),
+                    gw.template data<T>() + gi * g.Og * K, K);
           }
-          if (need_x) {
-            T* gxin = gx.template data<T>() + (n * g.C + gi * g.Cg) * g.H * g.W;
-            if (g.pointwise()) {
-              gemm<T>(true, false, kk, hw, g.Og, T(1), wg, kk, gyo, hw, T(0), gxin, hw);
-            } else {
-              gemm<T>(true, false, kk, hw, g.Og, T(1), wg, kk, gyo, hw, T(0), col, hw);
-              col2im(g, col, gxin);
-            }
+          if (need_x) {  // gx += col2im(W_gᵀ · gy)
+            gemm<T>(true, false, K, ld, g.Og, T(1), pw + gi * g.Og * K, K, gcol.data(), ld, T(0), col.data(), ld);
+            parallel_for(nb, [&](int64_t i) {
+              T* gxin = gx.template data<T>() + ((n0 + i) * g.C + gi * g.Cg) * g.H * g.W;
+              if (g.pointwise())
+                for (int64_t c = 0; c < g.Cg; ++c) {
+                  const T* src = col.data() + c * ld + i * hw;
+                  for (int64_t k = 0; k < hw; ++k) gxin[c * hw + k] += src[k];
+                }
+              else
+                col2im(g, col.data() + i * hw, gxin, ld);
+            }, K * hw);
           }
         }
-      });
-      if (need_w) {
-        gw = gw_part[0];
-        for (size_t t = 1; t < gw_part.size(); ++t) gw = gw + gw_part[t];
       }
       if (need_b) {
         gb = Tensor::empty({g.O}, gy.dtype());
         T* pb = gb.template data<T>();
+        const int64_t hw2 = g.col_cols();
         parallel_for(g.O, [&](int64_t o) {
           double acc = 0;
           for (int64_t n = 0; n < g.N; ++n)
-            for (int64_t i = 0; i < hw; ++i) acc += double(pg[(n * g.O + o) * hw + i]);
+            for (int64_t i = 0; i < hw2; ++i) acc += double(pg[(n * g.O + o) * hw2 + i]);
           pb[o] = T(acc);
-        }, g.N * hw);
+        }, g.N * hw2);
       }
     });
     return {gx, gw, gb};

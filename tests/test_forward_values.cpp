@@ -50,7 +50,9 @@ TEST_CASE("conv2d equals the direct definition for every option, f32 and f64") {
       {{2, 3, 9, 8}, {5, 3, 3, 3}, {1, 1}},       {{1, 4, 9, 9}, {6, 2, 3, 3}, {2, 1, 1, 2}},
       {{3, 6, 7, 7}, {6, 1, 3, 3}, {1, 1, 1, 6}}, {{2, 4, 8, 8}, {8, 1, 5, 5}, {2, 2, 1, 4}},
       {{2, 8, 5, 5}, {3, 8, 1, 1}, {}},           {{1, 3, 10, 11}, {4, 3, 3, 2}, rect},
-      {{4, 2, 6, 6}, {3, 2, 3, 3}, {1, 3, 3}}};
+      {{4, 2, 6, 6}, {3, 2, 3, 3}, {1, 3, 3}},
+      // >= 1024 output pixels and a batch that fills the threads: the per-image strategy
+      {{3, 4, 34, 34}, {6, 2, 3, 3}, {1, 1, 1, 2}}, {{2, 3, 40, 40}, {4, 3, 1, 1}, {}}};
   uint64_t seed = 100;
   for (const Case& c : cases) {
     const Tensor x = rnd(c.x, seed++, -1, 1, false), w = rnd(c.w, seed++, -1, 1, false), b = rnd({c.w[0]}, seed++, -1, 1, false);

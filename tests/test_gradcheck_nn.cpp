@@ -30,9 +30,13 @@ TEST_CASE("gradcheck: conv2d options") {
     o.dilation = Hw(1, 2);
     check_conv({2, 2, 7, 4}, {3, 2, 3, 2}, true, o, 68);
   }
-  SUBCASE("batch larger than the thread count (parallel-over-images path)") {
+  SUBCASE("batch larger than the thread count, small maps (chunked wide GEMM)") {
     check_conv({5, 2, 4, 4}, {3, 2, 3, 3}, true, {1, 1}, 69);
   }
+  SUBCASE(">= 1024 output pixels per image (per-image GEMMs across threads), groups 2") {
+    check_conv({2, 2, 32, 32}, {2, 1, 3, 3}, true, {1, 1, 1, 2}, 59);
+  }
+  SUBCASE(">= 1024 output pixels, pointwise") { check_conv({2, 2, 32, 32}, {1, 2, 1, 1}, true, {}, 58); }
 }
 
 TEST_CASE("gradcheck: max_pool2d") {
