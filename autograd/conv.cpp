@@ -120,6 +120,79 @@ void unfold(const ConvGeom& g, const T* xin, T* col, int64_t ld) {  // one image
 
 }  // namespace
 
+// Depthwise convolution (one input channel per group, any channel multiplier) as direct loops:
+// im2col + a 1-row GEMM per channel would spend all its time unfolding.
+//   y[n,o] = b[o] + Σ_ki,kj w[o,ki,kj] · x[n, o/m] shifted;   gx, gw: the same sums, transposed
+template <class T, class F>
+void depthwise_taps(const ConvGeom& g, F&& tap) {  // tap(ki, kj, oh, ih, ow_lo, ow_hi, iw_offset)
+  for (int64_t ki = 0; ki < g.kh; ++ki)
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      const int64_t ih = oh * g.opt.stride.h - g.opt.padding.h + ki * g.opt.dilation.h;
+      if (ih < 0 || ih >= g.H) continue;
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        const int64_t off = kj * g.opt.dilation.w - g.opt.padding.w, s = g.opt.stride.w;
+        const int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s, hi = std::min(g.OW, (g.W - 1 - off) / s + 1);
+        if (lo < hi) tap(ki, kj, oh, ih, lo, hi, off);
+      }
+    }
+}
+
+template <class T>
+void depthwise_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
+  const int64_t m = g.Og, s = g.opt.stride.w;
+  parallel_for(g.N * g.O, [&](int64_t no) {
+    const int64_t n = no / g.O, o = no % g.O;
+    const T* xc = x + (n * g.C + o / m) * g.H * g.W;
+    const T* wo = w + o * g.kh * g.kw;
+    T* yo = y + no * g.OH * g.OW;
+    std::fill(yo, yo + g.OH * g.OW, b ? b[o] : T(0));
+    depthwise_taps<T>(g, [&](int64_t ki, int64_t kj, int64_t oh, int64_t ih, int64_t lo, int64_t hi, int64_t off) {
+      const T wv = wo[ki * g.kw + kj];
+      const T* xr = xc + ih * g.W + off;
+      T* yr = yo + oh * g.OW;
+      if (s == 1) {
+#pragma omp simd
+        for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow];
+      } else {
+        for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow * s];
+      }
+    });
+  }, g.OH * g.OW * g.kh * g.kw);
+}
+
+template <class T>
+void depthwise_backward(const ConvGeom& g, const T* x, const T* w, const T* gy, T* gx, T* gw) {
+  const int64_t m = g.Og, s = g.opt.stride.w;
+  parallel_for(g.C, [&](int64_t c) {  // an input channel and its m outputs: no two threads share a write
+    for (int64_t o = c * m; o < (c + 1) * m; ++o)
+      for (int64_t n = 0; n < g.N; ++n) {
+        const T* xc = x + (n * g.C + c) * g.H * g.W;
+        const T* go = gy + (n * g.O + o) * g.OH * g.OW;
+        T* gxc = gx ? gx + (n * g.C + c) * g.H * g.W : nullptr;
+        depthwise_taps<T>(g, [&](int64_t ki, int64_t kj, int64_t oh, int64_t ih, int64_t lo, int64_t hi, int64_t off) {
+          const T* gr = go + oh * g.OW;
+          if (gw) {
+            const T* xr = xc + ih * g.W + off;
+            T acc = 0;
+#pragma omp simd reduction(+ : acc)
+            for (int64_t ow = lo; ow < hi; ++ow) acc += gr[ow] * xr[ow * s];
+            gw[o * g.kh * g.kw + ki * g.kw + kj] += acc;
+          }
+          if (gxc) {
+            const T wv = w[o * g.kh * g.kw + ki * g.kw + kj];
+            T* xr = gxc + ih * g.W + off;
+            if (s == 1) {
+#pragma omp simd
+              for (int64_t ow = lo; ow < hi; ++ow) xr[ow] += wv * gr[ow];
+            } else {
+              for (int64_t ow = lo; ow < hi; ++ow) xr[ow * s] += wv * gr[ow];
+            }
+          }
+        });
+      }
+  }, g.N * g.OH * g.OW * g.kh * g.kw * m);
+}
+
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& opt) {
   const ConvGeom g = geometry(x, weight, bias, opt);
   const Tensor X = dense(x), Wt = dense(weight), B = bias.defined() ? dense(bias) : Tensor();
@@ -131,6 +204,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     const T *px = X.data<T>(), *pw = Wt.data<T>();
     T* py = y.data<T>();
     const T* pb = B.defined() ? B.template data<T>() : nullptr;
+    if (g.Cg == 1 && g.groups > 1) {
+      depthwise_forward<T>(g, px, pw, pb, py);
+      return;
+    }
     if (per_image(g)) {
 #pragma omp parallel
       {
@@ -178,7 +255,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       const int64_t K = g.col_rows(), hw = g.col_cols(), chunk = chunk_images(g);
       if (need_x) gx = Tensor::zeros(X.shape(), X.dtype());
       if (need_w) gw = Tensor::zeros(Wt.shape(), Wt.dtype());
-      if (per_image(g)) {  // per-thread weight-gradient partial sums, added up at the end
+      const bool depthwise = g.Cg == 1 && g.groups > 1;
+      if (depthwise)
+        depthwise_backward<T>(g, px, pw, pg, need_x ? gx.template data<T>() : nullptr, need_w ? gw.template data<T>() : nullptr);
+      if (!depthwise && per_image(g)) {  // per-thread weight-gradient partial sums, added up at the end
         const int threads = num_threads();
         std::vector<T> part(need_w ? size_t(threads * g.O * K) : 0, T(0));
 #pragma omp parallel
@@ -211,8 +291,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
         }
       }
       std::vector<T> col, gcol;
-      if (!per_image(g)) col.resize(size_t(K * hw * chunk)), gcol.resize(size_t(g.Og * hw * chunk));
-      for (int64_t n0 = 0; n0 < g.N && !per_image(g); n0 += chunk) {
+      const bool chunked = !depthwise && !per_image(g);
+      if (chunked) col.resize(size_t(K * hw * chunk)), gcol.resize(size_t(g.Og * hw * chunk));
+      for (int64_t n0 = 0; n0 < g.N && chunked; n0 += chunk) {
         const int64_t nb = std::min(chunk, g.N - n0), ld = nb * hw;
         for (int64_t gi = 0; gi < g.groups; ++gi) {
           parallel_for(nb, [&](int64_t i) {  // gy of this chunk and group as [Og, nb·hw]
