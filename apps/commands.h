@@ -9,5 +9,6 @@ int cmd_forward(int argc, char** argv);  // apps/cmd_forward.cpp
 int cmd_train(int argc, char** argv);    // apps/cmd_train.cpp
 int cmd_eval(int argc, char** argv);     // apps/cmd_train.cpp
 int cmd_predict(int argc, char** argv);  // apps/cmd_train.cpp
+int cmd_gradcam(int argc, char** argv);  // apps/cmd_cam.cpp
 
 }  // namespace easel

@@ -23,6 +23,8 @@ const char* kUsage =
     "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (see README)\n"
     "  eval --run RUN_DIR [--data DIR|CSV] [--json]               metrics and confusion matrix\n"
     "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"
+    "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"
+    "                                class activation maps as PNG overlays and .npz\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
 
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
     if (cmd == "train") return cmd_train(argc, argv);
     if (cmd == "eval") return cmd_eval(argc, argv);
     if (cmd == "predict") return cmd_predict(argc, argv);
+    if (cmd == "gradcam") return cmd_gradcam(argc, argv);
     if (cmd == "info") return info();
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::fputs(kUsage, stdout);

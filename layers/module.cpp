@@ -6,15 +6,19 @@
 #include <sstream>
 
 #include "autograd/node.h"
+#include "autograd/ops.h"
 
 namespace easel {
 
 static thread_local FeatureCapture* g_capture = nullptr;
 
+static Tensor record_op(Tensor out, const char* name, const std::vector<Tensor>& in, BackwardFn fn) {
+  return record(std::move(out), name, in, std::move(fn));
+}
+
 Tensor Module::operator()(const Tensor& x) {
   Tensor y = forward(x);
-  if (g_capture) g_capture->record(this, y);
-  return y;
+  return g_capture ? g_capture->record(this, y) : y;
 }
 
 void Module::train(bool on) {
@@ -215,10 +219,25 @@ FeatureCapture::FeatureCapture(const Module& root, const std::vector<std::string
 
 FeatureCapture::~FeatureCapture() { g_capture = prev_; }
 
-void FeatureCapture::record(const Module* m, const Tensor& out) {
+Tensor FeatureCapture::record(const Module* m, const Tensor& out_in) {
+  const Tensor out = prev_ ? prev_->record(m, out_in) : out_in;
   auto it = wanted_.find(m);
-  if (it != wanted_.end()) got_[it->second] = out;
-  if (prev_) prev_->record(m, out);
+  if (it == wanted_.end()) return out;
+  got_[it->second] = out;
+  if (!out.requires_grad() || !grad_enabled()) return out;
+  // An identity op whose backward keeps the gradient passing through (the map outlives us safely).
+  return record_op(out.detach(), "capture", {out}, [grads = grads_, path = it->second](const Tensor& gy) -> std::vector<Tensor> {
+    auto [slot, fresh] = grads->try_emplace(path, gy);
+    if (!fresh) slot->second = slot->second + gy;
+    return {gy};
+  });
+}
+
+Tensor FeatureCapture::grad(const std::string& path) const {
+  auto it = grads_->find(path);
+  EASEL_CHECK(it != grads_->end(), "FeatureCapture: no gradient reached module '", path,
+              "' (did backward() run after its forward, with gradients enabled?)");
+  return it->second;
 }
 
 Tensor FeatureCapture::get(const std::string& path) const {

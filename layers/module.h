@@ -91,19 +91,23 @@ class Module {
 };
 
 // Records the outputs of chosen modules during forward passes on this thread (for embeddings,
-// feature maps and Grad-CAM). While it lives, `module(x)` stores its output under the module's path.
+// feature maps and Grad-CAM). While it lives, `module(x)` stores its output under the module's
+// path, and — when that output is part of a graph — also the gradient that a later backward()
+// sends through it (grad(path)).
 class FeatureCapture {
  public:
   FeatureCapture(const Module& root, const std::vector<std::string>& paths);
   ~FeatureCapture();
   FeatureCapture(const FeatureCapture&) = delete;
   FeatureCapture& operator=(const FeatureCapture&) = delete;
-  Tensor get(const std::string& path) const;  // the latest output; throws if it never ran
-  void record(const Module* m, const Tensor& out);
+  Tensor get(const std::string& path) const;   // the latest output; throws if it never ran
+  Tensor grad(const std::string& path) const;  // d(what backward started from)/d(output); throws if none
+  Tensor record(const Module* m, const Tensor& out);  // returns `out`, tapped for its gradient if wanted
 
  private:
   std::map<const Module*, std::string> wanted_;
   std::map<std::string, Tensor> got_;
+  std::shared_ptr<std::map<std::string, Tensor>> grads_ = std::make_shared<std::map<std::string, Tensor>>();
   FeatureCapture* prev_;
 };
 

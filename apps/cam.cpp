@@ -1,0 +1,92 @@
+#include "apps/cam.h"
+
+#include <Eigen/SVD>
+
+#include "autograd/node.h"
+#include "io/image.h"
+#include "tensor/strided.h"
+
+namespace easel {
+
+namespace {
+
+Tensor min_max(const Tensor& m) {
+  const std::vector<double> v = m.to_vector();
+  const double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
+  return hi - lo > 1e-12 ? (m - lo) / (hi - lo) : m * 0.0;
+}
+
+}  // namespace
+
+Cam compute_cam(Net& net, const Tensor& x, const std::string& layer_in, const std::string& method, int64_t cls) {
+  EASEL_CHECK(x.dim() == 4 && x.size(0) == 1, "cam: expected one image [1, 3, H, W], got ", x.describe());
+  EASEL_CHECK(method == "gradcam" || method == "gradcam++" || method == "eigencam", "cam: unknown method '", method,
+              "' (gradcam, gradcam++, eigencam)");
+  const std::string layer = layer_in.empty() ? net.last_conv_path : layer_in;
+  net.eval();
+  Cam out;
+  Tensor A, G;
+  {
+    FeatureCapture cap(net, {layer});
+    const Tensor logits = net(x);
+    const std::vector<double> p = softmax(logits.detach(), 1).to_vector();
+    out.cls = cls >= 0 ? cls : int64_t(std::max_element(p.begin(), p.end()) - p.begin());
+    EASEL_CHECK(out.cls < int64_t(p.size()), "cam: class ", out.cls, " but the net has ", p.size());
+    out.probability = p[size_t(out.cls)];
+    A = cap.get(layer).detach();
+    EASEL_CHECK(A.dim() == 4, "cam: layer '", layer, "' gives ", A.describe(), "; pick a layer with a [N, C, h, w] output");
+    if (method != "eigencam") {
+      sum(logits.select(1, out.cls)).backward();
+      G = cap.grad(layer);
+    }
+  }
+  A = A.select(0, 0);  // [K, h, w]
+  const int64_t K = A.size(0), h = A.size(1), w = A.size(2);
+  NoGradGuard ng;
+  Tensor map;
+  if (method == "gradcam") {
+    const Tensor weights = mean(G.select(0, 0), {1, 2}, true);  // [K, 1, 1]
+    map = relu(sum(A * weights, {0}));
+  } else if (method == "gradcam++") {
+    const Tensor g = G.select(0, 0), g2 = g * g, g3 = g2 * g;
+    const Tensor denom = g2 * 2.0 + sum(A, {1, 2}, true) * g3;
+    Tensor nonzero = dense(g.to(DType::f64));  // α is 0 where the gradient is 0
+    for (int64_t i = 0; i < nonzero.numel(); ++i) nonzero.data<double>()[i] = nonzero.data<double>()[i] != 0;
+    const Tensor alpha = g2 / (denom + 1e-7) * nonzero.to(g.dtype());
+    map = relu(sum(A * sum(alpha * relu(g), {1, 2}, true), {0}));
+  } else {
+    Eigen::MatrixXd M(h * w, K);
+    const Tensor Ad = dense(A.to(DType::f64));
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t i = 0; i < h * w; ++i) M(i, k) = Ad.data<double>()[k * h * w + i];
+    M.rowwise() -= M.colwise().mean();
+    Eigen::BDCSVD<Eigen::MatrixXd> svd(M, Eigen::ComputeThinV);
+    Eigen::VectorXd proj = M * svd.matrixV().col(0);
+    if (proj.maxCoeff() < -proj.minCoeff()) proj = -proj;  // the sign of a component is arbitrary
+    std::vector<double> v(proj.data(), proj.data() + proj.size());
+    map = Tensor::from(v, {h, w}, DType::f64).to(A.dtype());
+  }
+  out.map = min_max(map.to(DType::f32));
+  // Onto the input image: the patch branch of the two-branch nets sees the central H/2 × W/2 crop.
+  const int64_t H = x.size(2), W = x.size(3);
+  const bool patch = layer.rfind("patch_branch", 0) == 0;
+  const int64_t ph = patch ? H / 2 : H, pw = patch ? W / 2 : W;
+  Tensor up = resize(out.map.unsqueeze(0), ph, pw, false).select(0, 0);
+  if (patch) up = pad(up, {(W - pw) / 2, W - pw - (W - pw) / 2, (H - ph) / 2, H - ph - (H - ph) / 2});
+  out.image = up;
+  return out;
+}
+
+Tensor colorize(const Tensor& map) {
+  const Tensor t = clamp(map, 0, 1);
+  auto ramp = [&](double c) { return clamp(1.5 - abs(t * 4.0 - c), 0, 1); };  // the classic "jet" ramps
+  return concat({ramp(3).unsqueeze(0), ramp(2).unsqueeze(0), ramp(1).unsqueeze(0)}, 0);
+}
+
+Tensor overlay(const Tensor& rgb, const Tensor& map, double alpha) {
+  EASEL_CHECK(rgb.dim() == 3 && map.dim() == 2 && rgb.size(1) == map.size(0) && rgb.size(2) == map.size(1),
+              "overlay: image ", rgb.describe(), " and map ", map.describe(), " differ in size");
+  return clamp(rgb * (1 - alpha) + colorize(map) * alpha, 0, 1);
+}
+
+}  // namespace easel

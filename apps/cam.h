@@ -1,0 +1,28 @@
+// Class activation maps on any named layer of a net (default: its last conv block):
+//   gradcam    w_k = mean_ij ∂y_c/∂A_k(i,j);                 map = ReLU(Σ_k w_k A_k)
+//   gradcam++  w_k = Σ_ij α_k(i,j)·ReLU(∂y_c/∂A_k(i,j)),  α = g² / (2g² + Σ_ij A_k · g³)  (Chattopadhyay et al.)
+//   eigencam   map = projection of the (centred) activations on their first principal component
+// Maps are min-max scaled to [0, 1]. On the two-branch nets a layer of `patch_branch` maps onto
+// the central crop of the image.
+#pragma once
+#include <string>
+
+#include "nets/net.h"
+
+namespace easel {
+
+struct Cam {
+  Tensor map;    // [h, w] at the layer's resolution, in [0, 1]
+  Tensor image;  // [H, W]: the map placed on the input image (bilinear, patch branch centred)
+  int64_t cls = 0;
+  double probability = 0;
+};
+
+// x: one preprocessed image [1, 3, H, W]. cls < 0: the predicted class.
+Cam compute_cam(Net& net, const Tensor& x, const std::string& layer, const std::string& method, int64_t cls = -1);
+
+// A heat colour (blue → cyan → yellow → red) for values in [0, 1], blended over the RGB image.
+Tensor colorize(const Tensor& map);  // [H, W] -> [3, H, W]
+Tensor overlay(const Tensor& rgb, const Tensor& map, double alpha = 0.45);
+
+}  // namespace easel
