@@ -95,7 +95,10 @@ int cmd_train(int argc, char** argv) {
   o.stop_after = a.get_int("stop-after", 0);
   o.smote = a.has("smote");
   o.quiet = a.has("quiet");
-  normalize(Tensor::zeros({3, 1, 1}), o.pre.preset);  // an unknown preset fails before any work
+  normalize(Tensor::zeros({3, 1, 1}), o.pre.preset);  // an unknown preset or model fails before any work
+  bool known = false;
+  for (const NetInfo& n : net_registry()) known = known || n.name == o.model;
+  if (!known) create_net(o.model, 2);  // throws, listing the registry
   train(o);
   return 0;
 }
@@ -117,20 +120,7 @@ int cmd_eval(int argc, char** argv) {
     idx.resize(data.samples.size());
     std::iota(idx.begin(), idx.end(), 0);
   } else {  // the run's own held-out test split
-    CsvOptions c;
-    c.label_column = run.config.get("label_column", std::string("label"));
-    c.path_template = run.config.get("path_template", std::string());
-    for (const Json& w : run.config["where"].items()) {
-      const std::string s = w.str();
-      c.where.emplace_back(s.substr(0, s.find('=')), s.substr(s.find('=') + 1));
-    }
-    data = open_dataset(run.config["data"].str(), c);
-    const int64_t limit = run.config["limit"].integer();
-    const uint64_t seed = uint64_t(run.config["seed"].num());
-    if (limit > 0 && int64_t(data.samples.size()) > limit)
-      data = data.subset(stratified_split(data.labels(), double(limit) / double(data.samples.size()), 0, seed + 7).train);
-    const double val = run.config["val_ratio"].num(), test = run.config["test_ratio"].num();
-    idx = stratified_split(data.labels(), 1 - val - test, val, seed).test;
+    data = run_dataset(run, &idx);
   }
   DataLoader loader(data, idx, lo);
   const Metrics m = evaluate(*run.net, loader);

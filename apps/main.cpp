@@ -25,6 +25,8 @@ const char* kUsage =
     "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"
     "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"
     "                                class activation maps as PNG overlays and .npz\n"
+    "  features --run RUN_DIR [--data DIR|CSV] --out F.npz          embeddings, labels, probabilities\n"
+    "  outliers --run RUN_DIR [--data DIR|CSV] --out DIR            confidence / centroid / Mahalanobis ranking\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
 
@@ -81,6 +83,8 @@ int main(int argc, char** argv) {
     if (cmd == "eval") return cmd_eval(argc, argv);
     if (cmd == "predict") return cmd_predict(argc, argv);
     if (cmd == "gradcam") return cmd_gradcam(argc, argv);
+    if (cmd == "features") return cmd_features(argc, argv);
+    if (cmd == "outliers") return cmd_outliers(argc, argv);
     if (cmd == "info") return info();
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::fputs(kUsage, stdout);

@@ -161,29 +161,37 @@ Json config_json(const TrainOptions& o, const Dataset& d, const Split& split) {
 
 }  // namespace
 
-Metrics evaluate(Net& net, DataLoader& loader, std::vector<std::vector<double>>* probs_out, std::vector<int64_t>* labels_out,
-                 std::vector<size_t>* indices_out) {
+Outputs collect_outputs(Net& net, DataLoader& loader) {
   net.eval();
   NoGradGuard ng;
-  std::vector<std::vector<double>> probs;
-  std::vector<int64_t> labels;
-  std::vector<size_t> indices;
+  Outputs out;
+  std::vector<Tensor> emb;
   loader.start_epoch(0);
   Batch b;
   while (loader.next(&b)) {
-    const Tensor p = softmax(net(b.images), 1);
+    const Tensor e = net.embed(b.images);
+    const Tensor p = softmax(net.at(net.head_path)(e), 1);
+    emb.push_back(e);
     const int64_t C = p.size(1);
     const std::vector<double> flat = p.to_vector(), lab = b.labels.to_vector();
     for (int64_t i = 0; i < p.size(0); ++i) {
-      probs.emplace_back(flat.begin() + i * C, flat.begin() + (i + 1) * C);
-      labels.push_back(int64_t(lab[size_t(i)]));
-      indices.push_back(b.indices[size_t(i)]);
+      out.probs.emplace_back(flat.begin() + i * C, flat.begin() + (i + 1) * C);
+      out.labels.push_back(int64_t(lab[size_t(i)]));
+      out.indices.push_back(b.indices[size_t(i)]);
     }
   }
-  Metrics m = compute_metrics(probs, labels);
-  if (probs_out) *probs_out = std::move(probs);
-  if (labels_out) *labels_out = std::move(labels);
-  if (indices_out) *indices_out = std::move(indices);
+  EASEL_CHECK(!emb.empty(), "no image could be read");
+  out.embeddings = concat(emb, 0);
+  return out;
+}
+
+Metrics evaluate(Net& net, DataLoader& loader, std::vector<std::vector<double>>* probs_out, std::vector<int64_t>* labels_out,
+                 std::vector<size_t>* indices_out) {
+  Outputs o = collect_outputs(net, loader);
+  Metrics m = compute_metrics(o.probs, o.labels);
+  if (probs_out) *probs_out = std::move(o.probs);
+  if (labels_out) *labels_out = std::move(o.labels);
+  if (indices_out) *indices_out = std::move(o.indices);
   return m;
 }
 
@@ -429,6 +437,26 @@ TrainResult train(const TrainOptions& o) {
                   (long long)result.test.n);
   }
   return result;
+}
+
+Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices) {
+  CsvOptions c;
+  c.label_column = run.config.get("label_column", std::string("label"));
+  c.path_template = run.config.get("path_template", std::string());
+  for (const Json& w : run.config["where"].items()) {
+    const std::string s = w.str();
+    c.where.emplace_back(s.substr(0, s.find('=')), s.substr(s.find('=') + 1));
+  }
+  Dataset data = open_dataset(run.config["data"].str(), c);
+  const int64_t limit = run.config["limit"].integer();
+  const uint64_t seed = uint64_t(run.config["seed"].num());
+  if (limit > 0 && int64_t(data.samples.size()) > limit)  // the same stratified subsample as train()
+    data = data.subset(stratified_split(data.labels(), double(limit) / double(data.samples.size()), 0, seed + 7).train);
+  if (test_indices) {
+    const double val = run.config["val_ratio"].num(), test = run.config["test_ratio"].num();
+    *test_indices = stratified_split(data.labels(), 1 - val - test, val, seed).test;
+  }
+  return data;
 }
 
 Run load_run(const std::string& dir, const std::string& checkpoint) {

@@ -66,6 +66,18 @@ struct Run {
 };
 Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz");
 
+// Everything a trained net says about a set of images (eval mode, no grad).
+struct Outputs {
+  Tensor embeddings;                        // [N, D]: the input of the final Linear
+  std::vector<std::vector<double>> probs;   // softmax rows
+  std::vector<int64_t> labels;
+  std::vector<size_t> indices;              // into the dataset
+};
+Outputs collect_outputs(Net& net, DataLoader& loader);
+
+// The dataset a run was trained on, and its held-out test indices (as `train` split it).
+Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices);
+
 // Class probabilities for every image the loader yields (eval mode, no grad).
 Metrics evaluate(Net& net, DataLoader& loader, std::vector<std::vector<double>>* probs = nullptr,
                  std::vector<int64_t>* labels = nullptr, std::vector<size_t>* indices = nullptr);

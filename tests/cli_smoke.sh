@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every everyday command once, on a tiny generated set: train, eval, predict, gradcam, features,
+# outliers, models, forward errors. Checks the files and the fields a user relies on.
+#   cli_smoke.sh EASEL_BINARY WORK_DIR
+set -euo pipefail
+easel=$1 work=$2/cli_smoke
+rm -rf "$work" && mkdir -p "$work/data/dark" "$work/data/light"
+for i in $(seq 1 14); do  # 20x20 binary PPMs: dark and light noise
+  for cls in dark light; do
+    base=$([[ $cls == dark ]] && echo 30 || echo 200)
+    { printf 'P6\n20 20\n255\n'; head -c 1200 /dev/urandom | od -An -tu1 -v | tr -s ' ' '\n' | grep -v '^$' |
+        awk -v b=$base '{printf "%c", (b + $1 % 50) % 256}'; } > "$work/data/$cls/$i.ppm"
+  done
+done
+"$easel" train --data "$work/data" --model resnet18 --size 20 --epochs 2 --batch 8 --out "$work/run" --quiet
+for f in config.json log.jsonl best.npz last.npz test_metrics.json; do test -s "$work/run/$f" || { echo "missing $f"; exit 1; }; done
+[[ $(wc -l < "$work/run/log.jsonl") -eq 2 ]]
+"$easel" eval --run "$work/run" --json | grep -q '"macro_f1": '
+"$easel" eval --run "$work/run" | grep -q "confusion matrix"
+"$easel" predict --run "$work/run" --positive light "$work/data/light/1.ppm" | grep -q "score(light)"
+"$easel" gradcam --run "$work/run" --method gradcam++ --out "$work/cam" "$work/data/dark/2.ppm" >/dev/null
+test -s "$work/cam/2_gradcampp.png" && test -s "$work/cam/2_gradcampp.npz"
+"$easel" features --run "$work/run" --out "$work/f.npz" >/dev/null && test -s "$work/f.npz.csv"
+"$easel" outliers --run "$work/run" --out "$work/out" >/dev/null && [[ $(wc -l < "$work/out/outliers.csv") -eq 29 ]]
+models=$("$easel" models --size 32)
+grep -q "^resnet50 .*25557032" <<<"$models"
+if "$easel" train --data "$work/data" --model resnet51 --out "$work/x" 2>"$work/err"; then exit 1; fi
+grep -q "unknown model 'resnet51'" "$work/err"
+if "$easel" train --data "$work/nope" --out "$work/x" 2>"$work/err"; then exit 1; fi
+grep -q "no such file or folder" "$work/err"
+rm -rf "$work"
+echo "cli smoke: all commands OK"
