@@ -1,5 +1,7 @@
 #include "apps/train.h"
 
+#include "apps/plot.h"
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -436,7 +438,41 @@ TrainResult train(const TrainOptions& o) {
                   (long long)best_epoch, 100 * result.test.accuracy, result.test.macro_f1, 100 * result.test.top5,
                   (long long)result.test.n);
   }
+  write_run_pictures(o.out, data.classes, split.test.empty() ? nullptr : &result.test);
   return result;
+}
+
+void write_run_pictures(const std::string& dir, const std::vector<std::string>& classes, const Metrics* test) {
+  std::vector<Json> lines;
+  {
+    std::ifstream f(dir + "/log.jsonl");
+    for (std::string l; std::getline(f, l);)
+      if (!l.empty()) lines.push_back(Json::parse(l, dir + "/log.jsonl"));
+  }
+  Series tl{"train loss", {}, {}, palette(0)}, vl{"val loss", {}, {}, palette(1)};
+  Series va{"val accuracy", {}, {}, palette(2)}, vf{"val macro-F1", {}, {}, palette(3)};
+  for (const Json& l : lines) {
+    const double e = l["epoch"].num();
+    tl.x.push_back(e), tl.y.push_back(l["train_loss"].num());
+    vl.x.push_back(e), vl.y.push_back(l["val_loss"].num());
+    va.x.push_back(e), va.y.push_back(l["val_accuracy"].num());
+    vf.x.push_back(e), vf.y.push_back(l["val_macro_f1"].num());
+  }
+  const Canvas loss = line_chart("loss", "epoch", "cross-entropy", {tl, vl}, 560, 360);
+  const Canvas score = line_chart("validation", "epoch", "score", {va, vf}, 560, 360);
+  Tensor both = concat({loss.image(), score.image()}, 2);
+  save_png(dir + "/curves.png", both);
+  if (!test) return;
+  confusion_chart(test->confusion, classes).save(dir + "/confusion.png");
+  std::vector<Series> roc;
+  for (size_t c = 0; c < test->roc.size() && c < 10; ++c)
+    if (!std::isnan(test->roc[c].auc)) {
+      char name[96];
+      std::snprintf(name, sizeof name, "%.20s (AUC %.3f)", classes[c].c_str(), test->roc[c].auc);
+      roc.push_back({name, test->roc[c].fpr, test->roc[c].tpr, palette(c)});
+    }
+  roc.push_back({"chance", {0, 1}, {0, 1}, {0.7f, 0.7f, 0.7f}});
+  line_chart("ROC (test, one-vs-rest)", "false positive rate", "true positive rate", roc, 560, 440).save(dir + "/roc.png");
 }
 
 Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices) {

@@ -3,7 +3,8 @@
 //
 // A run directory holds: config.json (everything needed to rebuild the net and its inputs),
 // log.jsonl (one JSON object per epoch), last.npz and best.npz (checkpoints: model, optimizer,
-// scheduler, epoch, early-stopping and RNG state), test_metrics.json.
+// scheduler, epoch, early-stopping and RNG state), test_metrics.json, and the pictures
+// curves.png (losses, validation accuracy and macro-F1 per epoch), confusion.png and roc.png (test).
 #pragma once
 #include <string>
 #include <vector>
@@ -65,6 +66,9 @@ struct Run {
   Augment eval_aug;
 };
 Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz");
+
+// curves.png from a run's log.jsonl; confusion.png and roc.png from test metrics.
+void write_run_pictures(const std::string& dir, const std::vector<std::string>& classes, const Metrics* test);
 
 // Everything a trained net says about a set of images (eval mode, no grad).
 struct Outputs {

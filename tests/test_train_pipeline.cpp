@@ -90,6 +90,7 @@ TEST_CASE("a small net learns the generated paintings; eval and predict read the
   CHECK(r.test.macro_f1 > 0.8);  // the majority-class baseline has macro-F1 1/3
   const Run run = load_run(out);
   CHECK(run.classes == std::vector<std::string>{"fields", "stripes"});
+  for (const char* pic : {"curves.png", "confusion.png", "roc.png"}) CHECK(fs::file_size(out + "/" + pic) > 1000);
   CHECK(run.pre.size == 24);
   fs::remove_all(data);
   fs::remove_all(out);
