@@ -75,17 +75,22 @@ void Optimizer::load_state_dict(const NamedTensors& sd) {
   }
 }
 
-// The updates run as one fused loop per parameter (no temporaries), in the parameter's dtype.
-void SGD::step() {
+void Optimizer::for_each_param(const char* who, const std::function<void(size_t, size_t, Tensor&, const Tensor&)>& f) {
   NoGradGuard ng;
   ++steps_;
-  for (size_t gi = 0; gi < groups_.size(); ++gi) {
-    const ParamGroup& G = groups_[gi];
-    for (size_t i = 0; i < G.params.size(); ++i) {
-      Tensor p = G.params[i];
-      if (!p.grad().defined()) continue;
-      EASEL_CHECK(p.is_contiguous(), "SGD: parameter ", G.names[i], " is not contiguous");
-      const Tensor g = dense(p.grad());
+  for (size_t gi = 0; gi < groups_.size(); ++gi)
+    for (size_t i = 0; i < groups_[gi].params.size(); ++i) {
+      Tensor p = groups_[gi].params[i];
+      if (!p.grad().defined()) continue;  // frozen, or unused in this step
+      EASEL_CHECK(p.is_contiguous(), who, ": parameter ", groups_[gi].names[i], " is not contiguous");
+      f(gi, i, p, dense(p.grad()));
+    }
+}
+
+// The updates run as one fused loop per parameter (no temporaries), in the parameter's dtype.
+void SGD::step() {
+  for_each_param("SGD", [&](size_t gi, size_t i, Tensor& p, const Tensor& g) {
+      const ParamGroup& G = groups_[gi];
       const bool use_buf = G.momentum != 0;
       Tensor started = use_buf ? slot(gi, i, "started", Tensor::zeros({}, DType::f64)) : Tensor();
       Tensor buf = use_buf ? slot(gi, i, "momentum_buffer", p) : Tensor();
@@ -108,20 +113,12 @@ void SGD::step() {
           pp[k] = T(double(pp[k]) - lr * d);
         });
       });
-    }
-  }
+  });
 }
 
 void Adam::step() {
-  NoGradGuard ng;
-  ++steps_;
-  for (size_t gi = 0; gi < groups_.size(); ++gi) {
-    const ParamGroup& G = groups_[gi];
-    for (size_t i = 0; i < G.params.size(); ++i) {
-      Tensor p = G.params[i];
-      if (!p.grad().defined()) continue;
-      EASEL_CHECK(p.is_contiguous(), "Adam: parameter ", G.names[i], " is not contiguous");
-      const Tensor g = dense(p.grad());
+  for_each_param("Adam", [&](size_t gi, size_t i, Tensor& p, const Tensor& g) {
+      const ParamGroup& G = groups_[gi];
       Tensor count = slot(gi, i, "step", Tensor::zeros({}, DType::f64));
       const double t = count.item() + 1;
       count.set({}, t);
@@ -145,8 +142,7 @@ void Adam::step() {
           pp[k] = T(w - lr / bc1 * mk / (std::sqrt(vk) / sqrt_bc2 + e));
         });
       });
-    }
-  }
+  });
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name) {

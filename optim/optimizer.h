@@ -7,6 +7,7 @@
 // Parameters come in groups, each with its own learning rate and weight decay (per-layer learning
 // rates, frozen backbones). Parameters without a gradient are skipped.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,6 +41,8 @@ class Optimizer {
 
  protected:
   explicit Optimizer(double default_momentum) : default_momentum_(default_momentum) {}
+  // Counts a step and calls f(group, index, parameter, dense gradient) for every parameter that has a gradient.
+  void for_each_param(const char* who, const std::function<void(size_t, size_t, Tensor&, const Tensor&)>& f);
   // Slot `name` (e.g. "momentum_buffer") of parameter i of group g, created as zeros like `like`.
   Tensor& slot(size_t g, size_t i, const std::string& name, const Tensor& like);
   std::vector<ParamGroup> groups_;
