@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "apps/args.h"
+#include "apps/calibration.h"
 #include "apps/commands.h"
 #include "apps/outliers.h"
 #include "apps/train.h"
@@ -74,6 +75,38 @@ int cmd_features(int argc, char** argv) {
   write_file_atomically(out + ".csv", csv.str());
   std::printf("features: %lld images x %lld dims -> %s (paths in %s.csv)\n", (long long)n,
               (long long)c.out.embeddings.size(1), out.c_str(), out.c_str());
+  return 0;
+}
+
+int cmd_calibrate(int argc, char** argv) {
+  const Args a(argc, argv, 2, {"run", "checkpoint"}, {});
+  const std::string dir = a.require("run");
+  Run run = load_run(dir, a.get("checkpoint", "best.npz"));
+  std::vector<size_t> val, test;
+  Dataset data = run_dataset(run, &test, &val);
+  LoaderOptions lo;
+  lo.batch = 32, lo.workers = 2, lo.pre = run.pre;
+  DataLoader vl(data, val, lo), tl(data, test, lo);
+  const Outputs v = collect_outputs(*run.net, vl);
+  const double T = fit_temperature(v.logits, v.labels);
+  Json j = Json::object();
+  j.set("temperature", T);
+  j.set("fitted_on", "validation split (" + std::to_string(v.labels.size()) + " images)");
+  const Reliability vb = reliability(softmax_rows(v.logits), v.labels), va = reliability(softmax_rows(v.logits, T), v.labels);
+  j.set("val_ece_before", vb.ece);
+  j.set("val_ece_after", va.ece);
+  Reliability before = vb, after = va;
+  if (!test.empty()) {
+    const Outputs t = collect_outputs(*run.net, tl);
+    before = reliability(softmax_rows(t.logits), t.labels);
+    after = reliability(softmax_rows(t.logits, T), t.labels);
+    j.set("test_ece_before", before.ece);
+    j.set("test_ece_after", after.ece);
+  }
+  write_file_atomically(dir + "/calibration.json", j.dump() + "\n");
+  save_reliability_png(dir + "/reliability.png", before, after);
+  std::printf("calibrate: T = %.3f; ECE %.4f -> %.4f (%s); %s/calibration.json, reliability.png\n", T, before.ece,
+              after.ece, test.empty() ? "validation" : "test", dir.c_str());
   return 0;
 }
 

@@ -154,7 +154,7 @@ int cmd_predict(int argc, char** argv) {
   for (const std::string& path : a.positional()) {
     Generator g(0);
     const Tensor x = prepare_image(load_image(path), run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g).unsqueeze(0);
-    const std::vector<double> p = softmax((*run.net)(x), 1).to_vector();
+    const std::vector<double> p = softmax((*run.net)(x) * (1.0 / run.temperature), 1).to_vector();  // calibrated
     std::vector<size_t> order(p.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](size_t i, size_t j) { return p[i] > p[j]; });

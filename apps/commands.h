@@ -12,5 +12,6 @@ int cmd_predict(int argc, char** argv);  // apps/cmd_train.cpp
 int cmd_gradcam(int argc, char** argv);  // apps/cmd_cam.cpp
 int cmd_features(int argc, char** argv); // apps/cmd_features.cpp
 int cmd_outliers(int argc, char** argv); // apps/cmd_features.cpp
+int cmd_calibrate(int argc, char** argv); // apps/cmd_features.cpp
 
 }  // namespace easel

@@ -27,6 +27,7 @@ const char* kUsage =
     "                                class activation maps as PNG overlays and .npz\n"
     "  features --run RUN_DIR [--data DIR|CSV] --out F.npz          embeddings, labels, probabilities\n"
     "  outliers --run RUN_DIR [--data DIR|CSV] --out DIR            confidence / centroid / Mahalanobis ranking\n"
+    "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
 
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
     if (cmd == "gradcam") return cmd_gradcam(argc, argv);
     if (cmd == "features") return cmd_features(argc, argv);
     if (cmd == "outliers") return cmd_outliers(argc, argv);
+    if (cmd == "calibrate") return cmd_calibrate(argc, argv);
     if (cmd == "info") return info();
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::fputs(kUsage, stdout);

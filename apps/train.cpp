@@ -172,11 +172,12 @@ Outputs collect_outputs(Net& net, DataLoader& loader) {
   Batch b;
   while (loader.next(&b)) {
     const Tensor e = net.embed(b.images);
-    const Tensor p = softmax(net.at(net.head_path)(e), 1);
+    const Tensor z = net.at(net.head_path)(e), p = softmax(z, 1);
     emb.push_back(e);
     const int64_t C = p.size(1);
-    const std::vector<double> flat = p.to_vector(), lab = b.labels.to_vector();
+    const std::vector<double> flat = p.to_vector(), lab = b.labels.to_vector(), zf = z.to_vector();
     for (int64_t i = 0; i < p.size(0); ++i) {
+      out.logits.emplace_back(zf.begin() + i * C, zf.begin() + (i + 1) * C);
       out.probs.emplace_back(flat.begin() + i * C, flat.begin() + (i + 1) * C);
       out.labels.push_back(int64_t(lab[size_t(i)]));
       out.indices.push_back(b.indices[size_t(i)]);
@@ -475,7 +476,7 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
   line_chart("ROC (test, one-vs-rest)", "false positive rate", "true positive rate", roc, 560, 440).save(dir + "/roc.png");
 }
 
-Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices) {
+Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vector<size_t>* val_indices) {
   CsvOptions c;
   c.label_column = run.config.get("label_column", std::string("label"));
   c.path_template = run.config.get("path_template", std::string());
@@ -488,10 +489,10 @@ Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices) {
   const uint64_t seed = uint64_t(run.config["seed"].num());
   if (limit > 0 && int64_t(data.samples.size()) > limit)  // the same stratified subsample as train()
     data = data.subset(stratified_split(data.labels(), double(limit) / double(data.samples.size()), 0, seed + 7).train);
-  if (test_indices) {
-    const double val = run.config["val_ratio"].num(), test = run.config["test_ratio"].num();
-    *test_indices = stratified_split(data.labels(), 1 - val - test, val, seed).test;
-  }
+  const double val = run.config["val_ratio"].num(), test = run.config["test_ratio"].num();
+  const Split split = stratified_split(data.labels(), 1 - val - test, val, seed);
+  if (test_indices) *test_indices = split.test;
+  if (val_indices) *val_indices = split.val;
   return data;
 }
 
@@ -506,6 +507,7 @@ Run load_run(const std::string& dir, const std::string& checkpoint) {
   r.pre.size = r.config["size"].integer();
   r.pre.pad = r.config["pad"].boolean();
   r.eval_aug = Augment::parse(r.config.get("eval_aug", std::string()));
+  if (std::filesystem::exists(dir + "/calibration.json")) r.temperature = Json::load(dir + "/calibration.json")["temperature"].num();
   return r;
 }
 

@@ -64,6 +64,7 @@ struct Run {
   std::vector<std::string> classes;
   Preprocess pre;
   Augment eval_aug;
+  double temperature = 1;  // from calibration.json when `easel calibrate` has run
 };
 Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz");
 
@@ -73,6 +74,7 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
 // Everything a trained net says about a set of images (eval mode, no grad).
 struct Outputs {
   Tensor embeddings;                        // [N, D]: the input of the final Linear
+  std::vector<std::vector<double>> logits;  // rows of the final layer's output
   std::vector<std::vector<double>> probs;   // softmax rows
   std::vector<int64_t> labels;
   std::vector<size_t> indices;              // into the dataset
@@ -80,7 +82,7 @@ struct Outputs {
 Outputs collect_outputs(Net& net, DataLoader& loader);
 
 // The dataset a run was trained on, and its held-out test indices (as `train` split it).
-Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices);
+Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vector<size_t>* val_indices = nullptr);
 
 // Class probabilities for every image the loader yields (eval mode, no grad).
 Metrics evaluate(Net& net, DataLoader& loader, std::vector<std::vector<double>>* probs = nullptr,

@@ -17,6 +17,8 @@ for f in config.json log.jsonl best.npz last.npz test_metrics.json; do test -s "
 [[ $(wc -l < "$work/run/log.jsonl") -eq 2 ]]
 "$easel" eval --run "$work/run" --json | grep -q '"macro_f1": '
 "$easel" eval --run "$work/run" | grep -q "confusion matrix"
+"$easel" calibrate --run "$work/run" | grep -q "T = "
+test -s "$work/run/calibration.json" && test -s "$work/run/reliability.png"
 "$easel" predict --run "$work/run" --positive light "$work/data/light/1.ppm" | grep -q "score(light)"
 "$easel" gradcam --run "$work/run" --method gradcam++ --out "$work/cam" "$work/data/dark/2.ppm" >/dev/null
 test -s "$work/cam/2_gradcampp.png" && test -s "$work/cam/2_gradcampp.npz"
