@@ -163,6 +163,12 @@ Json config_json(const TrainOptions& o, const Dataset& d, const Split& split) {
 
 }  // namespace
 
+// --limit: a stratified subsample of at most `limit` images (0: all), the same for a given seed.
+static Dataset limit_dataset(Dataset data, int64_t limit, uint64_t seed) {
+  if (limit <= 0 || int64_t(data.samples.size()) <= limit) return data;
+  return data.subset(stratified_split(data.labels(), double(limit) / double(data.samples.size()), 0, seed + 7).train);
+}
+
 Outputs collect_outputs(Net& net, DataLoader& loader) {
   net.eval();
   NoGradGuard ng;
@@ -205,9 +211,7 @@ TrainResult train(const TrainOptions& o) {
   manual_seed(o.seed);
 
   // ---- data --------------------------------------------------------------------------------
-  Dataset data = open_dataset(o.data, o.csv);
-  if (o.limit > 0 && int64_t(data.samples.size()) > o.limit)  // a stratified subsample
-    data = data.subset(stratified_split(data.labels(), double(o.limit) / double(data.samples.size()), 0, o.seed + 7).train);
+  Dataset data = limit_dataset(open_dataset(o.data, o.csv), o.limit, o.seed);
   const int64_t C = int64_t(data.classes.size());
   EASEL_CHECK(C >= 2, o.data, ": need at least 2 classes, found ", C);
   const Split split = stratified_split(data.labels(), 1 - o.val_ratio - o.test_ratio, o.val_ratio, o.seed);
@@ -484,11 +488,8 @@ Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vect
     const std::string s = w.str();
     c.where.emplace_back(s.substr(0, s.find('=')), s.substr(s.find('=') + 1));
   }
-  Dataset data = open_dataset(run.config["data"].str(), c);
-  const int64_t limit = run.config["limit"].integer();
   const uint64_t seed = uint64_t(run.config["seed"].num());
-  if (limit > 0 && int64_t(data.samples.size()) > limit)  // the same stratified subsample as train()
-    data = data.subset(stratified_split(data.labels(), double(limit) / double(data.samples.size()), 0, seed + 7).train);
+  Dataset data = limit_dataset(open_dataset(run.config["data"].str(), c), run.config["limit"].integer(), seed);
   const double val = run.config["val_ratio"].num(), test = run.config["test_ratio"].num();
   const Split split = stratified_split(data.labels(), 1 - val - test, val, seed);
   if (test_indices) *test_indices = split.test;

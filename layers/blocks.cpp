@@ -61,39 +61,36 @@ Tensor Bottleneck::forward(const Tensor& x) {
   return relu(y + (downsample ? (*downsample)(x) : x));
 }
 
-MBConv::MBConv(int64_t in, int64_t out, int64_t expand_ratio, int64_t k, int64_t stride, double sd_prob, double eps)
-    : Module("MBConv"), use_res(stride == 1 && in == out) {
-  const int64_t mid = in * expand_ratio;  // multiples of 8 for every torchvision config
+InvertedResidual::InvertedResidual(std::string type, int64_t in, int64_t out, int64_t stride, double sd_prob)
+    : Module(std::move(type)), use_res(stride == 1 && in == out) {
   block = add_module("block", std::make_shared<Sequential>());
-  if (mid != in) block->push(conv_norm_act(in, mid, 1, 1, 1, "silu", eps));
-  block->push(conv_norm_act(mid, mid, k, stride, mid, "silu", eps));
-  block->push(std::make_shared<SqueezeExcitation>(mid, std::max<int64_t>(1, in / 4), "silu"));
-  block->push(conv_norm_act(mid, out, 1, 1, 1, "", eps));
   stochastic_depth = add_module("stochastic_depth", std::make_shared<StochasticDepth>(sd_prob));
 }
 
-Tensor MBConv::forward(const Tensor& x) {
+Tensor InvertedResidual::forward(const Tensor& x) {
   const Tensor y = (*block)(x);
   return use_res ? (*stochastic_depth)(y) + x : y;
 }
 
+MBConv::MBConv(int64_t in, int64_t out, int64_t expand_ratio, int64_t k, int64_t stride, double sd_prob, double eps)
+    : InvertedResidual("MBConv", in, out, stride, sd_prob) {
+  const int64_t mid = in * expand_ratio;  // multiples of 8 for every torchvision config
+  if (mid != in) block->push(conv_norm_act(in, mid, 1, 1, 1, "silu", eps));
+  block->push(conv_norm_act(mid, mid, k, stride, mid, "silu", eps));
+  block->push(std::make_shared<SqueezeExcitation>(mid, std::max<int64_t>(1, in / 4), "silu"));
+  block->push(conv_norm_act(mid, out, 1, 1, 1, "", eps));
+}
+
 FusedMBConv::FusedMBConv(int64_t in, int64_t out, int64_t expand_ratio, int64_t k, int64_t stride, double sd_prob,
                          double eps)
-    : Module("FusedMBConv"), use_res(stride == 1 && in == out) {
+    : InvertedResidual("FusedMBConv", in, out, stride, sd_prob) {
   const int64_t mid = in * expand_ratio;
-  block = add_module("block", std::make_shared<Sequential>());
   if (mid != in) {
     block->push(conv_norm_act(in, mid, k, stride, 1, "silu", eps));
     block->push(conv_norm_act(mid, out, 1, 1, 1, "", eps));
   } else {
     block->push(conv_norm_act(in, out, k, stride, 1, "silu", eps));
   }
-  stochastic_depth = add_module("stochastic_depth", std::make_shared<StochasticDepth>(sd_prob));
-}
-
-Tensor FusedMBConv::forward(const Tensor& x) {
-  const Tensor y = (*block)(x);
-  return use_res ? (*stochastic_depth)(y) + x : y;
 }
 
 SeparableConv2d::SeparableConv2d(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding)

@@ -41,27 +41,29 @@ class Bottleneck : public Module {
   std::shared_ptr<Sequential> downsample;
 };
 
-// EfficientNet's inverted residual: [1×1 expand] → k×k depthwise → SE → 1×1 project, SiLU,
-// residual (through stochastic depth) when stride 1 and in == out.
-class MBConv : public Module {
+// The residual shape shared by MBConv and FusedMBConv: y = block(x), plus x through stochastic
+// depth when stride 1 and in == out. The subclasses only fill `block`.
+class InvertedResidual : public Module {
  public:
-  MBConv(int64_t in, int64_t out, int64_t expand_ratio, int64_t kernel, int64_t stride, double sd_prob,
-         double bn_eps);
+  InvertedResidual(std::string type, int64_t in, int64_t out, int64_t stride, double sd_prob);
   Tensor forward(const Tensor& x) override;
   std::shared_ptr<Sequential> block;
   std::shared_ptr<StochasticDepth> stochastic_depth;
   bool use_res;
 };
 
-// EfficientNetV2's fused block: k×k expand conv (→ 1×1 project when expanded), residual as MBConv.
-class FusedMBConv : public Module {
+// EfficientNet's inverted residual: [1×1 expand] → k×k depthwise → SE → 1×1 project, SiLU.
+class MBConv : public InvertedResidual {
+ public:
+  MBConv(int64_t in, int64_t out, int64_t expand_ratio, int64_t kernel, int64_t stride, double sd_prob,
+         double bn_eps);
+};
+
+// EfficientNetV2's fused block: k×k expand conv (→ 1×1 project when expanded).
+class FusedMBConv : public InvertedResidual {
  public:
   FusedMBConv(int64_t in, int64_t out, int64_t expand_ratio, int64_t kernel, int64_t stride, double sd_prob,
               double bn_eps);
-  Tensor forward(const Tensor& x) override;
-  std::shared_ptr<Sequential> block;
-  std::shared_ptr<StochasticDepth> stochastic_depth;
-  bool use_res;
 };
 
 // Xception's separable convolution: depthwise k×k ("conv1") then pointwise 1×1, both without bias.
