@@ -1,6 +1,7 @@
 #include "apps/args.h"
 
 #include <cstdlib>
+#include <sstream>
 
 #include "tensor/error.h"
 
@@ -57,6 +58,26 @@ double Args::get_double(const std::string& name, double fallback) const {
   const double x = std::strtod(v.c_str(), &end);
   EASEL_CHECK(!v.empty() && *end == 0, command_, ": --", name, " needs a number, got '", v, "'");
   return x;
+}
+
+const std::set<std::string> kDataFlags = {"data", "label-column", "path-template", "where"};
+
+std::set<std::string> with(std::set<std::string> a, const std::set<std::string>& b) {
+  a.insert(b.begin(), b.end());
+  return a;
+}
+
+CsvOptions csv_options(const Args& a) {
+  CsvOptions c;
+  c.label_column = a.get("label-column", "label");
+  c.path_template = a.get("path-template", "");
+  std::stringstream ss(a.get("where", ""));
+  for (std::string item; std::getline(ss, item, ',');) {
+    const size_t eq = item.find('=');
+    EASEL_CHECK(eq != std::string::npos, "--where: write COLUMN=VALUE, got '", item, "'");
+    c.where.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return c;
 }
 
 }  // namespace easel

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "io/dataset.h"
+
 namespace easel {
 
 class Args {
@@ -24,5 +26,11 @@ class Args {
   std::map<std::string, std::string> values_;
   std::vector<std::string> positional_;
 };
+
+// The flags every command that reads a dataset takes: --data, --label-column, --path-template,
+// --where COLUMN=VALUE[,...]; and the CsvOptions they describe.
+extern const std::set<std::string> kDataFlags;
+std::set<std::string> with(std::set<std::string> a, const std::set<std::string>& b);
+CsvOptions csv_options(const Args& a);
 
 }  // namespace easel

@@ -1,6 +1,8 @@
 #include "apps/cam.h"
 
 #include <Eigen/SVD>
+#include <cstdio>
+#include <numeric>
 
 #include "autograd/node.h"
 #include "io/image.h"
@@ -87,6 +89,35 @@ Tensor overlay(const Tensor& rgb, const Tensor& map, double alpha) {
   EASEL_CHECK(rgb.dim() == 3 && map.dim() == 2 && rgb.size(1) == map.size(0) && rgb.size(2) == map.size(1),
               "overlay: image ", rgb.describe(), " and map ", map.describe(), " differ in size");
   return clamp(rgb * (1 - alpha) + colorize(map) * alpha, 0, 1);
+}
+
+Canvas feature_map_grid(Net& net, const Tensor& x, const Tensor& rgb, const std::string& layer_in, int64_t top) {
+  const std::string layer = layer_in.empty() ? net.last_conv_path : layer_in;
+  net.eval();
+  NoGradGuard ng;
+  Tensor A;
+  {
+    FeatureCapture cap(net, {layer});
+    net(x);
+    A = cap.get(layer);
+  }
+  EASEL_CHECK(A.dim() == 4, "feature maps: layer '", layer, "' gives ", A.describe(), "; pick a layer with a [N, C, h, w] output");
+  A = A.select(0, 0).to(DType::f32);
+  const std::vector<double> strength = mean(A, {1, 2}).to_vector();
+  std::vector<int64_t> order(strength.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return strength[size_t(a)] > strength[size_t(b)]; });
+  std::vector<Tile> tiles{{rgb, {"input"}}};
+  for (int64_t k = 0; k < std::min<int64_t>(top, int64_t(order.size())); ++k) {
+    const int64_t ch = order[size_t(k)];
+    char cap[64];
+    std::snprintf(cap, sizeof cap, "ch %lld  mean %.3g", (long long)ch, strength[size_t(ch)]);
+    tiles.push_back({min_max(A.select(0, ch)), {cap}});
+  }
+  char title[256];
+  std::snprintf(title, sizeof title, "%s: %lld channels of %lldx%lld, strongest first", layer.c_str(), (long long)A.size(0),
+                (long long)A.size(1), (long long)A.size(2));
+  return image_grid(title, tiles, 4, 128);
 }
 
 }  // namespace easel

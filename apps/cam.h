@@ -7,6 +7,7 @@
 #pragma once
 #include <string>
 
+#include "apps/plot.h"
 #include "nets/net.h"
 
 namespace easel {
@@ -24,5 +25,9 @@ Cam compute_cam(Net& net, const Tensor& x, const std::string& layer, const std::
 // A heat colour (blue → cyan → yellow → red) for values in [0, 1], blended over the RGB image.
 Tensor colorize(const Tensor& map);  // [H, W] -> [3, H, W]
 Tensor overlay(const Tensor& rgb, const Tensor& map, double alpha = 0.45);
+
+// The input image, then the `top` channels of `layer`'s output (default: the last conv block)
+// with the largest mean activation, each min-max scaled to grey. x: [1, 3, H, W]; rgb: the picture.
+Canvas feature_map_grid(Net& net, const Tensor& x, const Tensor& rgb, const std::string& layer = "", int64_t top = 15);
 
 }  // namespace easel

@@ -1,5 +1,7 @@
-// easel features --run RUN_DIR [--data DIR|CSV ...] --out F.npz
-//   embeddings (the vector before the final Linear), labels, probabilities; paths in F.npz.csv.
+// easel features --run RUN_DIR | --model NAME [--weights W.npz] [--layer NAME] [--data DIR|CSV ...]
+//                [--split all|train|val|test|trainval] --out F.npz
+//   embeddings (the vector before the final Linear, or the named layer's pooled output), labels,
+//   probabilities (runs only); F.npz.csv lists row, path, label, class name and split.
 // easel outliers --run RUN_DIR [--data DIR|CSV ...] [--threshold 0.5] [--shrinkage 0.1] --out DIR
 //   DIR/outliers.csv (every image ranked by Mahalanobis score, all three scores), DIR/summary.json.
 #include <algorithm>
@@ -23,28 +25,53 @@ struct Collected {
   Run run;
   Dataset data;
   Outputs out;
+  std::vector<std::string> split;  // per output row: train / val / test, or "" for outside data
 };
 
-Collected collect(const Args& a) {
-  Collected c{load_run(a.require("run"), a.get("checkpoint", "best.npz")), {}, {}};
+// The images a command looks at: --data (all of it), or the run's own images (--split).
+Collected collect(const Args& a, bool allow_model = false) {
+  Collected c;
+  if (a.has("model")) {  // a bare registry net with converted weights (e.g. ImageNet): features only
+    EASEL_CHECK(allow_model, "--model works with `easel features` only; this command needs a trained --run");
+    EASEL_CHECK(a.has("data"), "features --model: give the images with --data");
+    EASEL_CHECK(!a.has("run"), "features: give --run or --model, not both");
+    c.run.net = create_net(a.get("model"), a.get_int("classes", 1000));
+    if (a.has("weights")) c.run.net->load_state_dict(load_npz(a.get("weights")));
+    c.run.pre.size = a.get_int("size", 224);
+    c.run.pre.preset = a.get("preprocess", "imagenet");
+  } else {
+    c.run = load_run(a.require("run"), a.get("checkpoint", "best.npz"));
+  }
   std::vector<size_t> idx;
   if (a.has("data")) {
-    CsvOptions o;
-    o.label_column = a.get("label-column", "label");
-    o.path_template = a.get("path-template", "");
-    c.data = open_dataset(a.get("data"), o);
-    EASEL_CHECK(c.data.classes == c.run.classes, a.get("data"), ": its classes differ from the run's");
+    c.data = open_dataset(a.get("data"), csv_options(a));
+    EASEL_CHECK(a.has("model") || c.data.classes == c.run.classes, a.get("data"), ": its classes differ from the run's");
+    if (a.has("model")) c.run.classes = c.data.classes;
     idx.resize(c.data.samples.size());
     std::iota(idx.begin(), idx.end(), 0);
+    c.split.assign(idx.size(), "");
   } else {
-    c.data = run_dataset(c.run, nullptr);  // every image the run knows, train + val + test
-    idx.resize(c.data.samples.size());
-    std::iota(idx.begin(), idx.end(), 0);
+    std::vector<size_t> tr, va, te;
+    c.data = run_dataset(c.run, &te, &va, &tr);
+    const std::string want = a.get("split", "all");
+    EASEL_CHECK(want == "all" || want == "train" || want == "val" || want == "test" || want == "trainval",
+                "--split: one of all, train, val, test, trainval; got '", want, "'");
+    std::vector<std::string> name(c.data.samples.size());
+    for (size_t i : tr) name[i] = "train";
+    for (size_t i : va) name[i] = "val";
+    for (size_t i : te) name[i] = "test";
+    for (size_t i = 0; i < name.size(); ++i)
+      if (want == "all" || want == name[i] || (want == "trainval" && name[i] != "test")) idx.push_back(i);
+    for (size_t i : idx) c.split.push_back(name[i]);
   }
   LoaderOptions lo;
-  lo.batch = 32, lo.workers = 2, lo.pre = c.run.pre;
+  lo.batch = a.get_int("batch", 32), lo.workers = 2, lo.pre = c.run.pre;
   DataLoader loader(c.data, idx, lo);
-  c.out = collect_outputs(*c.run.net, loader);
+  c.out = collect_outputs(*c.run.net, loader, a.get("layer", ""));
+  // Rows come back in loader order; keep the split names aligned with them.
+  std::vector<std::string> by_sample(c.data.samples.size());
+  for (size_t k = 0; k < idx.size(); ++k) by_sample[idx[k]] = c.split[k];
+  for (size_t k = 0; k < c.out.indices.size(); ++k) c.split[k] = by_sample[c.out.indices[k]];
   return c;
 }
 
@@ -58,19 +85,24 @@ std::string csv_field(const std::string& s) {
 }  // namespace
 
 int cmd_features(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "data", "label-column", "path-template", "out"}, {});
+  const Args a(argc, argv, 2,
+               with(kDataFlags, {"run", "checkpoint", "model", "weights", "classes", "size", "preprocess", "layer", "split",
+                                 "batch", "out"}),
+               {});
   const std::string out = a.require("out");
-  const Collected c = collect(a);
-  const int64_t n = int64_t(c.out.labels.size()), C = int64_t(c.run.classes.size());
+  const Collected c = collect(a, true);
+  const int64_t n = int64_t(c.out.labels.size()), C = int64_t(c.out.probs.at(0).size());
   std::vector<double> labels(c.out.labels.begin(), c.out.labels.end()), probs;
   for (const auto& row : c.out.probs) probs.insert(probs.end(), row.begin(), row.end());
-  save_npz(out, {{"embeddings", c.out.embeddings}, {"labels", Tensor::from(labels, {n}, DType::i64)},
-                 {"probabilities", Tensor::from(probs, {n, C})}});
+  NamedTensors arrays = {{"embeddings", c.out.embeddings}, {"labels", Tensor::from(labels, {n}, DType::i64)}};
+  if (!a.has("model")) arrays.emplace_back("probabilities", Tensor::from(probs, {n, C}));  // the run's classes
+  save_npz(out, arrays);
   std::ostringstream csv;
-  csv << "row,path,label,class\n";
+  csv << "row,path,label,class,split\n";
   for (int64_t i = 0; i < n; ++i) {
     const Sample& s = c.data.samples[c.out.indices[size_t(i)]];
-    csv << i << "," << csv_field(s.path) << "," << s.label << "," << csv_field(c.run.classes[size_t(s.label)]) << "\n";
+    csv << i << "," << csv_field(s.path) << "," << s.label << "," << csv_field(c.run.classes[size_t(s.label)]) << ","
+        << c.split[size_t(i)] << "\n";
   }
   write_file_atomically(out + ".csv", csv.str());
   std::printf("features: %lld images x %lld dims -> %s (paths in %s.csv)\n", (long long)n,
@@ -111,7 +143,7 @@ int cmd_calibrate(int argc, char** argv) {
 }
 
 int cmd_outliers(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "data", "label-column", "path-template", "out", "threshold", "shrinkage"}, {});
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "batch", "out", "threshold", "shrinkage"}), {});
   const std::string dir = a.require("out");
   const double threshold = a.get_double("threshold", 0.5), shrink = a.get_double("shrinkage", 0.1);
   const Collected c = collect(a);

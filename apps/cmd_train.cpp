@@ -14,43 +14,6 @@
 
 namespace easel {
 
-namespace {
-
-CsvOptions csv_options(const Args& a) {
-  CsvOptions c;
-  c.label_column = a.get("label-column", "label");
-  c.path_template = a.get("path-template", "");
-  std::stringstream ss(a.get("where", ""));
-  for (std::string item; std::getline(ss, item, ',');) {
-    const size_t eq = item.find('=');
-    EASEL_CHECK(eq != std::string::npos, "--where: write COLUMN=VALUE, got '", item, "'");
-    c.where.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-  }
-  return c;
-}
-
-const std::set<std::string> kDataFlags = {"data", "label-column", "path-template", "where"};
-
-std::set<std::string> with(std::set<std::string> a, const std::set<std::string>& b) {
-  a.insert(b.begin(), b.end());
-  return a;
-}
-
-void print_confusion(const Metrics& m, const std::vector<std::string>& classes) {
-  size_t w = 6;
-  for (const auto& c : classes) w = std::max(w, std::min<size_t>(c.size(), 18));
-  std::printf("confusion matrix (rows: true, columns: predicted)\n%*s", int(w), "");
-  for (size_t j = 0; j < classes.size(); ++j) std::printf(" %6zu", j);
-  std::printf("\n");
-  for (size_t i = 0; i < classes.size(); ++i) {
-    std::printf("%*.*s", int(w), int(w), classes[i].c_str());
-    for (int64_t v : m.confusion[i]) std::printf(" %6lld", (long long)v);
-    std::printf("   %zu\n", i);
-  }
-}
-
-}  // namespace
-
 int cmd_train(int argc, char** argv) {
   const Args a(argc, argv, 2,
                with(kDataFlags, {"model", "weights", "epochs", "batch", "lr", "weight-decay", "optimizer", "scheduler",
@@ -128,13 +91,7 @@ int cmd_eval(int argc, char** argv) {
     std::printf("%s\n", m.to_json().c_str());
     return 0;
   }
-  std::printf("%lld images: accuracy %.2f%%  top-5 %.2f%%  macro-F1 %.4f  weighted-F1 %.4f  AUC (macro) %.4f  log loss %.4f\n",
-              (long long)m.n, 100 * m.accuracy, 100 * m.top5, m.macro_f1, m.weighted_f1, m.auc_macro, m.log_loss);
-  std::printf("%-24s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
-  for (size_t c = 0; c < run.classes.size(); ++c)
-    std::printf("%-24.24s %9.3f %9.3f %9.3f %8lld\n", run.classes[c].c_str(), m.precision[c], m.recall[c], m.f1[c],
-                (long long)m.support[c]);
-  print_confusion(m, run.classes);
+  std::fputs(format_metrics(m, run.classes).c_str(), stdout);
   return 0;
 }
 

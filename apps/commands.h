@@ -13,5 +13,9 @@ int cmd_gradcam(int argc, char** argv);  // apps/cmd_cam.cpp
 int cmd_features(int argc, char** argv); // apps/cmd_features.cpp
 int cmd_outliers(int argc, char** argv); // apps/cmd_features.cpp
 int cmd_calibrate(int argc, char** argv); // apps/cmd_features.cpp
+int cmd_svm(int argc, char** argv);      // apps/cmd_svm.cpp
+int cmd_featuremaps(int argc, char** argv);  // apps/cmd_analysis.cpp
+int cmd_tsne(int argc, char** argv);         // apps/cmd_analysis.cpp
+int cmd_branches(int argc, char** argv);     // apps/cmd_analysis.cpp
 
 }  // namespace easel

@@ -25,8 +25,14 @@ const char* kUsage =
     "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"
     "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"
     "                                class activation maps as PNG overlays and .npz\n"
-    "  features --run RUN_DIR [--data DIR|CSV] --out F.npz          embeddings, labels, probabilities\n"
+    "  features --run RUN_DIR|--model NAME --weights W.npz [--layer NAME] [--data DIR|CSV] [--split S] --out F.npz\n"
+    "                                embeddings, labels, probabilities (paths and splits in F.npz.csv)\n"
+    "  svm train --features F.npz --out DIR [--kernel rbf|sigmoid|linear|poly] [--C 1] [--gamma G] [--grid] [--cv 3]\n"
+    "  svm eval --model DIR --features F.npz [--split test] [--out M.json]   one-vs-rest SVM head (libsvm)\n"
     "  outliers --run RUN_DIR [--data DIR|CSV] --out DIR            confidence / centroid / Mahalanobis ranking\n"
+    "  featuremaps --run RUN_DIR [--layer NAME] [--top 15] IMAGE --out PNG   a layer's strongest channels\n"
+    "  tsne --features F.npz [--perplexity 30] [--max 2000] --out PNG         t-SNE map coloured by class\n"
+    "  branches --run RUN_DIR [--data DIR|CSV] [--out JSON]   two-branch nets: ablation, feature / weight norms\n"
     "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
@@ -87,6 +93,10 @@ int main(int argc, char** argv) {
     if (cmd == "features") return cmd_features(argc, argv);
     if (cmd == "outliers") return cmd_outliers(argc, argv);
     if (cmd == "calibrate") return cmd_calibrate(argc, argv);
+    if (cmd == "svm") return cmd_svm(argc, argv);
+    if (cmd == "featuremaps") return cmd_featuremaps(argc, argv);
+    if (cmd == "tsne") return cmd_tsne(argc, argv);
+    if (cmd == "branches") return cmd_branches(argc, argv);
     if (cmd == "info") return info();
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       std::fputs(kUsage, stdout);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <sstream>
 
@@ -133,6 +134,31 @@ std::string Metrics::to_json() const {
   for (size_t i = 0; i < roc.size(); ++i) os << (i ? ", " : "") << num(roc[i].auc);
   os << "]}";
   return os.str();
+}
+
+std::string format_metrics(const Metrics& m, const std::vector<std::string>& classes) {
+  std::string out;
+  char buf[512];
+  auto put = [&](const char* fmt, auto... v) {
+    std::snprintf(buf, sizeof buf, fmt, v...);
+    out += buf;
+  };
+  put("%lld images: accuracy %.2f%%  top-5 %.2f%%  macro-F1 %.4f  weighted-F1 %.4f  AUC (macro) %.4f  log loss %.4f\n",
+      (long long)m.n, 100 * m.accuracy, 100 * m.top5, m.macro_f1, m.weighted_f1, m.auc_macro, m.log_loss);
+  put("%-24s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
+  for (size_t c = 0; c < classes.size(); ++c)
+    put("%-24.24s %9.3f %9.3f %9.3f %8lld\n", classes[c].c_str(), m.precision[c], m.recall[c], m.f1[c], (long long)m.support[c]);
+  size_t w = 6;
+  for (const auto& c : classes) w = std::max(w, std::min<size_t>(c.size(), 18));
+  put("confusion matrix (rows: true, columns: predicted)\n%*s", int(w), "");
+  for (size_t j = 0; j < classes.size(); ++j) put(" %6zu", j);
+  out += "\n";
+  for (size_t i = 0; i < classes.size(); ++i) {
+    put("%*.*s", int(w), int(w), classes[i].c_str());
+    for (int64_t v : m.confusion[i]) put(" %6lld", (long long)v);
+    put("   %zu\n", i);
+  }
+  return out;
 }
 
 }  // namespace easel

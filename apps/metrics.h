@@ -30,6 +30,9 @@ struct Metrics {
 // probs: n rows of C class probabilities (rows summing to 1); labels in [0, C).
 Metrics compute_metrics(const std::vector<std::vector<double>>& probs, const std::vector<int64_t>& labels);
 
+// The summary line, the per-class table and the confusion matrix, as `easel eval` prints them.
+std::string format_metrics(const Metrics& m, const std::vector<std::string>& classes);
+
 double top_k_accuracy(const std::vector<std::vector<double>>& scores, const std::vector<int64_t>& labels, int k);
 // Binary ROC: scores for the positive class, truth 1/0.
 RocCurve roc_curve(const std::vector<double>& scores, const std::vector<int>& positive);

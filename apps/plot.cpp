@@ -7,7 +7,9 @@
 
 #include <stb_easy_font.h>
 
+#include "autograd/ops.h"
 #include "io/image.h"
+#include "tensor/strided.h"
 
 namespace easel {
 
@@ -72,6 +74,23 @@ void Canvas::text(double x, double y, const std::string& s, Rgb c, double scale)
 double Canvas::text_width(const std::string& s, double scale) {
   std::string copy = s;
   return stb_easy_font_width(copy.data()) * scale;
+}
+
+void Canvas::disk(double cx, double cy, double r, Rgb c, double alpha) {
+  for (int64_t y = int64_t(std::floor(cy - r - 1)); y <= int64_t(std::ceil(cy + r + 1)); ++y)
+    for (int64_t x = int64_t(std::floor(cx - r - 1)); x <= int64_t(std::ceil(cx + r + 1)); ++x)
+      blend(x, y, c, alpha * std::clamp(r + 0.5 - std::hypot(double(x) + 0.5 - cx, double(y) + 0.5 - cy), 0.0, 1.0));
+}
+
+void Canvas::paste(int64_t x0, int64_t y0, const Tensor& rgb_in) {
+  const Tensor rgb = rgb_in.dim() == 2 ? concat({rgb_in.unsqueeze(0), rgb_in.unsqueeze(0), rgb_in.unsqueeze(0)}, 0) : rgb_in;
+  EASEL_CHECK(rgb.dim() == 3 && rgb.size(0) == 3, "paste: expected [3, h, w], got ", rgb_in.describe());
+  const Tensor t = dense(rgb.to(DType::f32));
+  const float* p = t.data<float>();
+  const int64_t h = t.size(1), w = t.size(2);
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x)
+      blend(x0 + x, y0 + y, {p[y * w + x], p[h * w + y * w + x], p[2 * h * w + y * w + x]}, 1);
 }
 
 void Canvas::save(const std::string& path) const { save_png(path, img_); }
@@ -155,6 +174,96 @@ Canvas confusion_chart(const std::vector<std::vector<int64_t>>& m, const std::ve
     }
     const std::string idx = std::to_string(i);
     c.text(L + double(i * cell) + double(cell) / 2 - 4, T + double(n * cell) + 8, idx, ink, 1.3);
+  }
+  return c;
+}
+
+Canvas scatter_chart(const std::string& title, const std::vector<double>& x, const std::vector<double>& y,
+                     const std::vector<int64_t>& labels, const std::vector<std::string>& classes, int64_t size) {
+  const double legend_w = [&] {
+    double w = 0;
+    for (const auto& c : classes) w = std::max(w, Canvas::text_width(c.substr(0, 24), 1.3));
+    return w + 40;
+  }();
+  Canvas c(size + int64_t(legend_w), size + 40);
+  const Rgb ink{0.15f, 0.15f, 0.15f};
+  c.text(10, 10, title, ink, 1.6);
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (size_t i = 0; i < x.size(); ++i) x0 = std::min(x0, x[i]), x1 = std::max(x1, x[i]), y0 = std::min(y0, y[i]), y1 = std::max(y1, y[i]);
+  const double span = std::max({x1 - x0, y1 - y0, 1e-12}), L = 20, T = 40, S = double(size) - 40;
+  const double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  c.line(L, T, L + S, T, {0.85f, 0.85f, 0.85f}, 1);
+  c.line(L, T + S, L + S, T + S, {0.85f, 0.85f, 0.85f}, 1);
+  const double r = x.size() > 1500 ? 2 : x.size() > 400 ? 3 : 4;
+  for (size_t i = 0; i < x.size(); ++i)
+    c.disk(L + S / 2 + (x[i] - cx) / span * S, T + S / 2 - (y[i] - cy) / span * S, r, palette(size_t(labels[i])), 0.75);
+  for (size_t k = 0; k < classes.size(); ++k) {
+    c.disk(double(size) + 8, T + 6 + double(k) * 18, 5, palette(k));
+    c.text(double(size) + 20, T + double(k) * 18, classes[k].substr(0, 24), ink, 1.3);
+  }
+  return c;
+}
+
+Canvas bar_chart(const std::string& title, const std::string& ylabel, const std::vector<std::string>& groups,
+                 const std::vector<BarSeries>& series, int64_t W, int64_t H) {
+  Canvas c(W, H);
+  const Rgb ink{0.15f, 0.15f, 0.15f}, grid{0.88f, 0.88f, 0.88f};
+  double top = 0;
+  for (const BarSeries& s : series)
+    for (size_t g = 0; g < s.mean.size(); ++g)
+      if (std::isfinite(s.mean[g])) top = std::max(top, s.mean[g] + (std::isfinite(s.err[g]) ? s.err[g] : 0));
+  top = top > 0 ? top * 1.08 : 1;
+  const double L = 70, R = double(W) - 20, T = 52, B = double(H) - 70;
+  auto Y = [&](double v) { return B - v / top * (B - T); };
+  for (int i = 0; i <= 5; ++i) {
+    const double v = top * i / 5;
+    c.line(L, Y(v), R, Y(v), grid, 1);
+    const std::string l = tick_label(v);
+    c.text(L - 8 - Canvas::text_width(l, 1.2), Y(v) - 5, l, ink, 1.2);
+  }
+  c.text(L, 8, title, ink, 1.8);
+  c.text(6, T - 20, ylabel, ink);
+  const double gw = (R - L) / double(std::max<size_t>(groups.size(), 1)), bw = gw * 0.8 / double(std::max<size_t>(series.size(), 1));
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (size_t k = 0; k < series.size(); ++k) {
+      const double m = series[k].mean[g], e = series[k].err[g], x = L + gw * double(g) + gw * 0.1 + bw * double(k);
+      if (!std::isfinite(m)) continue;
+      c.rect(x + 1, Y(m), x + bw - 1, B, palette(k));
+      if (std::isfinite(e) && e > 0) {
+        c.line(x + bw / 2, Y(m + e), x + bw / 2, Y(std::max(m - e, 0.0)), ink, 1.2);
+        c.line(x + bw * 0.3, Y(m + e), x + bw * 0.7, Y(m + e), ink, 1.2);
+      }
+    }
+    const std::string name = groups[g].substr(0, size_t(std::max(4.0, gw / 9)));
+    c.text(L + gw * (double(g) + 0.5) - Canvas::text_width(name, 1.2) / 2, B + 8, name, ink, 1.2);
+  }
+  c.line(L, B, R, B, ink, 1.2);
+  double lx = L;
+  for (size_t k = 0; k < series.size(); ++k) {  // legend under the axis
+    c.rect(lx, double(H) - 26, lx + 14, double(H) - 16, palette(k));
+    c.text(lx + 18, double(H) - 28, series[k].name, ink, 1.3);
+    lx += Canvas::text_width(series[k].name, 1.3) + 40;
+  }
+  return c;
+}
+
+Canvas image_grid(const std::string& title, const std::vector<Tile>& tiles, int64_t columns, int64_t tile) {
+  size_t lines = 0;
+  for (const Tile& t : tiles) lines = std::max(lines, t.caption.size());
+  const int64_t cap_h = int64_t(lines) * 14 + 6, gap = 10, rows = (int64_t(tiles.size()) + columns - 1) / columns;
+  const int64_t cols = std::min<int64_t>(columns, std::max<int64_t>(int64_t(tiles.size()), 1));
+  Canvas c(cols * (tile + gap) + gap, 40 + rows * (tile + cap_h + gap) + gap);
+  c.text(10, 10, title, {0.15f, 0.15f, 0.15f}, 1.6);
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    const int64_t x = gap + int64_t(i) % columns * (tile + gap), y = 40 + int64_t(i) / columns * (tile + cap_h + gap);
+    const Tensor& img = tiles[i].image;
+    const int64_t h = img.size(img.dim() - 2), w = img.size(img.dim() - 1);
+    const int64_t th = std::max<int64_t>(1, std::min(tile, tile * h / std::max<int64_t>(w, 1)));
+    const Tensor in = img.dim() == 2 ? img.unsqueeze(0) : img;
+    const Tensor scaled = resize(in.to(DType::f32), th, tile, true);
+    c.paste(x, y, img.dim() == 2 ? scaled.select(0, 0) : scaled);
+    for (size_t k = 0; k < tiles[i].caption.size(); ++k)
+      c.text(double(x), double(y + th + 4 + int64_t(k) * 14), tiles[i].caption[k].substr(0, size_t(tile / 7)), tiles[i].caption_color, 1.2);
   }
   return c;
 }

@@ -169,16 +169,26 @@ static Dataset limit_dataset(Dataset data, int64_t limit, uint64_t seed) {
   return data.subset(stratified_split(data.labels(), double(limit) / double(data.samples.size()), 0, seed + 7).train);
 }
 
-Outputs collect_outputs(Net& net, DataLoader& loader) {
+Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer) {
   net.eval();
   NoGradGuard ng;
+  if (!layer.empty()) net.at(layer);  // an unknown name fails here, listing the modules
   Outputs out;
   std::vector<Tensor> emb;
   loader.start_epoch(0);
   Batch b;
   while (loader.next(&b)) {
-    const Tensor e = net.embed(b.images);
-    const Tensor z = net.at(net.head_path)(e), p = softmax(z, 1);
+    Tensor e, z;
+    if (layer.empty()) {
+      e = net.embed(b.images);
+      z = net.at(net.head_path)(e);
+    } else {
+      FeatureCapture cap(net, {layer});
+      z = net(b.images);
+      e = cap.get(layer);
+      e = e.dim() == 4 ? mean(e, {2, 3}) : e.contiguous().reshape({e.size(0), -1});
+    }
+    const Tensor p = softmax(z, 1);
     emb.push_back(e);
     const int64_t C = p.size(1);
     const std::vector<double> flat = p.to_vector(), lab = b.labels.to_vector(), zf = z.to_vector();
@@ -480,7 +490,8 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
   line_chart("ROC (test, one-vs-rest)", "false positive rate", "true positive rate", roc, 560, 440).save(dir + "/roc.png");
 }
 
-Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vector<size_t>* val_indices) {
+Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vector<size_t>* val_indices,
+                    std::vector<size_t>* train_indices) {
   CsvOptions c;
   c.label_column = run.config.get("label_column", std::string("label"));
   c.path_template = run.config.get("path_template", std::string());
@@ -494,6 +505,7 @@ Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vect
   const Split split = stratified_split(data.labels(), 1 - val - test, val, seed);
   if (test_indices) *test_indices = split.test;
   if (val_indices) *val_indices = split.val;
+  if (train_indices) *train_indices = split.train;
   return data;
 }
 

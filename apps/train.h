@@ -73,16 +73,19 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
 
 // Everything a trained net says about a set of images (eval mode, no grad).
 struct Outputs {
-  Tensor embeddings;                        // [N, D]: the input of the final Linear
+  Tensor embeddings;                        // [N, D]: the input of the final Linear, or the chosen layer's output
   std::vector<std::vector<double>> logits;  // rows of the final layer's output
   std::vector<std::vector<double>> probs;   // softmax rows
   std::vector<int64_t> labels;
   std::vector<size_t> indices;              // into the dataset
 };
-Outputs collect_outputs(Net& net, DataLoader& loader);
+// `layer`: take the embeddings from that module's output instead (global-average-pooled when it
+// is a [N, C, h, w] map, flattened otherwise).
+Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer = "");
 
-// The dataset a run was trained on, and its held-out test indices (as `train` split it).
-Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vector<size_t>* val_indices = nullptr);
+// The dataset a run was trained on, and its test / validation / training indices (as `train` split it).
+Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vector<size_t>* val_indices = nullptr,
+                    std::vector<size_t>* train_indices = nullptr);
 
 // Class probabilities for every image the loader yields (eval mode, no grad).
 Metrics evaluate(Net& net, DataLoader& loader, std::vector<std::vector<double>>* probs = nullptr,

@@ -1,0 +1,118 @@
+// Looking inside a trained net:
+//   easel featuremaps --run RUN_DIR [--layer NAME] [--top 15] IMAGE --out PNG
+//       the input and the layer's strongest channels as a grid
+//   easel tsne --features F.npz [--split all] [--perplexity 30] [--max 2000] [--seed 0] --out PNG
+//       a t-SNE map of the embeddings coloured by class (at most --max points, stratified)
+//   easel branches --run RUN_DIR [--data DIR|CSV] [--split test] [--out JSON]
+//       two-branch nets: branch ablation, feature norms and head weight norms per branch
+#include <cstdio>
+#include <numeric>
+
+#include "apps/args.h"
+#include "apps/branches.h"
+#include "apps/cam.h"
+#include "apps/commands.h"
+#include "apps/features.h"
+#include "apps/train.h"
+#include "apps/tsne.h"
+#include "io/image.h"
+#include "io/npz.h"
+#include "tensor/random.h"
+
+namespace easel {
+
+int cmd_featuremaps(int argc, char** argv) {
+  const Args a(argc, argv, 2, {"run", "checkpoint", "layer", "top", "out"}, {});
+  Run run = load_run(a.require("run"), a.get("checkpoint", "best.npz"));
+  EASEL_CHECK(a.positional().size() == 1, "featuremaps: give one image path");
+  Generator g(0);
+  const Tensor x = prepare_image(load_image(a.positional()[0]), run.pre, nullptr, g).unsqueeze(0);
+  const Canvas c = feature_map_grid(*run.net, x, denormalize(x.select(0, 0), run.pre.preset), a.get("layer", ""), a.get_int("top", 15));
+  c.save(a.require("out"));
+  std::printf("featuremaps: %s -> %s\n", a.positional()[0].c_str(), a.get("out").c_str());
+  return 0;
+}
+
+// At most `max` rows, the same fraction from every class (deterministic).
+static std::vector<size_t> stratified_subsample(const std::vector<int64_t>& labels, size_t max, uint64_t seed) {
+  std::vector<size_t> idx(labels.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  if (labels.size() <= max) return idx;
+  Generator g(seed);
+  for (size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[size_t(g.randint(int64_t(i)))]);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return labels[a] < labels[b]; });
+  std::vector<size_t> keep;
+  const double f = double(max) / double(labels.size());
+  for (size_t s = 0; s < idx.size();) {
+    size_t e = s;
+    while (e < idx.size() && labels[idx[e]] == labels[idx[s]]) ++e;
+    const size_t take = std::max<size_t>(1, size_t(double(e - s) * f));
+    keep.insert(keep.end(), idx.begin() + long(s), idx.begin() + long(s + std::min(take, e - s)));
+    s = e;
+  }
+  std::sort(keep.begin(), keep.end());
+  return keep;
+}
+
+void tsne_picture(const Features& f, const std::string& out, const TsneOptions& o, size_t max, const std::string& title) {
+  const std::vector<size_t> keep = stratified_subsample(f.labels, max, o.seed);
+  const int64_t d = f.X.size(1);
+  const std::vector<double> all = f.X.to_vector();
+  std::vector<double> x;
+  std::vector<int64_t> labels;
+  for (size_t i : keep) x.insert(x.end(), all.begin() + long(i) * d, all.begin() + long(i + 1) * d), labels.push_back(f.labels[i]);
+  const TsneResult r = tsne(Tensor::from(x, {int64_t(keep.size()), d}, DType::f64), o);
+  std::vector<double> px, py;
+  const std::vector<double> y = r.y.to_vector();
+  for (size_t i = 0; i < keep.size(); ++i) px.push_back(y[2 * i]), py.push_back(y[2 * i + 1]);
+  char t[256];
+  std::snprintf(t, sizeof t, "%s (t-SNE, %zu points, perplexity %.0f, KL %.2f)", title.c_str(), keep.size(), o.perplexity, r.kl);
+  scatter_chart(t, px, py, labels, f.classes).save(out);
+}
+
+int cmd_tsne(int argc, char** argv) {
+  const Args a(argc, argv, 2, {"features", "split", "perplexity", "max", "seed", "iterations", "out"}, {});
+  const Features f = read_features(a.require("features"), split_names(a.get("split", "all")));
+  TsneOptions o;
+  o.perplexity = a.get_double("perplexity", 30), o.seed = uint64_t(a.get_int("seed", 0));
+  o.iterations = int(a.get_int("iterations", 1000));
+  tsne_picture(f, a.require("out"), o, size_t(a.get_int("max", 2000)), "embeddings");
+  std::printf("tsne: %lld embeddings -> %s\n", (long long)f.labels.size(), a.get("out").c_str());
+  return 0;
+}
+
+int cmd_branches(int argc, char** argv) {
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "out", "batch"}), {});
+  const std::string dir = a.require("run");
+  Run run = load_run(dir, a.get("checkpoint", "best.npz"));
+  BranchAnalysis an(*run.net);
+  Dataset data;
+  std::vector<size_t> idx;
+  if (a.has("data")) {
+    data = open_dataset(a.get("data"), csv_options(a));
+    EASEL_CHECK(data.classes == run.classes, a.get("data"), ": its classes differ from the run's");
+    idx.resize(data.samples.size());
+    std::iota(idx.begin(), idx.end(), 0);
+  } else {
+    data = run_dataset(run, &idx);  // the test split
+  }
+  LoaderOptions lo;
+  lo.batch = a.get_int("batch", 16), lo.workers = 2, lo.pre = run.pre;
+  DataLoader loader(data, idx, lo);
+  loader.start_epoch(0);
+  for (Batch b; loader.next(&b);) {
+    std::vector<int64_t> labels;
+    for (double v : b.labels.to_vector()) labels.push_back(int64_t(v));
+    an.add(b.images, labels);
+  }
+  const BranchStats s = an.result();
+  const std::string out = a.get("out", dir + "/branches.json");
+  write_file_atomically(out, s.to_json().dump() + "\n");
+  std::printf("branches on %lld images:\n  accuracy  both %.2f%%  global only %.2f%%  patch only %.2f%%\n"
+              "  mean feature norm  global %.3f  patch %.3f\n  head weight norm   global %.3f  patch %.3f\n-> %s\n",
+              (long long)s.images, 100 * s.accuracy_both, 100 * s.accuracy_global_only, 100 * s.accuracy_patch_only,
+              s.feature_norm_global, s.feature_norm_patch, s.weight_norm_global, s.weight_norm_patch, out.c_str());
+  return 0;
+}
+
+}  // namespace easel
