@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-BUILD_PACKAGES=(g++ make cmake libeigen3-dev doctest-dev libstb-dev zlib1g-dev)
-# The tests also need PyTorch, the reference implementation the parity tests compare against.
-TEST_PACKAGES=(python3-torch python3-torchvision python3-numpy)
+BUILD_PACKAGES=(g++ make cmake libeigen3-dev doctest-dev libstb-dev zlib1g-dev libsvm-dev)
+# The tests also need PyTorch (the reference the parity tests compare against) and Chromium (the
+# report test opens the HTML report in it, headless).
+TEST_PACKAGES=(python3-torch python3-torchvision python3-numpy chromium)
 
 install_missing() {
   local missing=() p

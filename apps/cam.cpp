@@ -91,6 +91,27 @@ Tensor overlay(const Tensor& rgb, const Tensor& map, double alpha) {
   return clamp(rgb * (1 - alpha) + colorize(map) * alpha, 0, 1);
 }
 
+std::string feature_map_layer(Net& net, const Tensor& x, int64_t min_side) {
+  std::vector<std::string> paths;
+  for (const auto& [name, m] : net.named_modules())
+    if (!name.empty() && name.find('.') == std::string::npos) paths.push_back(name);  // top-level blocks
+  net.eval();
+  NoGradGuard ng;
+  FeatureCapture cap(net, paths);
+  net(x);
+  std::string best = net.last_conv_path;
+  for (const auto& p : paths) {
+    Tensor a;
+    try {
+      a = cap.get(p);
+    } catch (const Error&) {
+      continue;  // a child the forward pass did not call
+    }
+    if (a.dim() == 4 && std::min(a.size(2), a.size(3)) >= min_side) best = p;
+  }
+  return best;
+}
+
 Canvas feature_map_grid(Net& net, const Tensor& x, const Tensor& rgb, const std::string& layer_in, int64_t top) {
   const std::string layer = layer_in.empty() ? net.last_conv_path : layer_in;
   net.eval();

@@ -28,6 +28,8 @@ Tensor overlay(const Tensor& rgb, const Tensor& map, double alpha = 0.45);
 
 // The input image, then the `top` channels of `layer`'s output (default: the last conv block)
 // with the largest mean activation, each min-max scaled to grey. x: [1, 3, H, W]; rgb: the picture.
+// The deepest top-level block whose maps are still at least `min_side` pixels on each side (worth looking at).
+std::string feature_map_layer(Net& net, const Tensor& x, int64_t min_side = 8);
 Canvas feature_map_grid(Net& net, const Tensor& x, const Tensor& rgb, const std::string& layer = "", int64_t top = 15);
 
 }  // namespace easel

@@ -5,6 +5,8 @@
 //       a t-SNE map of the embeddings coloured by class (at most --max points, stratified)
 //   easel branches --run RUN_DIR [--data DIR|CSV] [--split test] [--out JSON]
 //       two-branch nets: branch ablation, feature norms and head weight norms per branch
+//   easel report --run RUN_DIR [--svm SVM_DIR] [--out FILE] [--note TEXT]
+//       the self-contained HTML report (apps/report.h)
 #include <cstdio>
 #include <numeric>
 
@@ -12,6 +14,7 @@
 #include "apps/branches.h"
 #include "apps/cam.h"
 #include "apps/commands.h"
+#include "apps/report.h"
 #include "apps/features.h"
 #include "apps/train.h"
 #include "apps/tsne.h"
@@ -112,6 +115,20 @@ int cmd_branches(int argc, char** argv) {
               "  mean feature norm  global %.3f  patch %.3f\n  head weight norm   global %.3f  patch %.3f\n-> %s\n",
               (long long)s.images, 100 * s.accuracy_both, 100 * s.accuracy_global_only, 100 * s.accuracy_patch_only,
               s.feature_norm_global, s.feature_norm_patch, s.weight_norm_global, s.weight_norm_patch, out.c_str());
+  return 0;
+}
+
+int cmd_report(int argc, char** argv) {
+  const Args a(argc, argv, 2, {"run", "out", "svm", "note", "cam-images", "tsne-points"}, {});
+  ReportOptions o;
+  o.run_dir = a.require("run");
+  o.out = a.get("out", "");
+  o.svm_dir = a.get("svm", "");
+  o.outliers_note = a.get("note", "");
+  o.cam_images = a.get_int("cam-images", 8);
+  o.tsne_points = a.get_int("tsne-points", 1500);
+  const std::string path = write_report(o);
+  std::printf("report: %s\n", path.c_str());
   return 0;
 }
 

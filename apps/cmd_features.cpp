@@ -3,7 +3,8 @@
 //   embeddings (the vector before the final Linear, or the named layer's pooled output), labels,
 //   probabilities (runs only); F.npz.csv lists row, path, label, class name and split.
 // easel outliers --run RUN_DIR [--data DIR|CSV ...] [--threshold 0.5] [--shrinkage 0.1] --out DIR
-//   DIR/outliers.csv (every image ranked by Mahalanobis score, all three scores), DIR/summary.json.
+//   DIR/outliers.csv (every image ranked by Mahalanobis score, all three scores), DIR/summary.json,
+//   DIR/gallery.png (the most suspicious images with their labels and scores).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "apps/calibration.h"
 #include "apps/commands.h"
 #include "apps/outliers.h"
+#include "apps/report.h"
 #include "apps/train.h"
 #include "io/npz.h"
 
@@ -174,6 +176,7 @@ int cmd_outliers(int argc, char** argv) {
   for (size_t r = 0; r < std::min<size_t>(10, order.size()); ++r) top.push(c.data.samples[c.out.indices[order[r]]].path);
   sum.set("top_mahalanobis", top);
   write_file_atomically(dir + "/summary.json", sum.dump() + "\n");
+  outlier_gallery(c.data, c.out, s, c.run.classes).save(dir + "/gallery.png");
   std::printf("outliers: %zu images, %lld below max-softmax %.2f; ranked list in %s/outliers.csv\n", order.size(),
               (long long)low, threshold, dir.c_str());
   return 0;

@@ -3,7 +3,8 @@
 
 namespace easel {
 
-int cmd_demo(int argc, char** argv);     // apps/main.cpp
+int run_command(int argc, char** argv);  // apps/main.cpp: argv[1] picks the command
+int cmd_demo(int argc, char** argv);     // apps/cmd_demo.cpp
 int cmd_models(int argc, char** argv);   // apps/cmd_models.cpp
 int cmd_forward(int argc, char** argv);  // apps/cmd_forward.cpp
 int cmd_train(int argc, char** argv);    // apps/cmd_train.cpp
@@ -17,5 +18,6 @@ int cmd_svm(int argc, char** argv);      // apps/cmd_svm.cpp
 int cmd_featuremaps(int argc, char** argv);  // apps/cmd_analysis.cpp
 int cmd_tsne(int argc, char** argv);         // apps/cmd_analysis.cpp
 int cmd_branches(int argc, char** argv);     // apps/cmd_analysis.cpp
+int cmd_report(int argc, char** argv);       // apps/cmd_analysis.cpp
 
 }  // namespace easel

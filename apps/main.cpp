@@ -1,12 +1,10 @@
 // easel: the command-line tool.   easel demo | easel info | easel help
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "apps/args.h"
 #include "apps/commands.h"
-#include "apps/toy_stripes.h"
 #include "tensor/cuda/device.h"
 #include "tensor/parallel.h"
 
@@ -16,7 +14,8 @@ namespace {
 
 const char* kUsage =
     "usage: easel <command> [options]\n"
-    "  demo [--steps N] [--seed S]   train a small conv net on generated images, printing the loss falling\n"
+    "  demo [--out DIR] [--data DIR|CSV] [--weights W.npz] [--quick]   the whole pipeline on generated paintings\n"
+    "                                (or your data): train, calibrate, evaluate, SVM head, Grad-CAM, outliers, report\n"
     "  models [--size 224]           the model registry: parameter counts and multiply-adds\n"
     "  forward --model NAME --input IN.npz --output OUT.npz [--weights W.npz] [--classes N]\n"
     "          [--labels 1,3 --grads G.npz] [--train-mode]   one pass of a net (PyTorch parity tool)\n"
@@ -33,38 +32,12 @@ const char* kUsage =
     "  featuremaps --run RUN_DIR [--layer NAME] [--top 15] IMAGE --out PNG   a layer's strongest channels\n"
     "  tsne --features F.npz [--perplexity 30] [--max 2000] --out PNG         t-SNE map coloured by class\n"
     "  branches --run RUN_DIR [--data DIR|CSV] [--out JSON]   two-branch nets: ablation, feature / weight norms\n"
+    "  report --run RUN_DIR [--svm DIR] [--out FILE]   one self-contained HTML page: metrics, curves, CAMs, t-SNE...\n"
     "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
 
 }  // namespace
-
-int easel::cmd_demo(int argc, char** argv) {
-  toy::TrainConfig cfg;
-  const Args args(argc, argv, 2, {"steps", "seed"}, {});
-  cfg.steps = args.get_int("steps", cfg.steps);
-  cfg.seed = uint64_t(args.get_int("seed", int64_t(cfg.seed)));
-  EASEL_CHECK(cfg.steps > 0, "demo: --steps must be positive, got ", cfg.steps);
-  std::printf("easel demo: a conv net learns horizontal stripes / vertical stripes / blobs (16x16, generated)\n");
-  std::printf("            %lld SGD steps of %lld images, lr %.3g, momentum %.2g, %d threads\n",
-              (long long)cfg.steps, (long long)cfg.batch, cfg.lr, cfg.momentum, num_threads());
-  const auto t0 = std::chrono::steady_clock::now();
-  double first = 0, smoothed = 0;
-  const toy::TrainResult r = toy::train_stripes(cfg, [&](const toy::StepLog& s) {
-    smoothed = s.step == 1 ? s.loss : 0.9 * smoothed + 0.1 * s.loss;
-    if (s.step == 1) first = s.loss;
-    if (s.step == 1 || s.step % 10 == 0 || s.step == cfg.steps) {
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const double eta = elapsed / double(s.step) * double(cfg.steps - s.step);
-      std::printf("step %4lld/%lld  loss %.4f (avg %.4f)  batch acc %5.1f%%  %6.0f img/s  ETA %.1fs\n",
-                  (long long)s.step, (long long)cfg.steps, s.loss, smoothed, 100 * s.accuracy, s.images_per_s, eta);
-      std::fflush(stdout);
-    }
-  });
-  std::printf("loss %.4f -> %.4f (smoothed); validation: accuracy %.1f%% (chance 33.3%%), loss %.4f\n", first,
-              smoothed, 100 * r.val_accuracy, r.val_loss);
-  return 0;
-}
 
 namespace {
 
@@ -80,30 +53,35 @@ int info() {
 
 }  // namespace
 
+int easel::run_command(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "help";
+  if (cmd == "demo") return cmd_demo(argc, argv);
+  if (cmd == "models") return cmd_models(argc, argv);
+  if (cmd == "forward") return cmd_forward(argc, argv);
+  if (cmd == "train") return cmd_train(argc, argv);
+  if (cmd == "eval") return cmd_eval(argc, argv);
+  if (cmd == "predict") return cmd_predict(argc, argv);
+  if (cmd == "gradcam") return cmd_gradcam(argc, argv);
+  if (cmd == "features") return cmd_features(argc, argv);
+  if (cmd == "outliers") return cmd_outliers(argc, argv);
+  if (cmd == "calibrate") return cmd_calibrate(argc, argv);
+  if (cmd == "svm") return cmd_svm(argc, argv);
+  if (cmd == "featuremaps") return cmd_featuremaps(argc, argv);
+  if (cmd == "tsne") return cmd_tsne(argc, argv);
+  if (cmd == "branches") return cmd_branches(argc, argv);
+  if (cmd == "report") return cmd_report(argc, argv);
+  if (cmd == "info") return info();
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "easel: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+  return 2;
+}
+
 int main(int argc, char** argv) {
   try {
-    const std::string cmd = argc > 1 ? argv[1] : "help";
-    if (cmd == "demo") return cmd_demo(argc, argv);
-    if (cmd == "models") return cmd_models(argc, argv);
-    if (cmd == "forward") return cmd_forward(argc, argv);
-    if (cmd == "train") return cmd_train(argc, argv);
-    if (cmd == "eval") return cmd_eval(argc, argv);
-    if (cmd == "predict") return cmd_predict(argc, argv);
-    if (cmd == "gradcam") return cmd_gradcam(argc, argv);
-    if (cmd == "features") return cmd_features(argc, argv);
-    if (cmd == "outliers") return cmd_outliers(argc, argv);
-    if (cmd == "calibrate") return cmd_calibrate(argc, argv);
-    if (cmd == "svm") return cmd_svm(argc, argv);
-    if (cmd == "featuremaps") return cmd_featuremaps(argc, argv);
-    if (cmd == "tsne") return cmd_tsne(argc, argv);
-    if (cmd == "branches") return cmd_branches(argc, argv);
-    if (cmd == "info") return info();
-    if (cmd == "help" || cmd == "--help" || cmd == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    std::fprintf(stderr, "easel: unknown command '%s'\n%s", cmd.c_str(), kUsage);
-    return 2;
+    return run_command(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "easel: error: %s\n", e.what());
     return 1;

@@ -13,6 +13,7 @@ class Generator {
   void manual_seed(uint64_t seed);
   uint64_t next_u64();
   double uniform();             // [0, 1), 53 random bits
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   double normal();              // standard normal (Box-Muller; the spare value is kept)
   int64_t randint(int64_t high);  // [0, high), unbiased
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every everyday command once, on a tiny generated set: train, eval, predict, gradcam, features,
-# outliers, models, forward errors. Checks the files and the fields a user relies on.
+# Every everyday command once, on a tiny generated set: train, eval, calibrate, predict, gradcam,
+# features, svm, tsne, featuremaps, branches, outliers, report, models, and some errors. Checks the
+# files and the fields a user relies on.
 #   cli_smoke.sh EASEL_BINARY WORK_DIR
 set -euo pipefail
 easel=$1 work=$2/cli_smoke
@@ -23,12 +24,29 @@ test -s "$work/run/calibration.json" && test -s "$work/run/reliability.png"
 "$easel" gradcam --run "$work/run" --method gradcam++ --out "$work/cam" "$work/data/dark/2.ppm" >/dev/null
 test -s "$work/cam/2_gradcampp.png" && test -s "$work/cam/2_gradcampp.npz"
 "$easel" features --run "$work/run" --out "$work/f.npz" >/dev/null && test -s "$work/f.npz.csv"
+grep -q "^0,.*,\(train\|val\|test\)$" "$work/f.npz.csv"
+"$easel" features --run "$work/run" --layer layer3 --split test --out "$work/f3.npz" | grep -q "x 256 dims"
+"$easel" svm train --features "$work/f.npz" --kernel sigmoid --grid --C-grid 1,10 --cv 2 --out "$work/svm" | grep -q "best: C = "
+test -s "$work/svm/class_1.model" && grep -q '"kernel": "sigmoid"' "$work/svm/svm.json"
+"$easel" svm eval --model "$work/svm" --features "$work/f.npz" --json --predictions "$work/p.csv" | grep -q '"accuracy": '
+[[ $(wc -l < "$work/p.csv") -ge 3 ]]
+if "$easel" svm eval --model "$work/svm" --features "$work/f3.npz" 2>"$work/err"; then exit 1; fi
+grep -q "trained on 512-dimensional features" "$work/err"
+"$easel" tsne --features "$work/f.npz" --perplexity 5 --out "$work/tsne.png" >/dev/null && test -s "$work/tsne.png"
+"$easel" featuremaps --run "$work/run" --layer layer1 --out "$work/maps.png" "$work/data/dark/3.ppm" >/dev/null && test -s "$work/maps.png"
+if "$easel" branches --run "$work/run" 2>"$work/err"; then exit 1; fi
+grep -q "no global_branch" "$work/err"
 "$easel" outliers --run "$work/run" --out "$work/out" >/dev/null && [[ $(wc -l < "$work/out/outliers.csv") -eq 29 ]]
+test -s "$work/out/gallery.png"
+"$easel" report --run "$work/run" --svm "$work/svm" --cam-images 2 | grep -q "report: $work/run/report.html"
+grep -q "<h2>SVM head</h2>" "$work/run/report.html" && test -s "$work/run/report/tsne.png"
 models=$("$easel" models --size 32)
 grep -q "^resnet50 .*25557032" <<<"$models"
 if "$easel" train --data "$work/data" --model resnet51 --out "$work/x" 2>"$work/err"; then exit 1; fi
 grep -q "unknown model 'resnet51'" "$work/err"
 if "$easel" train --data "$work/nope" --out "$work/x" 2>"$work/err"; then exit 1; fi
 grep -q "no such file or folder" "$work/err"
+if "$easel" demo --quick --out "$work/data" 2>"$work/err"; then exit 1; fi
+grep -q "was not written by easel demo" "$work/err"
 rm -rf "$work"
 echo "cli smoke: all commands OK"

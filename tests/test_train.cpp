@@ -1,5 +1,5 @@
 // A small conv net trained for a few steps on generated images lowers its loss.
-#include "apps/toy_stripes.h"
+#include "toy_stripes.h"
 #include "helpers.h"
 
 using namespace easel;

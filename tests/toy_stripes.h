@@ -1,7 +1,7 @@
 // A small end-to-end run that needs no data and no download: a conv net learns to tell three
 // kinds of generated 16×16 colour images apart (horizontal stripes, vertical stripes, blobs).
 // It exercises conv2d, batch_norm, relu, max_pool2d, adaptive_avg_pool2d, linear, cross_entropy,
-// the backward engine and SGD. Used by `easel demo` and by the training test.
+// the backward engine and SGD, without the data pipeline. Used by the training tests.
 #pragma once
 #include <cstdint>
 #include <functional>

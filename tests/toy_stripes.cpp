@@ -1,4 +1,4 @@
-#include "apps/toy_stripes.h"
+#include "toy_stripes.h"
 
 #include <chrono>
 #include <cmath>
