@@ -68,7 +68,7 @@ int cmd_demo(int argc, char** argv) {
     std::printf("\n[1/6] painting %lld abstract and %lld figurative pictures (96x96, seed %s) into %s\n", (long long)per_class,
                 (long long)per_class, seed.c_str(), data.c_str());
     const PaintingSet set = write_painting_set(data, per_class, 96, uint64_t(std::stoll(seed)), 0.04);
-    planted.insert(set.mislabelled.begin(), set.mislabelled.end());
+    for (const auto& p : set.mislabelled) planted.insert(fs::weakly_canonical(p).string());  // the run may store absolute paths
     std::string list;
     for (const auto& p : set.mislabelled) list += p + "\n";
     write_file_atomically(out + "/planted_label_errors.txt", list);
@@ -121,7 +121,7 @@ int cmd_demo(int argc, char** argv) {
       for (std::string c; std::getline(ss, c, ',');) col.push_back(c);
       EASEL_CHECK(col.size() == 9, out, "/outliers/outliers.csv: unexpected row '", line, "'");
       ++rows;
-      is_planted.push_back(int(planted.count(col[1])));
+      is_planted.push_back(int(planted.count(fs::weakly_canonical(col[1]).string())));
       if (rows <= k && is_planted.back()) ++found;
       conf.push_back(1 - std::stod(col[4])), cent.push_back(std::stod(col[7])), maha.push_back(std::stod(col[8]));
     }

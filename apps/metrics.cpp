@@ -143,8 +143,10 @@ std::string format_metrics(const Metrics& m, const std::vector<std::string>& cla
     std::snprintf(buf, sizeof buf, fmt, v...);
     out += buf;
   };
-  put("%lld images: accuracy %.2f%%  top-5 %.2f%%  macro-F1 %.4f  weighted-F1 %.4f  AUC (macro) %.4f  log loss %.4f\n",
-      (long long)m.n, 100 * m.accuracy, 100 * m.top5, m.macro_f1, m.weighted_f1, m.auc_macro, m.log_loss);
+  put("%lld images: accuracy %.2f%%  top-5 %.2f%%  macro-F1 %.4f  weighted-F1 %.4f  AUC (macro) %.4f", (long long)m.n,
+      100 * m.accuracy, 100 * m.top5, m.macro_f1, m.weighted_f1, m.auc_macro);
+  if (!std::isnan(m.log_loss)) put("  log loss %.4f", m.log_loss);  // undefined for the SVM head
+  out += "\n";
   put("%-24s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
   for (size_t c = 0; c < classes.size(); ++c)
     put("%-24.24s %9.3f %9.3f %9.3f %8lld\n", classes[c].c_str(), m.precision[c], m.recall[c], m.f1[c], (long long)m.support[c]);

@@ -12,6 +12,8 @@ rm -rf "$work" && mkdir -p "$2"
 "$easel" demo --quick --out "$work" > "$work.log" 2>&1 || { cat "$work.log"; exit 1; }
 report=$work/report.html
 test -s "$report"
+# The demo scored its planted label errors with real numbers.
+grep -q "AUROC at telling them apart: confidence [0-9]" "$work.log" || { echo "demo: no outlier AUROC"; tail -20 "$work.log"; exit 1; }
 # No external references: everything is embedded.
 if grep -Eo '(src|href)="[^"]*"' "$report" | grep -v '"data:image/png;base64,' | grep -q .; then
   echo "report refers to external files:"; grep -Eo '(src|href)="[^"]{0,60}' "$report" | grep -v data: ; exit 1
