@@ -47,6 +47,15 @@ void BranchAnalysis::add(const Tensor& images, const std::vector<int64_t>& label
   sums_.images += int64_t(labels.size());
 }
 
+void BranchAnalysis::add(DataLoader& loader) {
+  loader.start_epoch(0);
+  for (Batch b; loader.next(&b);) {
+    std::vector<int64_t> labels;
+    for (double v : b.labels.to_vector()) labels.push_back(int64_t(v));
+    add(b.images, labels);
+  }
+}
+
 BranchStats BranchAnalysis::result() const {
   BranchStats r = sums_;
   const double n = double(std::max<int64_t>(r.images, 1));

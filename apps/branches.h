@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "apps/json.h"
+#include "io/loader.h"
 #include "nets/net.h"
 
 namespace easel {
@@ -26,6 +27,7 @@ class BranchAnalysis {
  public:
   explicit BranchAnalysis(Net& net);  // errors unless is_two_branch(net)
   void add(const Tensor& images, const std::vector<int64_t>& labels);  // one batch, eval mode, no grad
+  void add(DataLoader& loader);                                        // every batch it yields
   BranchStats result() const;
 
  private:

@@ -36,50 +36,13 @@ int cmd_featuremaps(int argc, char** argv) {
   return 0;
 }
 
-// At most `max` rows, the same fraction from every class (deterministic).
-static std::vector<size_t> stratified_subsample(const std::vector<int64_t>& labels, size_t max, uint64_t seed) {
-  std::vector<size_t> idx(labels.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  if (labels.size() <= max) return idx;
-  Generator g(seed);
-  for (size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[size_t(g.randint(int64_t(i)))]);
-  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return labels[a] < labels[b]; });
-  std::vector<size_t> keep;
-  const double f = double(max) / double(labels.size());
-  for (size_t s = 0; s < idx.size();) {
-    size_t e = s;
-    while (e < idx.size() && labels[idx[e]] == labels[idx[s]]) ++e;
-    const size_t take = std::max<size_t>(1, size_t(double(e - s) * f));
-    keep.insert(keep.end(), idx.begin() + long(s), idx.begin() + long(s + std::min(take, e - s)));
-    s = e;
-  }
-  std::sort(keep.begin(), keep.end());
-  return keep;
-}
-
-void tsne_picture(const Features& f, const std::string& out, const TsneOptions& o, size_t max, const std::string& title) {
-  const std::vector<size_t> keep = stratified_subsample(f.labels, max, o.seed);
-  const int64_t d = f.X.size(1);
-  const std::vector<double> all = f.X.to_vector();
-  std::vector<double> x;
-  std::vector<int64_t> labels;
-  for (size_t i : keep) x.insert(x.end(), all.begin() + long(i) * d, all.begin() + long(i + 1) * d), labels.push_back(f.labels[i]);
-  const TsneResult r = tsne(Tensor::from(x, {int64_t(keep.size()), d}, DType::f64), o);
-  std::vector<double> px, py;
-  const std::vector<double> y = r.y.to_vector();
-  for (size_t i = 0; i < keep.size(); ++i) px.push_back(y[2 * i]), py.push_back(y[2 * i + 1]);
-  char t[256];
-  std::snprintf(t, sizeof t, "%s (t-SNE, %zu points, perplexity %.0f, KL %.2f)", title.c_str(), keep.size(), o.perplexity, r.kl);
-  scatter_chart(t, px, py, labels, f.classes).save(out);
-}
-
 int cmd_tsne(int argc, char** argv) {
   const Args a(argc, argv, 2, {"features", "split", "perplexity", "max", "seed", "iterations", "out"}, {});
   const Features f = read_features(a.require("features"), split_names(a.get("split", "all")));
   TsneOptions o;
   o.perplexity = a.get_double("perplexity", 30), o.seed = uint64_t(a.get_int("seed", 0));
   o.iterations = int(a.get_int("iterations", 1000));
-  tsne_picture(f, a.require("out"), o, size_t(a.get_int("max", 2000)), "embeddings");
+  tsne_chart(f.X, f.labels, f.classes, o, size_t(a.get_int("max", 2000)), "embeddings").save(a.require("out"));
   std::printf("tsne: %lld embeddings -> %s\n", (long long)f.labels.size(), a.get("out").c_str());
   return 0;
 }
@@ -102,12 +65,7 @@ int cmd_branches(int argc, char** argv) {
   LoaderOptions lo;
   lo.batch = a.get_int("batch", 16), lo.workers = 2, lo.pre = run.pre;
   DataLoader loader(data, idx, lo);
-  loader.start_epoch(0);
-  for (Batch b; loader.next(&b);) {
-    std::vector<int64_t> labels;
-    for (double v : b.labels.to_vector()) labels.push_back(int64_t(v));
-    an.add(b.images, labels);
-  }
+  an.add(loader);
   const BranchStats s = an.result();
   const std::string out = a.get("out", dir + "/branches.json");
   write_file_atomically(out, s.to_json().dump() + "\n");

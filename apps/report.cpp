@@ -85,14 +85,6 @@ std::string fmt(double v, const char* f = "%.4f") {
   return b;
 }
 
-std::string read_file(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  EASEL_CHECK(f, p, ": cannot read");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 std::string img(const std::string& png, const std::string& alt) {
   return "<figure><img alt=\"" + esc(alt) + "\" src=\"data:image/png;base64," + base64(read_file(png)) + "\"><figcaption>" +
          esc(alt) + "</figcaption></figure>\n";
@@ -194,30 +186,9 @@ std::string write_report(const ReportOptions& o) {
   }
 
   // Embeddings.
-  {
-    std::vector<size_t> keep(outs.labels.size());
-    std::iota(keep.begin(), keep.end(), 0);
-    if (int64_t(keep.size()) > o.tsne_points) {
-      Generator g(1);
-      for (size_t i = keep.size(); i > 1; --i) std::swap(keep[i - 1], keep[size_t(g.randint(int64_t(i)))]);
-      keep.resize(size_t(o.tsne_points));
-    }
-    const int64_t d = outs.embeddings.size(1);
-    const std::vector<double> e = outs.embeddings.to_vector();
-    std::vector<double> x;
-    std::vector<int64_t> labels;
-    for (size_t i : keep) x.insert(x.end(), e.begin() + long(i) * d, e.begin() + long(i + 1) * d), labels.push_back(outs.labels[i]);
-    if (keep.size() >= 5) {
-      TsneOptions to;
-      const TsneResult r = tsne(Tensor::from(x, {int64_t(keep.size()), d}, DType::f64), to);
-      const std::vector<double> y = r.y.to_vector();
-      std::vector<double> px, py;
-      for (size_t i = 0; i < keep.size(); ++i) px.push_back(y[2 * i]), py.push_back(y[2 * i + 1]);
-      char t[128];
-      std::snprintf(t, sizeof t, "t-SNE of the %lld-d embeddings (%zu images, KL %.2f)", (long long)d, keep.size(), r.kl);
-      scatter_chart(t, px, py, labels, run.classes).save(pics + "/tsne.png");
-      h << "<h2>Embeddings</h2>\n" << img(pics + "/tsne.png", "t-SNE map of the embeddings, coloured by labelled class");
-    }
+  if (outs.labels.size() >= 5) {
+    tsne_chart(outs.embeddings, outs.labels, run.classes, TsneOptions{}, size_t(o.tsne_points), "embeddings").save(pics + "/tsne.png");
+    h << "<h2>Embeddings</h2>\n" << img(pics + "/tsne.png", "t-SNE map of the embeddings, coloured by labelled class");
   }
 
   // Outliers.
@@ -250,12 +221,7 @@ std::string write_report(const ReportOptions& o) {
   if (is_two_branch(*run.net)) {
     BranchAnalysis an(*run.net);
     DataLoader tl(data, te, lo);
-    tl.start_epoch(0);
-    for (Batch b; tl.next(&b);) {
-      std::vector<int64_t> l;
-      for (double v : b.labels.to_vector()) l.push_back(int64_t(v));
-      an.add(b.images, l);
-    }
+    an.add(tl);
     const BranchStats s = an.result();
     h << "<h2>Two branches</h2>\n<table><tr><th></th><th>global</th><th>patch</th><th>both</th></tr>\n"
       << "<tr><td>test accuracy, other branch zeroed</td><td>" << fmt(100 * s.accuracy_global_only, "%.2f%%") << "</td><td>"

@@ -3,6 +3,8 @@
 #include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <numeric>
 
 #include "tensor/parallel.h"
 #include "tensor/random.h"
@@ -111,6 +113,48 @@ TsneResult tsne(const Tensor& x_in, const TsneOptions& o) {
     }
   }
   return {Tensor::from(std::vector<double>(y.data(), y.data() + y.size()), {n, 2}, DType::f64), kl};
+}
+
+namespace {
+
+std::vector<size_t> stratified_subsample(const std::vector<int64_t>& labels, size_t max, uint64_t seed) {
+  std::vector<size_t> idx(labels.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  if (labels.size() <= max) return idx;
+  Generator g(seed);
+  for (size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[size_t(g.randint(int64_t(i)))]);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return labels[a] < labels[b]; });
+  std::vector<size_t> keep;
+  const double f = double(max) / double(labels.size());
+  for (size_t s = 0; s < idx.size();) {
+    size_t e = s;
+    while (e < idx.size() && labels[idx[e]] == labels[idx[s]]) ++e;
+    const size_t take = std::max<size_t>(1, size_t(double(e - s) * f));
+    keep.insert(keep.end(), idx.begin() + long(s), idx.begin() + long(s + std::min(take, e - s)));
+    s = e;
+  }
+  std::sort(keep.begin(), keep.end());
+  return keep;
+}
+
+}  // namespace
+
+Canvas tsne_chart(const Tensor& x_in, const std::vector<int64_t>& labels, const std::vector<std::string>& classes,
+                  const TsneOptions& o, size_t max_points, const std::string& title) {
+  const Mat all = to_matrix(x_in);
+  EASEL_CHECK(int64_t(labels.size()) == all.rows(), "tsne: ", all.rows(), " rows but ", labels.size(), " labels");
+  const std::vector<size_t> keep = stratified_subsample(labels, max_points, o.seed);
+  Mat x(int64_t(keep.size()), all.cols());
+  std::vector<int64_t> kept;
+  for (size_t r = 0; r < keep.size(); ++r) x.row(int64_t(r)) = all.row(int64_t(keep[r])), kept.push_back(labels[keep[r]]);
+  const TsneResult res = tsne(Tensor::from(std::vector<double>(x.data(), x.data() + x.size()), {x.rows(), x.cols()}, DType::f64), o);
+  const std::vector<double> y = res.y.to_vector();
+  std::vector<double> px, py;
+  for (size_t i = 0; i < keep.size(); ++i) px.push_back(y[2 * i]), py.push_back(y[2 * i + 1]);
+  char t[256];
+  std::snprintf(t, sizeof t, "%s (t-SNE of %lld-d, %zu points, perplexity %.0f, KL %.2f)", title.c_str(), (long long)all.cols(),
+                keep.size(), o.perplexity, res.kl);
+  return scatter_chart(t, px, py, kept, classes);
 }
 
 }  // namespace easel

@@ -6,8 +6,10 @@
 // the first 250 iterations, learning rate max(N / 48, 50); inputs wider than 50 are PCA-reduced first.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "apps/plot.h"
 #include "tensor/tensor.h"
 
 namespace easel {
@@ -28,5 +30,10 @@ TsneResult tsne(const Tensor& x, const TsneOptions& opt = {});
 
 // The conditional affinities p_j|i (rows sum to 1), exposed for tests: [N, N].
 Tensor tsne_conditional_affinities(const Tensor& x, double perplexity);
+
+// A scatter chart of the t-SNE map of x [N, D], coloured by label; at most `max_points` rows,
+// the same fraction from every class (deterministic for o.seed).
+Canvas tsne_chart(const Tensor& x, const std::vector<int64_t>& labels, const std::vector<std::string>& classes,
+                  const TsneOptions& o, size_t max_points, const std::string& title);
 
 }  // namespace easel

@@ -26,13 +26,6 @@ void put_le(std::string& b, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) b.push_back(char(v >> (8 * i) & 0xff));
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  EASEL_CHECK(f, path, ": cannot open for reading");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // ---- .npy ------------------------------------------------------------------------------------
 
@@ -164,7 +157,7 @@ uint32_t crc_of(const char* p, size_t n) {
 }  // namespace
 
 NamedTensors load_npz(const std::string& path) {
-  const std::string z = read_all(path);
+  const std::string z = read_file(path);
   // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
   size_t eocd = std::string::npos;
   const int64_t last = int64_t(z.size()) - 22, first = std::max<int64_t>(0, last - 65535);
@@ -304,6 +297,14 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
     std::remove(tmp.c_str());
     throw Error(path + ": cannot rename the temporary file into place");
   }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  EASEL_CHECK(f, path, ": cannot open for reading");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 }  // namespace easel

@@ -23,5 +23,7 @@ Tensor npz_get(const NamedTensors& arrays, const std::string& name, const std::s
 // Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that a
 // crash never leaves a half-written file where a good one was.
 void write_file_atomically(const std::string& path, const std::string& bytes);
+// The whole file as bytes; errors name it.
+std::string read_file(const std::string& path);
 
 }  // namespace easel
