@@ -30,6 +30,20 @@ Args::Args(int argc, char** argv, int first, const std::set<std::string>& valued
   }
 }
 
+static std::vector<char*> pointers(std::vector<std::string>& words) {
+  std::vector<char*> p;
+  for (auto& w : words) p.push_back(w.data());
+  return p;
+}
+
+Args::Args(const std::string& command, std::vector<std::string> words, const std::set<std::string>& valued,
+           const std::set<std::string>& switches) {
+  words.insert(words.begin(), command);
+  std::vector<char*> p = pointers(words);
+  *this = Args(int(p.size()), p.data(), 1, valued, switches);
+  command_ = command;
+}
+
 bool Args::has(const std::string& name) const { return values_.count(name) > 0; }
 
 std::string Args::get(const std::string& name, const std::string& fallback) const {

@@ -14,6 +14,9 @@ class Args {
  public:
   // `valued`: flags that take a value; `switches`: flags that do not.
   Args(int argc, char** argv, int first, const std::set<std::string>& valued, const std::set<std::string>& switches);
+  // The same from a list of words ("--name", "value", ...) given to `command` (experiment files).
+  Args(const std::string& command, std::vector<std::string> words, const std::set<std::string>& valued,
+       const std::set<std::string>& switches);
   bool has(const std::string& name) const;
   std::string get(const std::string& name, const std::string& fallback = "") const;
   std::string require(const std::string& name) const;

@@ -77,12 +77,6 @@ Collected collect(const Args& a, bool allow_model = false) {
   return c;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return q + "\"";
-}
 
 }  // namespace
 
@@ -103,7 +97,7 @@ int cmd_features(int argc, char** argv) {
   csv << "row,path,label,class,split\n";
   for (int64_t i = 0; i < n; ++i) {
     const Sample& s = c.data.samples[c.out.indices[size_t(i)]];
-    csv << i << "," << csv_field(s.path) << "," << s.label << "," << csv_field(c.run.classes[size_t(s.label)]) << ","
+    csv << i << "," << csv_quote(s.path) << "," << s.label << "," << csv_quote(c.run.classes[size_t(s.label)]) << ","
         << c.split[size_t(i)] << "\n";
   }
   write_file_atomically(out + ".csv", csv.str());
@@ -162,8 +156,8 @@ int cmd_outliers(int argc, char** argv) {
     const auto& p = c.out.probs[i];
     const size_t pred = size_t(std::max_element(p.begin(), p.end()) - p.begin());
     low += s.low_confidence[i];
-    csv << r + 1 << "," << csv_field(c.data.samples[c.out.indices[i]].path) << "," << csv_field(c.run.classes[size_t(c.out.labels[i])])
-        << "," << csv_field(c.run.classes[pred]) << "," << 1 - s.confidence[i] << "," << p[pred] << ","
+    csv << r + 1 << "," << csv_quote(c.data.samples[c.out.indices[i]].path) << "," << csv_quote(c.run.classes[size_t(c.out.labels[i])])
+        << "," << csv_quote(c.run.classes[pred]) << "," << 1 - s.confidence[i] << "," << p[pred] << ","
         << (s.low_confidence[i] ? 1 : 0) << "," << s.centroid[i] << "," << s.mahalanobis[i] << "\n";
   }
   write_file_atomically(dir + "/outliers.csv", csv.str());

@@ -122,30 +122,7 @@ int svm_eval_cmd(int argc, char** argv) {
     EASEL_CHECK(f.classes[c] == classes[c] || f.classes[c] == std::to_string(c), a.get("features"), ": class ", c,
                 " is '", f.classes[c], "' but the SVM's is '", classes[c], "'");
   const std::vector<std::vector<double>> dec = m.decision(f.X);
-  // Metrics: classes by the largest decision value; ROC / AUC from the raw decision values of each
-  // binary SVM; the softmax of the decision values stands in for probabilities (log loss is not defined).
-  std::vector<std::vector<double>> soft;
-  for (const auto& row : dec) {
-    const double mx = *std::max_element(row.begin(), row.end());
-    std::vector<double> e;
-    double z = 0;
-    for (double v : row) z += e.emplace_back(std::exp(v - mx));
-    for (double& v : e) v /= z;
-    soft.push_back(e);
-  }
-  Metrics met = compute_metrics(soft, f.labels);
-  met.log_loss = std::nan("");
-  met.top5 = top_k_accuracy(dec, f.labels, 5);
-  double auc_sum = 0;
-  int defined = 0;
-  for (size_t c = 0; c < classes.size(); ++c) {
-    std::vector<double> s;
-    std::vector<int> pos;
-    for (size_t i = 0; i < dec.size(); ++i) s.push_back(dec[i][c]), pos.push_back(f.labels[i] == int64_t(c));
-    met.roc[c] = roc_curve(s, pos);
-    if (!std::isnan(met.roc[c].auc)) auc_sum += met.roc[c].auc, ++defined;
-  }
-  met.auc_macro = defined ? auc_sum / defined : std::nan("");
+  const Metrics met = svm_metrics(dec, f.labels, int64_t(classes.size()));
   if (a.has("out")) write_file_atomically(a.get("out"), met.to_json() + "\n");
   if (a.has("predictions")) {
     std::ostringstream csv;

@@ -7,6 +7,7 @@
 
 #include "apps/args.h"
 #include "apps/commands.h"
+#include "apps/grouped.h"
 #include "apps/train.h"
 #include "autograd/node.h"
 #include "io/image.h"
@@ -14,13 +15,13 @@
 
 namespace easel {
 
-int cmd_train(int argc, char** argv) {
-  const Args a(argc, argv, 2,
-               with(kDataFlags, {"model", "weights", "epochs", "batch", "lr", "weight-decay", "optimizer", "scheduler",
-                                 "freeze", "layer-lr", "reinit", "class-weights", "label-smoothing", "clip", "patience",
-                                 "monitor", "aug", "eval-aug", "preprocess", "size", "out", "seed", "workers", "val",
-                                 "test", "limit", "stop-after"}),
-               {"resume", "smote", "pad", "quiet", "reset-head"});
+const std::set<std::string> kTrainFlags = with(
+    kDataFlags, {"model", "weights", "epochs", "batch", "lr", "weight-decay", "optimizer", "scheduler", "freeze", "layer-lr",
+                 "reinit", "class-weights", "label-smoothing", "clip", "patience", "monitor", "aug", "eval-aug", "preprocess",
+                 "size", "out", "seed", "workers", "val", "test", "limit", "stop-after"});
+const std::set<std::string> kTrainSwitches = {"resume", "smote", "pad", "quiet", "reset-head"};
+
+TrainOptions train_options(const Args& a) {
   TrainOptions o;
   o.data = a.require("data");
   o.csv = csv_options(a);
@@ -62,12 +63,17 @@ int cmd_train(int argc, char** argv) {
   bool known = false;
   for (const NetInfo& n : net_registry()) known = known || n.name == o.model;
   if (!known) create_net(o.model, 2);  // throws, listing the registry
-  train(o);
+  return o;
+}
+
+int cmd_train(int argc, char** argv) {
+  train(train_options(Args(argc, argv, 2, kTrainFlags, kTrainSwitches)));
   return 0;
 }
 
 int cmd_eval(int argc, char** argv) {
-  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug"}), {"json"});
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug", "group-by", "group-chart"}),
+               {"json"});
   const std::string dir = a.require("run");
   Run run = load_run(dir, a.get("checkpoint", "best.npz"));
   LoaderOptions lo;
@@ -86,7 +92,17 @@ int cmd_eval(int argc, char** argv) {
     data = run_dataset(run, &idx);
   }
   DataLoader loader(data, idx, lo);
-  const Metrics m = evaluate(*run.net, loader);
+  std::vector<std::vector<double>> probs;
+  std::vector<int64_t> labels;
+  std::vector<size_t> rows;
+  const Metrics m = evaluate(*run.net, loader, &probs, &labels, &rows);
+  if (a.has("group-by")) {  // the extended confusion matrix: one column per value of a manifest column
+    std::vector<int64_t> pred;
+    for (const auto& p : probs) pred.push_back(int64_t(std::max_element(p.begin(), p.end()) - p.begin()));
+    const GroupedConfusion g = grouped_confusion(a.get("group-by"), group_values(data, rows, a.get("group-by")), labels, pred, run.classes);
+    std::printf("%s\n", grouped_markdown(g).c_str());
+    if (a.has("group-chart")) grouped_chart(g, "predictions by " + g.column).save(a.get("group-chart"));
+  }
   if (a.has("json")) {
     std::printf("%s\n", m.to_json().c_str());
     return 0;

@@ -19,5 +19,6 @@ int cmd_featuremaps(int argc, char** argv);  // apps/cmd_analysis.cpp
 int cmd_tsne(int argc, char** argv);         // apps/cmd_analysis.cpp
 int cmd_branches(int argc, char** argv);     // apps/cmd_analysis.cpp
 int cmd_report(int argc, char** argv);       // apps/cmd_analysis.cpp
+int cmd_experiment(int argc, char** argv);   // apps/cmd_experiment.cpp
 
 }  // namespace easel

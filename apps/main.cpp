@@ -20,7 +20,8 @@ const char* kUsage =
     "  forward --model NAME --input IN.npz --output OUT.npz [--weights W.npz] [--classes N]\n"
     "          [--labels 1,3 --grads G.npz] [--train-mode]   one pass of a net (PyTorch parity tool)\n"
     "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (see README)\n"
-    "  eval --run RUN_DIR [--data DIR|CSV] [--json]               metrics and confusion matrix\n"
+    "  eval --run RUN_DIR [--data DIR|CSV] [--group-by COLUMN [--group-chart PNG]] [--json]\n"
+    "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"
     "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"
     "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"
     "                                class activation maps as PNG overlays and .npz\n"
@@ -33,6 +34,8 @@ const char* kUsage =
     "  tsne --features F.npz [--perplexity 30] [--max 2000] --out PNG         t-SNE map coloured by class\n"
     "  branches --run RUN_DIR [--data DIR|CSV] [--out JSON]   two-branch nets: ablation, feature / weight norms\n"
     "  report --run RUN_DIR [--svm DIR] [--out FILE]   one self-contained HTML page: metrics, curves, CAMs, t-SNE...\n"
+    "  experiment STUDY.json [--out DIR] [--tiny] [--trials N] [--weights-dir DIR] [--quiet]\n"
+    "                                a study: variants x seeded trials, table (mean ± std), charts; resumes\n"
     "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
@@ -70,6 +73,7 @@ int easel::run_command(int argc, char** argv) {
   if (cmd == "tsne") return cmd_tsne(argc, argv);
   if (cmd == "branches") return cmd_branches(argc, argv);
   if (cmd == "report") return cmd_report(argc, argv);
+  if (cmd == "experiment") return cmd_experiment(argc, argv);
   if (cmd == "info") return info();
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {
     std::fputs(kUsage, stdout);

@@ -152,30 +152,46 @@ Canvas line_chart(const std::string& title, const std::string& xlabel, const std
   return c;
 }
 
-Canvas confusion_chart(const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& classes) {
-  const int64_t n = int64_t(m.size()), cell = std::clamp<int64_t>(480 / std::max<int64_t>(n, 1), 24, 80);
+Canvas count_heatmap(const std::string& title, const std::vector<std::vector<int64_t>>& m,
+                     const std::vector<std::string>& rows, const std::vector<std::string>& columns, bool by_column) {
+  const int64_t n = int64_t(rows.size()), k = int64_t(columns.size());
+  const int64_t cell = std::clamp<int64_t>(480 / std::max<int64_t>(std::max(n, k), 1), 24, 80);
   double label_w = 0;
-  for (const auto& c : classes) label_w = std::max(label_w, Canvas::text_width(c.substr(0, 24), 1.3));
-  const double L = label_w + 20, T = 50;
-  Canvas c(int64_t(L) + n * cell + 20, int64_t(T) + n * cell + 50);
+  for (const auto& r : rows) label_w = std::max(label_w, Canvas::text_width(r.substr(0, 24), 1.3));
+  // Columns are numbered under the grid; when they are not the rows, a key below names them.
+  const bool key = columns != rows;
+  double key_w = 0;
+  for (size_t j = 0; key && j < columns.size(); ++j)
+    key_w = std::max(key_w, Canvas::text_width(std::to_string(j) + " = " + columns[j].substr(0, 40), 1.2));
+  const double L = label_w + 20, T = 50, key_h = key ? 16.0 * double(k) + 10 : 0;
+  Canvas c(std::max<int64_t>({int64_t(L) + k * cell + 20, int64_t(key_w) + 30, int64_t(Canvas::text_width(title, 1.4)) + 20}),
+           int64_t(T) + n * cell + 50 + int64_t(key_h));
   const Rgb ink{0.15f, 0.15f, 0.15f};
-  c.text(10, 12, "confusion matrix (rows: true, columns: predicted)", ink, 1.4);
+  c.text(10, 12, title, ink, 1.4);
+  std::vector<int64_t> row_sum(size_t(n), 0), col_sum(size_t(k), 0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) row_sum[size_t(i)] += m[size_t(i)][size_t(j)], col_sum[size_t(j)] += m[size_t(i)][size_t(j)];
   for (int64_t i = 0; i < n; ++i) {
-    int64_t row = 0;
-    for (int64_t v : m[size_t(i)]) row += v;
-    c.text(10, T + double(i * cell) + double(cell) / 2 - 5, classes[size_t(i)].substr(0, 24), ink, 1.3);
-    for (int64_t j = 0; j < n; ++j) {
-      const double f = row ? double(m[size_t(i)][size_t(j)]) / double(row) : 0;  // row-normalised shade
+    c.text(10, T + double(i * cell) + double(cell) / 2 - 5, rows[size_t(i)].substr(0, 24), ink, 1.3);
+    for (int64_t j = 0; j < k; ++j) {
+      const int64_t total = by_column ? col_sum[size_t(j)] : row_sum[size_t(i)];
+      const double f = total ? double(m[size_t(i)][size_t(j)]) / double(total) : 0;  // shade: share of its row / column
       const Rgb shade{float(1 - 0.85 * f), float(1 - 0.6 * f), float(1 - 0.25 * f)};
       const double x = L + double(j * cell), y = T + double(i * cell);
       c.rect(x, y, x + double(cell) - 1, y + double(cell) - 1, shade);
       const std::string v = std::to_string(m[size_t(i)][size_t(j)]);
       c.text(x + double(cell) / 2 - Canvas::text_width(v, 1.3) / 2, y + double(cell) / 2 - 5, v, f > 0.6 ? Rgb{1, 1, 1} : ink, 1.3);
     }
-    const std::string idx = std::to_string(i);
-    c.text(L + double(i * cell) + double(cell) / 2 - 4, T + double(n * cell) + 8, idx, ink, 1.3);
   }
+  for (int64_t j = 0; j < k; ++j)
+    c.text(L + double(j * cell) + double(cell) / 2 - 4, T + double(n * cell) + 8, std::to_string(j), ink, 1.3);
+  for (int64_t j = 0; key && j < k; ++j)
+    c.text(10, T + double(n * cell) + 34 + 16.0 * double(j), std::to_string(j) + " = " + columns[size_t(j)].substr(0, 40), ink, 1.2);
   return c;
+}
+
+Canvas confusion_chart(const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& classes) {
+  return count_heatmap("confusion matrix (rows: true, columns: predicted)", m, classes, classes, false);
 }
 
 Canvas scatter_chart(const std::string& title, const std::vector<double>& x, const std::vector<double>& y,

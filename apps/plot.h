@@ -41,7 +41,11 @@ struct Series {
 // Lines on shared axes with ticks, labels and a legend. Empty ranges are widened.
 Canvas line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
                   const std::vector<Series>& series, int64_t width = 640, int64_t height = 400);
-// Counts as a heat map with the numbers written in; rows true, columns predicted.
+// Counts as a heat map with the numbers written in, each cell shaded by its share of its row (or of
+// its column); columns are numbered, with a key below when they are not the rows.
+Canvas count_heatmap(const std::string& title, const std::vector<std::vector<int64_t>>& m,
+                     const std::vector<std::string>& rows, const std::vector<std::string>& columns, bool by_column);
+// count_heatmap with rows true, columns predicted.
 Canvas confusion_chart(const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& classes);
 
 // Points coloured by class, with a legend (t-SNE maps); the axes carry no units.

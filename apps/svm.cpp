@@ -276,4 +276,31 @@ GridResult grid_search(const Tensor& X, const std::vector<int64_t>& labels, int6
   return r;
 }
 
+Metrics svm_metrics(const std::vector<std::vector<double>>& dec, const std::vector<int64_t>& labels, int64_t classes) {
+  std::vector<std::vector<double>> soft;
+  for (const auto& row : dec) {
+    EASEL_CHECK(int64_t(row.size()) == classes, "svm_metrics: a row has ", row.size(), " decision values, expected ", classes);
+    const double mx = *std::max_element(row.begin(), row.end());
+    std::vector<double> e;
+    double z = 0;
+    for (double v : row) z += e.emplace_back(std::exp(v - mx));
+    for (double& v : e) v /= z;
+    soft.push_back(e);
+  }
+  Metrics met = compute_metrics(soft, labels);
+  met.log_loss = std::nan("");
+  met.top5 = top_k_accuracy(dec, labels, 5);
+  double auc_sum = 0;
+  int defined = 0;
+  for (int64_t c = 0; c < classes; ++c) {
+    std::vector<double> s;
+    std::vector<int> pos;
+    for (size_t i = 0; i < dec.size(); ++i) s.push_back(dec[i][size_t(c)]), pos.push_back(labels[i] == c);
+    met.roc[size_t(c)] = roc_curve(s, pos);
+    if (!std::isnan(met.roc[size_t(c)].auc)) auc_sum += met.roc[size_t(c)].auc, ++defined;
+  }
+  met.auc_macro = defined ? auc_sum / defined : std::nan("");
+  return met;
+}
+
 }  // namespace easel

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apps/json.h"
+#include "apps/metrics.h"
 #include "tensor/tensor.h"
 
 namespace easel {
@@ -51,6 +52,11 @@ class OneVsRestSvm {
   std::vector<double> mean_, inv_std_;
   std::vector<void*> models_;  // svm_model*, one per class
 };
+
+// Metrics of a one-vs-rest head from its decision values: classes by the largest value, top-5 by
+// rank, ROC / AUC per class from the raw values; the softmax of the values stands in for
+// probabilities (so log loss is reported as NaN: it is not defined for an SVM).
+Metrics svm_metrics(const std::vector<std::vector<double>>& decision, const std::vector<int64_t>& labels, int64_t classes);
 
 struct GridCell {
   double C, gamma, accuracy;  // mean accuracy over the folds

@@ -88,13 +88,6 @@ void reinit_layer(Module& net, const std::vector<std::string>& names) {
   }
 }
 
-std::string fmt_time(double s) {
-  char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
-  else if (s >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s / 60), int(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%.0fs", s);
-  return buf;
-}
 
 NamedTensors prefixed(const std::string& p, const NamedTensors& t) {
   NamedTensors out;
@@ -212,6 +205,14 @@ Metrics evaluate(Net& net, DataLoader& loader, std::vector<std::vector<double>>*
   if (labels_out) *labels_out = std::move(o.labels);
   if (indices_out) *indices_out = std::move(o.indices);
   return m;
+}
+
+std::string fmt_time(double s) {
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
+  else if (s >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s / 60), int(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%.0fs", s);
+  return buf;
 }
 
 TrainResult train(const TrainOptions& o) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/args.h"
 #include "apps/json.h"
 #include "apps/metrics.h"
 #include "io/dataset.h"
@@ -52,6 +53,12 @@ struct TrainResult {
 };
 
 TrainResult train(const TrainOptions& opt);
+
+std::string fmt_time(double seconds);  // "1h02m", "3m05s", "42s": progress lines
+
+// `easel train`'s flags (apps/cmd_train.cpp) and the options they describe; experiments reuse them.
+extern const std::set<std::string> kTrainFlags, kTrainSwitches;
+TrainOptions train_options(const Args& a);
 
 // Weight layers in order (Conv2d, Linear, LSTM; a BatchNorm joins the layer before it): the unit
 // of --freeze, --layer-lr and --reinit. Each entry lists its parameter names.

@@ -217,4 +217,11 @@ Smoted smote(const Tensor& features, const std::vector<int64_t>& labels, int64_t
   return r;
 }
 
+std::string csv_quote(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+
 }  // namespace easel

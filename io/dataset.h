@@ -63,5 +63,6 @@ struct Smoted {
 Smoted smote(const Tensor& features, const std::vector<int64_t>& labels, int64_t k, uint64_t seed);
 
 std::vector<std::string> parse_csv_line(const std::string& line);  // RFC 4180 quoting
+std::string csv_quote(const std::string& field);  // as is, or in quotes (doubled inside) when it holds , " or a newline
 
 }  // namespace easel

@@ -40,6 +40,14 @@ grep -q "no global_branch" "$work/err"
 test -s "$work/out/gallery.png"
 "$easel" report --run "$work/run" --svm "$work/svm" --cam-images 2 | grep -q "report: $work/run/report.html"
 grep -q "<h2>SVM head</h2>" "$work/run/report.html" && test -s "$work/run/report/tsne.png"
+# Grouped evaluation: a manifest with a group column; an image folder has none (a clear error).
+{ echo "path,label,batch"; n=0; for f in "$work"/data/*/*.ppm; do
+    echo "$f,$(basename "$(dirname "$f")"),b$((n++ % 2))"; done; } > "$work/manifest.csv"
+"$easel" eval --run "$work/run" --data "$work/manifest.csv" --group-by batch --group-chart "$work/groups.png" > "$work/grouped.txt"
+grep -q "^| predicted \\ batch | b0 | b1 |$" "$work/grouped.txt" && grep -q "^| \*\*images\*\* | 14 | 14 |$" "$work/grouped.txt"
+test -s "$work/groups.png"
+if "$easel" eval --run "$work/run" --group-by batch 2>"$work/err"; then exit 1; fi
+grep -q "group by 'batch'.*image folder has no columns" "$work/err"
 models=$("$easel" models --size 32)
 grep -q "^resnet50 .*25557032" <<<"$models"
 if "$easel" train --data "$work/data" --model resnet51 --out "$work/x" 2>"$work/err"; then exit 1; fi

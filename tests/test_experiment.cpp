@@ -1,0 +1,134 @@
+// Grouped evaluation and `easel experiment` on generated paintings (no downloads, no ../shared/data):
+// the extended confusion matrix, a two-variant study with a manifest group column, its table
+// against its own trial files, resuming, and the errors a mistyped study file gets.
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "apps/experiment.h"
+#include "apps/grouped.h"
+#include "apps/paintings.h"
+#include "helpers.h"
+#include "io/dataset.h"
+
+using namespace easel;
+namespace fs = std::filesystem;
+
+TEST_CASE("grouped confusion: one column per group, per-group accuracy, mixed groups") {
+  const GroupedConfusion g = grouped_confusion("source", {"b", "a", "b", "c", "a", "b"}, {1, 0, 1, 1, 0, 0},
+                                               {1, 0, 1, 0, 1, 1}, {"x", "y"});
+  REQUIRE(g.groups == std::vector<std::string>{"a", "b", "c"});
+  CHECK(g.counts == std::vector<std::vector<int64_t>>{{1, 0, 1}, {1, 3, 0}});  // [predicted][group]
+  CHECK(g.size == std::vector<int64_t>{2, 3, 1});
+  CHECK(g.correct == std::vector<int64_t>{1, 2, 0});
+  CHECK(g.true_class == std::vector<std::string>{"x", "mixed", "y"});
+  CHECK(g.accuracy(1) == doctest::Approx(2.0 / 3));
+  const std::string md = grouped_markdown(g);
+  CHECK(md.find("| predicted \\ source | a | b | c |") != std::string::npos);
+  CHECK(md.find("| y | 1 | 3 | 0 |") != std::string::npos);
+  CHECK(md.find("| **accuracy** | 0.500 | 0.667 | 0.000 |") != std::string::npos);
+  const Canvas c = grouped_chart(g, "by source");
+  CHECK(c.image().size(2) > 100);
+  CHECK_THROWS_WITH_AS(grouped_confusion("s", {"a"}, {0}, {2}, {"x", "y"}), doctest::Contains("outside 2 classes"), Error);
+}
+
+namespace {
+
+struct Paintings {
+  std::string dir, manifest;
+  Paintings() {
+    dir = (fs::temp_directory_path() / ("easel_experiment_" + std::to_string(getpid()))).string();
+    fs::remove_all(dir);
+    write_painting_set(dir + "/img", 16, 32, 5, 0);
+    const Dataset d = image_folder(dir + "/img");
+    std::ofstream csv(dir + "/manifest.csv");
+    csv << "path,label,painter\n";
+    for (size_t i = 0; i < d.samples.size(); ++i)
+      csv << d.samples[i].path << "," << d.classes[size_t(d.samples[i].label)] << ",painter" << i % 3 << "\n";
+    manifest = dir + "/manifest.csv";
+  }
+  ~Paintings() { fs::remove_all(dir); }
+  std::string study(const std::string& variants, const std::string& extra = "") const {
+    const std::string path = dir + "/study.json";
+    std::ofstream(path) << R"({"study": "t", "data": ")" << manifest << R"(", "trials": 2, "seed": 3, "group_by": "painter",
+      "train": {"model": "resnet18", "size": 32, "epochs": 1, "batch": 8, "lr": 0.003, "test": 0.3}, )" << extra
+                        << R"( "variants": )" << variants << "}";
+    return path;
+  }
+};
+
+double mean_of(const std::string& out, const std::string& variant, const char* key, int trials) {
+  double s = 0;
+  for (int t = 1; t <= trials; ++t)
+    s += Json::load(out + "/runs/" + variant + "/trial" + std::to_string(t) + "/metrics.json")[key].num();
+  return s / trials;
+}
+
+}  // namespace
+
+TEST_CASE("experiment: variants x trials, grouped evaluation, table from the trial files, resume") {
+  const Paintings p;
+  ExperimentOptions o;
+  o.file = p.study(R"([{"name": "net"}, {"name": "net+svm", "from": "net", "svm": {"kernel": "rbf", "grid": true, "cv": 2}}])",
+                   R"("analyses": {"outliers": 0.2},)");
+  o.out = p.dir + "/out";
+  o.quiet = true;
+  const Json r = run_experiment(o);
+  REQUIRE(r["variants"].items().size() == 2);
+  for (const Json& v : r["variants"].items()) {
+    const std::string name = v["name"].str();
+    CHECK(v["trials_done"].integer() == 2);
+    CHECK(v["metrics"]["accuracy"]["mean"].num() == doctest::Approx(mean_of(o.out, name, "accuracy", 2)).epsilon(1e-9));
+    CHECK(v["metrics"]["macro_f1"]["mean"].num() == doctest::Approx(mean_of(o.out, name, "macro_f1", 2)).epsilon(1e-9));
+    const double a1 = Json::load(o.out + "/runs/" + name + "/trial1/metrics.json")["accuracy"].num();
+    const double a2 = Json::load(o.out + "/runs/" + name + "/trial2/metrics.json")["accuracy"].num();
+    CHECK(v["metrics"]["accuracy"]["std"].num() == doctest::Approx(std::fabs(a1 - a2) / std::sqrt(2.0)).epsilon(1e-9));
+    CHECK(v["groups"].members().size() == 3);  // painter0..2
+    CHECK(v["extra"].has("outliers mahalanobis AUROC"));
+    CHECK(fs::exists(o.out + "/groups_" + name + ".png"));
+    CHECK(fs::exists(o.out + "/roc_" + name + ".png"));
+  }
+  // The SVM reused the softmax variant's nets: one training run per trial, and its checkpoints
+  // were pruned once the last variant using them was scored.
+  CHECK(!fs::exists(o.out + "/runs/net+svm/trial1/run"));
+  CHECK(fs::exists(o.out + "/runs/net/trial1/run/test_metrics.json"));
+  CHECK(!fs::exists(o.out + "/runs/net/trial1/run/best.npz"));
+  CHECK(Json::load(o.out + "/runs/net+svm/trial1/metrics.json")["head"].str().rfind("svm rbf", 0) == 0);
+  std::ifstream md(o.out + "/results.md");
+  const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  CHECK(text.find("| net | softmax | 2/2 |") != std::string::npos);
+  CHECK(text.find("| predicted \\ painter | painter0 | painter1 | painter2 |") != std::string::npos);
+
+  // A second invocation reuses every trial: the files (and so the table) do not change.
+  const auto stamp = fs::last_write_time(o.out + "/runs/net/trial2/metrics.json");
+  const Json again = run_experiment(o);
+  CHECK(fs::last_write_time(o.out + "/runs/net/trial2/metrics.json") == stamp);
+  CHECK(again.dump() == r.dump());
+  // A changed variant reruns (its settings no longer match its trials' metrics.json).
+  o.file = p.study(R"([{"name": "net", "train": {"lr": 0.001}}])");
+  run_experiment(o);
+  CHECK(fs::last_write_time(o.out + "/runs/net/trial2/metrics.json") != stamp);
+}
+
+TEST_CASE("experiment: a mistyped study file is refused before any training, naming what is wrong") {
+  const Paintings p;
+  ExperimentOptions o;
+  o.out = p.dir + "/out";
+  o.file = p.study(R"([{"name": "a", "train": {"epoch": 2}}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("variant 'a': train: unknown key 'epoch'"), Error);
+  o.file = p.study(R"([{"name": "a", "train": {"model": "resnet7"}}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("variant 'a'"), Error);
+  o.file = p.study(R"([{"name": "b", "from": "a"}, {"name": "a"}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("\"from\" must name an earlier variant"), Error);
+  o.file = p.study(R"([{"name": "a"}])", R"("trails": 3,)");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("unknown key 'trails'"), Error);
+  o.file = p.study(R"([{"name": "a", "train": {"data": "${EASEL_NO_SUCH_VAR_X}/m.csv"}}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("EASEL_NO_SUCH_VAR_X is not set"), Error);
+  o.file = p.study(R"([{"name": "a", "train": {"data": "no/such/manifest.csv"}}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("not found"), Error);
+  o.file = p.study(R"([{"name": "a", "eval_aug": "noize=0.1"}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("eval_aug"), Error);
+  CHECK(!fs::exists(o.out + "/runs"));  // nothing was trained
+}
