@@ -609,7 +609,7 @@ Json tabulate_experiment(const std::string& out) {
     }
     const bool show_roc = classes.size() <= 10;
     if (show_roc) {
-      roc_picture(pooled, classes, name + ": ROC, test sets of " + std::to_string(done) + " trials pooled", out + "/roc_" + name + ".png");
+      roc_picture(pooled, classes, name + ": ROC (" + std::to_string(done) + " trials pooled)", out + "/roc_" + name + ".png");
       pictures << "![ROC " << name << "](roc_" << name << ".png) ";
     }
     if (!group_acc.empty()) {
@@ -640,8 +640,12 @@ Json tabulate_experiment(const std::string& out) {
   }
   results.set("variants", variants);
   results.set("compute_seconds", compute_seconds);
-  const int64_t W = std::max<int64_t>(720, 130 * int64_t(names.size()) + 100);
-  bar_chart(st["title"].str().substr(0, 70), "test score (mean ± std)", names, {acc, f1}, W, 440).save(out + "/accuracy.png");
+  size_t longest = 0;
+  for (const auto& n : names) longest = std::max(longest, n.size());
+  const int64_t per_group = std::max<int64_t>(120, int64_t(9.5 * double(longest)) + 16);  // room for the names
+  const int64_t W = std::max<int64_t>(720, per_group * int64_t(names.size()) + 100);
+  bar_chart(st["study"].str() + ": test scores over " + std::to_string(trials) + " trials", "mean +- std", names, {acc, f1}, W, 440)
+      .save(out + "/accuracy.png");
 
   std::ostringstream doc;
   doc << "# " << st["title"].str() << "\n\n";

@@ -162,7 +162,7 @@ Canvas count_heatmap(const std::string& title, const std::vector<std::vector<int
   const bool key = columns != rows;
   double key_w = 0;
   for (size_t j = 0; key && j < columns.size(); ++j)
-    key_w = std::max(key_w, Canvas::text_width(std::to_string(j) + " = " + columns[j].substr(0, 40), 1.2));
+    key_w = std::max(key_w, Canvas::text_width(std::to_string(j) + " = " + columns[j].substr(0, 64), 1.2));
   const double L = label_w + 20, T = 50, key_h = key ? 16.0 * double(k) + 10 : 0;
   Canvas c(std::max<int64_t>({int64_t(L) + k * cell + 20, int64_t(key_w) + 30, int64_t(Canvas::text_width(title, 1.4)) + 20}),
            int64_t(T) + n * cell + 50 + int64_t(key_h));
@@ -186,7 +186,7 @@ Canvas count_heatmap(const std::string& title, const std::vector<std::vector<int
   for (int64_t j = 0; j < k; ++j)
     c.text(L + double(j * cell) + double(cell) / 2 - 4, T + double(n * cell) + 8, std::to_string(j), ink, 1.3);
   for (int64_t j = 0; key && j < k; ++j)
-    c.text(10, T + double(n * cell) + 34 + 16.0 * double(j), std::to_string(j) + " = " + columns[size_t(j)].substr(0, 40), ink, 1.2);
+    c.text(10, T + double(n * cell) + 34 + 16.0 * double(j), std::to_string(j) + " = " + columns[size_t(j)].substr(0, 64), ink, 1.2);
   return c;
 }
 
