@@ -172,8 +172,8 @@ Study read_study(const ExperimentOptions& o) {
         check_keys(vj["train"], with(kTrainFlags, kTrainSwitches), where + ": train");
         for (const auto& [k, val] : vj["train"].members()) v.flags[k] = val;
       }
-      EASEL_CHECK(!v.flags.count("out") && !v.flags.count("seed") && !v.flags.count("resume"), where,
-                  ": \"out\", \"seed\" and \"resume\" are set by the study (per trial)");
+      EASEL_CHECK(!v.flags.count("out") && !v.flags.count("seed") && !v.flags.count("resume") && !v.flags.count("stop-after"),
+                  where, ": \"out\", \"seed\", \"resume\" and \"stop-after\" are the study's to set (per trial)");
       EASEL_CHECK(v.flags.count("data"), where, ": no \"data\" (give it at the top of the study or in the variant's train)");
       v.flags["data"] = resolve_data(flag_value(v.flags["data"], where + ": data"), F);
       if (o.tiny)
@@ -275,6 +275,7 @@ void ensure_trained(const Variant& v, const std::string& run_dir, uint64_t seed)
     words.push_back("--resume");
   }
   train(train_options(Args("train", words, kTrainFlags, kTrainSwitches)));
+  EASEL_CHECK(fs::exists(run_dir + "/test_metrics.json"), run_dir, ": training ended without a test evaluation");
 }
 
 // The planted-label-error check: flip `fraction` of the test labels to another class (seeded) and

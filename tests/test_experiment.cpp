@@ -112,6 +112,27 @@ TEST_CASE("experiment: variants x trials, grouped evaluation, table from the tri
   CHECK(fs::last_write_time(o.out + "/runs/net/trial2/metrics.json") != stamp);
 }
 
+TEST_CASE("experiment: a trial whose training was interrupted resumes from its last checkpoint") {
+  const Paintings p;
+  ExperimentOptions o;
+  o.file = p.study(R"([{"name": "net"}])", R"("keep_checkpoints": true,)");
+  o.out = p.dir + "/out";
+  o.quiet = true;
+  o.trials = 1;
+  const Json first = run_experiment(o);
+  const std::string run = o.out + "/runs/net/trial1/run";
+  REQUIRE(fs::exists(run + "/last.npz"));  // kept: keep_checkpoints
+  // As if the process had died after the last epoch but before the test evaluation and the trial's files.
+  fs::remove(run + "/test_metrics.json");
+  fs::remove(o.out + "/runs/net/trial1/metrics.json");
+  const auto log_before = fs::file_size(run + "/log.jsonl");
+  const Json again = run_experiment(o);
+  CHECK(fs::file_size(run + "/log.jsonl") == log_before);  // no epoch was trained again
+  CHECK(fs::exists(run + "/test_metrics.json"));
+  CHECK(again["variants"].items()[0]["metrics"]["accuracy"]["mean"].num() ==
+        first["variants"].items()[0]["metrics"]["accuracy"]["mean"].num());
+}
+
 TEST_CASE("experiment: a mistyped study file is refused before any training, naming what is wrong") {
   const Paintings p;
   ExperimentOptions o;
@@ -128,6 +149,8 @@ TEST_CASE("experiment: a mistyped study file is refused before any training, nam
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("EASEL_NO_SUCH_VAR_X is not set"), Error);
   o.file = p.study(R"([{"name": "a", "train": {"data": "no/such/manifest.csv"}}])");
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("not found"), Error);
+  o.file = p.study(R"([{"name": "a", "train": {"stop-after": 1}}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("the study's to set"), Error);
   o.file = p.study(R"([{"name": "a", "eval_aug": "noize=0.1"}])");
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("eval_aug"), Error);
   CHECK(!fs::exists(o.out + "/runs"));  // nothing was trained
