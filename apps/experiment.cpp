@@ -523,21 +523,25 @@ std::string abstractness_picture(const Pooled& p, int64_t positive, const std::s
   std::vector<std::string> bins;
   BarSeries right{"correct", std::vector<double>(10, 0), std::vector<double>(10, 0)};
   BarSeries wrong{"wrong", std::vector<double>(10, 0), std::vector<double>(10, 0)};
-  double n_right = 0, n_wrong = 0, sum_right = 0, sum_wrong = 0;
+  double n[2] = {0, 0}, sum[2] = {0, 0}, margin[2] = {0, 0};  // [wrong, correct]
   for (size_t i = 0; i < p.labels.size(); ++i) {
     const double a = p.scores[i][size_t(positive)];
     const size_t b = std::min<size_t>(9, size_t(std::max(0.0, a) * 10));
-    if (p.pred[i] == p.labels[i]) right.mean[b] += 1, n_right += 1, sum_right += a;
-    else wrong.mean[b] += 1, n_wrong += 1, sum_wrong += a;
+    const int ok = p.pred[i] == p.labels[i];
+    (ok ? right : wrong).mean[b] += 1;
+    n[ok] += 1, sum[ok] += a, margin[ok] += std::fabs(a - 0.5);
   }
   for (size_t b = 0; b < 10; ++b) {
     bins.push_back(fmt("%.1f", 0.1 * double(b)) + "-" + fmt("%.1f", 0.1 * double(b + 1)));
-    if (n_right > 0) right.mean[b] /= n_right;
-    if (n_wrong > 0) wrong.mean[b] /= n_wrong;
+    if (n[1] > 0) right.mean[b] /= n[1];
+    if (n[0] > 0) wrong.mean[b] /= n[0];
   }
   bar_chart(title, "share of predictions", bins, {right, wrong}, 760, 400).save(png);
-  return fmt("%.0f", n_right) + " correct (mean p(" + cls + ") " + fmt("%.3f", n_right ? sum_right / n_right : 0) + "), " +
-         fmt("%.0f", n_wrong) + " wrong (mean " + fmt("%.3f", n_wrong ? sum_wrong / n_wrong : 0) + ")";
+  auto part = [&](int ok) {
+    return fmt("%.0f", n[ok]) + (ok ? " correct" : " wrong") + " (mean p(" + cls + ") " + fmt("%.3f", n[ok] ? sum[ok] / n[ok] : 0) +
+           ", mean |p - 0.5| " + fmt("%.3f", n[ok] ? margin[ok] / n[ok] : 0) + ")";
+  };
+  return part(1) + ", " + part(0);
 }
 
 }  // namespace

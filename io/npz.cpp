@@ -215,6 +215,9 @@ NamedTensors load_npz(const std::string& path) {
 
 void save_npz(const std::string& path, const NamedTensors& arrays, bool compress) {
   std::string z, cd;
+  size_t estimate = 22;  // the archive is built in memory: one allocation instead of repeated doubling
+  for (const auto& [key, t] : arrays) estimate += size_t(t.numel()) * std::max<size_t>(4, dtype_size(t.dtype())) + 2 * key.size() + 256;
+  if (!compress) z.reserve(estimate);
   for (const auto& [key, t] : arrays) {
     EASEL_CHECK(!key.empty(), "save_npz(", path, "): empty array name");
     const std::string name = key + ".npy", npy = make_npy(t);
@@ -300,11 +303,20 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   EASEL_CHECK(f, path, ": cannot open for reading");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  const std::streamoff n = f.tellg();
+  if (n < 0) {  // not seekable (a pipe): read it as a stream
+    f.clear();
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }
+  std::string bytes(size_t(n), '\0');  // regular files: one allocation, one read
+  f.seekg(0);
+  f.read(bytes.data(), n);
+  EASEL_CHECK(f.gcount() == n, path, ": read ", f.gcount(), " of ", n, " bytes");
+  return bytes;
 }
 
 }  // namespace easel
