@@ -4,6 +4,7 @@
 //                       y   = W_g · col       [Og, images·OH·OW]
 // Backward:             gW_g += gy · colᵀ,  gx += col2im(W_gᵀ · gy),  gb = Σ gy
 // A 1×1, stride-1, unpadded convolution needs no unfolding: the image rows themselves are `col`.
+// The definition in plain loops, which tests hold this against: autograd/conv_reference.h.
 #include <vector>
 
 #include "autograd/flops.h"

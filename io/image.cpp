@@ -11,6 +11,7 @@
 #include <stb_image_write.h>
 
 #include "autograd/ops.h"
+#include "io/file.h"
 #include "io/npz.h"
 #include "tensor/random.h"
 #include "tensor/strided.h"

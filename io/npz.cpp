@@ -8,6 +8,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "io/file.h"
 #include "tensor/strided.h"
 
 namespace easel {
@@ -287,36 +288,6 @@ Tensor npz_get(const NamedTensors& arrays, const std::string& name, const std::s
   throw Error(path + ": no array named '" + name + "' (arrays:" + names + ")");
 }
 
-void write_file_atomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    EASEL_CHECK(f, path, ": cannot open for writing (does the folder exist?)");
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    f.flush();
-    EASEL_CHECK(f.good(), path, ": write failed (disk full?)");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot rename the temporary file into place");
-  }
-}
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  EASEL_CHECK(f, path, ": cannot open for reading");
-  const std::streamoff n = f.tellg();
-  if (n < 0) {  // not seekable (a pipe): read it as a stream
-    f.clear();
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
-  std::string bytes(size_t(n), '\0');  // regular files: one allocation, one read
-  f.seekg(0);
-  f.read(bytes.data(), n);
-  EASEL_CHECK(f.gcount() == n, path, ": read ", f.gcount(), " of ", n, " bytes");
-  return bytes;
-}
 
 }  // namespace easel

@@ -10,7 +10,7 @@
 #pragma once
 #include <string>
 
-#include "layers/module.h"
+#include "tensor/named.h"
 
 namespace easel {
 
@@ -19,11 +19,5 @@ void save_npz(const std::string& path, const NamedTensors& arrays, bool compress
 
 // One array from an archive, by name; the error lists the names present.
 Tensor npz_get(const NamedTensors& arrays, const std::string& name, const std::string& path_for_errors);
-
-// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that a
-// crash never leaves a half-written file where a good one was.
-void write_file_atomically(const std::string& path, const std::string& bytes);
-// The whole file as bytes; errors name it.
-std::string read_file(const std::string& path);
 
 }  // namespace easel

@@ -11,6 +11,7 @@ namespace easel {
 
 class Conv2d : public Module {
  public:
+  Role role() const override { return Role::weights; }
   Conv2d(int64_t in, int64_t out, Hw kernel, Hw stride = 1, Hw padding = 0, Hw dilation = 1, int64_t groups = 1,
          bool bias = true);
   Tensor forward(const Tensor& x) override;
@@ -21,6 +22,7 @@ class Conv2d : public Module {
 
 class Linear : public Module {
  public:
+  Role role() const override { return Role::weights; }
   Linear(int64_t in, int64_t out, bool bias = true);
   Tensor forward(const Tensor& x) override { return linear(x, weight, bias); }
   std::string describe() const override;
@@ -30,6 +32,7 @@ class Linear : public Module {
 // BatchNorm1d ([N, C] or [N, C, L]) and BatchNorm2d ([N, C, H, W]) differ only in their name.
 class BatchNorm : public Module {
  public:
+  Role role() const override { return Role::norm; }
   BatchNorm(int64_t channels, int dims = 2, double eps = 1e-5, double momentum = 0.1, bool affine = true);
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;

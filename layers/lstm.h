@@ -18,6 +18,7 @@ struct LSTMOutput {
 
 class LSTM : public Module {
  public:
+  Role role() const override { return Role::weights; }
   LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool batch_first = false,
        bool bidirectional = false, double dropout = 0.0);
   LSTMOutput run(const Tensor& x);  // zero initial state

@@ -9,11 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "tensor/named.h"
 #include "tensor/tensor.h"
 
 namespace easel {
-
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;  // in registration order
 
 struct LoadOptions {
   bool strict = true;  // every key present on both sides, every shape equal
@@ -44,6 +43,10 @@ class Module {
   Tensor operator()(const Tensor& x);
 
   const std::string& type() const { return type_; }
+  // How layer surgery (layers/surgery.h) counts this module: it owns a weight layer (Conv2d,
+  // Linear, LSTM), it joins the weight layer before it (batch norm), or neither.
+  enum class Role { none, weights, norm };
+  virtual Role role() const { return Role::none; }
   virtual std::string describe() const { return type_; }  // one line, e.g. "Conv2d(3, 64, k=7, s=2, p=3)"
 
   // ---- mode ---------------------------------------------------------------------------------

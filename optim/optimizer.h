@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "layers/module.h"
+#include "tensor/named.h"
 
 namespace easel {
 

@@ -19,7 +19,10 @@ class Scheduler {
  public:
   explicit Scheduler(Optimizer& opt) : opt_(opt) {}
   virtual ~Scheduler() = default;
-  // One scheduler step (per epoch, or per batch for onecycle). `metric` is used by plateau only.
+  // When the training loop calls step(): after every optimizer step, or once per epoch (with the
+  // validation metric, which only plateau reads). The loop asks; it never tests the kind.
+  enum class Cadence { per_epoch, per_batch };
+  virtual Cadence cadence() const { return Cadence::per_epoch; }
   virtual void step(double metric = NAN) = 0;
   virtual NamedTensors state_dict() const;
   virtual void load_state_dict(const NamedTensors& sd);
@@ -52,6 +55,7 @@ class OneCycleLR : public Scheduler {
              double final_div_factor = 1e4, bool cycle_momentum = true, double base_momentum = 0.85,
              double max_momentum = 0.95);
   void step(double = NAN) override;
+  Cadence cadence() const override { return Cadence::per_batch; }
 
  private:
   void apply();

@@ -113,7 +113,7 @@ for v, r in zip(study["variants"], results["variants"]):
         fail("no groups_%s.png" % name)
     if study["analyses"].get("abstractness") and v["head"] == "softmax" and not os.path.exists(os.path.join(out, "abstractness_%s.png" % name)):
         fail("no abstractness_%s.png" % name)
-    if study["analyses"].get("branches") and "two_branch" in " ".join(v["train_args"]) and "branches accuracy both" not in metrics[0]["extra"]:
+    if study["analyses"].get("branches") and "two_branch" in str(v["train"].get("model", "")) and "branches accuracy both" not in metrics[0]["extra"]:
         fail("%s: a two-branch variant without the branch analysis" % name)
     if "outliers" in study["analyses"] and "outliers mahalanobis AUROC" not in metrics[0]["extra"]:
         fail("%s: no outlier check" % name)

@@ -1,8 +1,9 @@
 // t-SNE, the two-branch analysis, feature-map grids and the chart primitives they draw with.
-#include "apps/branches.h"
-#include "apps/cam.h"
-#include "apps/plot.h"
-#include "apps/tsne.h"
+#include "apps/analysis/branches.h"
+#include "apps/analysis/cam.h"
+#include "apps/pictures/analysis_charts.h"
+#include "apps/pictures/plot.h"
+#include "apps/analysis/tsne.h"
 #include "helpers.h"
 #include "layers/init.h"
 #include "nets/net.h"
@@ -127,11 +128,11 @@ TEST_CASE("plot: scatter points, bars and image grids land where they should") {
 TEST_CASE("feature maps: the grid shows the input and the strongest channels") {
   const auto net = create_net("resnet18", 3);
   const Tensor x = rnd({1, 3, 64, 64}, 2, -1, 1, false).to(DType::f32);
-  const Canvas c = feature_map_grid(*net, x, (x.select(0, 0) + 1.0) * 0.5, "layer2", 7);
+  const Canvas c = feature_map_grid(strongest_feature_maps(*net, x, "layer2", 7), (x.select(0, 0) + 1.0) * 0.5);
   CHECK(c.image().size(2) == 4 * 138 + 10);
   CHECK(c.image().size(1) == 40 + 2 * (128 + 20 + 10) + 10);
   // The second tile (the strongest channel) is not a flat picture.
   const std::vector<double> v = c.image().select(0, 0).slice(0, 60, 160).slice(1, 160, 280).contiguous().to_vector();
   CHECK(*std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end()) > 0.5);
-  CHECK_THROWS_WITH(feature_map_grid(*net, x, x.select(0, 0), "fc"), doctest::Contains("pick a layer"));
+  CHECK_THROWS_WITH(strongest_feature_maps(*net, x, "fc"), doctest::Contains("pick a layer"));
 }

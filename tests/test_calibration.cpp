@@ -1,5 +1,6 @@
 // Temperature scaling recovers a known over-confidence and lowers the calibration error.
-#include "apps/calibration.h"
+#include "apps/analysis/calibration.h"
+#include "apps/pictures/analysis_charts.h"
 #include "helpers.h"
 #include "tensor/random.h"
 

@@ -1,5 +1,6 @@
 // Class activation maps light the region the decision depends on.
-#include "apps/cam.h"
+#include "apps/analysis/cam.h"
+#include "apps/pictures/analysis_charts.h"
 #include "helpers.h"
 
 using namespace easel;

@@ -7,9 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/experiment.h"
-#include "apps/grouped.h"
-#include "apps/paintings.h"
+#include "apps/pictures/analysis_charts.h"
+#include "apps/study/experiment.h"
+#include "apps/analysis/grouped.h"
+#include "apps/pictures/paintings.h"
 #include "helpers.h"
 #include "io/dataset.h"
 

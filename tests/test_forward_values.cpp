@@ -1,39 +1,11 @@
 // Forward values against independent references: hand computations, direct (loop) definitions of
 // convolution and pooling, and numbers printed by PyTorch 1.13 (Debian python3-torch) for the ops
 // whose semantics are easy to get subtly wrong. Each PyTorch number says how it was produced.
+#include "autograd/conv_reference.h"
 #include "helpers.h"
 
 using namespace easel;
 using namespace easel::test;
-
-namespace {
-
-// The definition of a convolution, as loops: y[n,o,i,j] = b[o] + Σ_c,ki,kj w[o,c,ki,kj]·x[n, g·Cg+c, i·s - p + ki·d, ...]
-Tensor direct_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o) {
-  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = w.size(0), kh = w.size(2), kw = w.size(3);
-  const int64_t Cg = C / o.groups, Og = O / o.groups;
-  const int64_t OH = (H + 2 * o.padding.h - o.dilation.h * (kh - 1) - 1) / o.stride.h + 1;
-  const int64_t OW = (W + 2 * o.padding.w - o.dilation.w * (kw - 1) - 1) / o.stride.w + 1;
-  Tensor y = Tensor::zeros({N, O, OH, OW}, DType::f64);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t oc = 0; oc < O; ++oc)
-      for (int64_t i = 0; i < OH; ++i)
-        for (int64_t j = 0; j < OW; ++j) {
-          double acc = b.defined() ? b.at({oc}) : 0;
-          const int64_t g = oc / Og;
-          for (int64_t c = 0; c < Cg; ++c)
-            for (int64_t ki = 0; ki < kh; ++ki)
-              for (int64_t kj = 0; kj < kw; ++kj) {
-                const int64_t ih = i * o.stride.h - o.padding.h + ki * o.dilation.h;
-                const int64_t iw = j * o.stride.w - o.padding.w + kj * o.dilation.w;
-                if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc += w.at({oc, c, ki, kj}) * x.at({n, g * Cg + c, ih, iw});
-              }
-          y.set({n, oc, i, j}, acc);
-        }
-  return y;
-}
-
-}  // namespace
 
 TEST_CASE("conv2d by hand") {
   // 3x3 input 0..8, 2x2 kernel of ones: each output is the sum of a 2x2 window.
@@ -56,7 +28,7 @@ TEST_CASE("conv2d equals the direct definition for every option, f32 and f64") {
   uint64_t seed = 100;
   for (const Case& c : cases) {
     const Tensor x = rnd(c.x, seed++, -1, 1, false), w = rnd(c.w, seed++, -1, 1, false), b = rnd({c.w[0]}, seed++, -1, 1, false);
-    const Tensor ref = direct_conv(x, w, b, c.o);
+    const Tensor ref = conv2d_reference(x, w, b, c.o);
     CHECK(max_abs_diff(conv2d(x, w, b, c.o), ref) < 1e-12);
     CHECK(max_abs_diff(conv2d(x.to(DType::f32), w.to(DType::f32), b.to(DType::f32), c.o), ref) < 1e-4);
   }

@@ -1,5 +1,5 @@
 // Metrics against hand computations (the numbers scikit-learn gives for the same inputs).
-#include "apps/metrics.h"
+#include "apps/analysis/metrics.h"
 #include "helpers.h"
 
 using easel::test::error_of;

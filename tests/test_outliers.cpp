@@ -1,6 +1,6 @@
 // Outlier scores: Mahalanobis against NumPy, and each method's AUROC at finding injected wrong labels.
-#include "apps/metrics.h"
-#include "apps/outliers.h"
+#include "apps/analysis/metrics.h"
+#include "apps/analysis/outliers.h"
 #include "helpers.h"
 
 using namespace easel;

@@ -1,5 +1,5 @@
 // The rasteriser draws what it is asked to, where it is asked to.
-#include "apps/plot.h"
+#include "apps/pictures/plot.h"
 #include "helpers.h"
 
 using namespace easel;

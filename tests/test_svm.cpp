@@ -1,7 +1,7 @@
 // The SVM head: libsvm's one-vs-rest machines on known geometry, the cross-validated grid, save/reload.
 #include <filesystem>
 
-#include "apps/svm.h"
+#include "apps/analysis/svm.h"
 #include "helpers.h"
 
 using namespace easel;

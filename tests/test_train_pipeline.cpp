@@ -4,10 +4,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/train.h"
+#include "apps/train/inference.h"
+#include "apps/train/run.h"
+#include "apps/train/trainer.h"
 #include "helpers.h"
 #include "io/image.h"
 #include "io/npz.h"
+#include "layers/surgery.h"
 
 using namespace easel;
 using namespace easel::test;
@@ -45,8 +48,8 @@ std::vector<Json> log_lines(const std::string& run) {
   return out;
 }
 
-TrainOptions small(const std::string& data, const std::string& out) {
-  TrainOptions o;
+TrainConfig small(const std::string& data, const std::string& out) {
+  TrainConfig o;
   o.data = data, o.out = out, o.model = "resnet18", o.pre.size = 24, o.epochs = 3, o.batch = 8;
   o.optimizer = "adamw", o.lr = 1e-3, o.quiet = true, o.workers = 2, o.seed = 3;
   o.aug = Augment::parse("hflip,noise=0.05");
@@ -57,7 +60,7 @@ TrainOptions small(const std::string& data, const std::string& out) {
 
 TEST_CASE("resume after an interruption reproduces the uninterrupted run exactly") {
   const std::string data = make_paintings(16), a = data + "_runA", b = data + "_runB";
-  TrainOptions o = small(data, a);
+  TrainConfig o = small(data, a);
   o.scheduler = "cosine";
   train(o);
   o.out = b;
@@ -81,7 +84,7 @@ TEST_CASE("resume after an interruption reproduces the uninterrupted run exactly
 
 TEST_CASE("a small net learns the generated paintings; eval and predict read the run back") {
   const std::string data = make_paintings(40), out = data + "_run";
-  TrainOptions o = small(data, out);
+  TrainConfig o = small(data, out);
   o.epochs = 6;
   o.class_weighted = true;
   o.scheduler = "plateau";
@@ -106,7 +109,7 @@ TEST_CASE("freezing, per-layer learning rates and re-initialisation act on weigh
   CHECK(weight_layers(*bn)[0] == std::vector<std::string>{"conv1.weight", "bn1.weight", "bn1.bias"});
 
   const std::string data = make_paintings(8), out = data + "_frozen";
-  TrainOptions o = small(data, out);
+  TrainConfig o = small(data, out);
   o.model = "resnet18";
   o.epochs = 1;
   o.freeze = 0.8;                 // 21 weight layers: the first 16 stay fixed
@@ -125,7 +128,7 @@ TEST_CASE("freezing, per-layer learning rates and re-initialisation act on weigh
 
 TEST_CASE("real paintings: abstract vs figurative clearly beats the majority baseline" * doctest::skip(!has_data())) {
   const std::string out = "/tmp/easel_real_" + std::to_string(getpid());
-  TrainOptions o;
+  TrainConfig o;
   o.data = data_root() + "/wikiart_abstract_vs_figurative/dev";
   o.out = out, o.model = "resnet18", o.pre.size = 64, o.epochs = 5, o.batch = 32;
   o.optimizer = "adamw", o.lr = 1e-3, o.quiet = true, o.seed = 0;
@@ -140,7 +143,7 @@ TEST_CASE("real paintings: abstract vs figurative clearly beats the majority bas
 TEST_CASE("starting from a weights file: --reset-head for a new class count; name-prefix learning rates") {
   const std::string data = make_paintings(6), out = data + "_w", w = data + "_w.npz";
   save_npz(w, create_net("resnet18", 1000)->state_dict());
-  TrainOptions o = small(data, out);
+  TrainConfig o = small(data, out);
   o.epochs = 1;
   o.weights = w;
   CHECK(error_of([&] { train(o); }).find("add --reset-head") != std::string::npos);

@@ -1,0 +1,159 @@
+#include "apps/analysis/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+
+#include "tensor/error.h"
+
+namespace easel {
+
+double top_k_accuracy(const std::vector<std::vector<double>>& scores, const std::vector<int64_t>& labels, int k) {
+  if (labels.empty()) return 0;
+  int64_t hit = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const double mine = scores[i][size_t(labels[i])];
+    int64_t above = 0;  // classes ranked strictly above the true one
+    for (double s : scores[i]) above += s > mine;
+    hit += above < k;
+  }
+  return double(hit) / double(labels.size());
+}
+
+RocCurve roc_curve(const std::vector<double>& scores, const std::vector<int>& positive) {
+  RocCurve r;
+  std::vector<size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+  const double P = double(std::count(positive.begin(), positive.end(), 1)), N = double(positive.size()) - P;
+  r.fpr.push_back(0), r.tpr.push_back(0), r.thresholds.push_back(INFINITY);
+  double tp = 0, fp = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    positive[order[i]] ? ++tp : ++fp;
+    if (i + 1 < order.size() && scores[order[i + 1]] == scores[order[i]]) continue;  // ties form one step
+    r.fpr.push_back(N > 0 ? fp / N : NAN);
+    r.tpr.push_back(P > 0 ? tp / P : NAN);
+    r.thresholds.push_back(scores[order[i]]);
+  }
+  if (P == 0 || N == 0) {
+    r.auc = NAN;
+    return r;
+  }
+  for (size_t i = 1; i < r.fpr.size(); ++i) r.auc += (r.fpr[i] - r.fpr[i - 1]) * (r.tpr[i] + r.tpr[i - 1]) / 2;
+  return r;
+}
+
+Metrics compute_metrics(const std::vector<std::vector<double>>& probs, const std::vector<int64_t>& labels) {
+  Metrics m;
+  m.n = int64_t(labels.size());
+  EASEL_CHECK(probs.size() == labels.size(), "metrics: ", probs.size(), " score rows for ", labels.size(), " labels");
+  EASEL_CHECK(m.n > 0, "metrics: no samples");
+  m.classes = int64_t(probs[0].size());
+  const size_t C = size_t(m.classes);
+  m.confusion.assign(C, std::vector<int64_t>(C, 0));
+  double ll = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    EASEL_CHECK(probs[i].size() == C, "metrics: row ", i, " has ", probs[i].size(), " scores, expected ", C);
+    EASEL_CHECK(labels[i] >= 0 && labels[i] < m.classes, "metrics: label ", labels[i], " at row ", i, " not in [0, ", C, ")");
+    const size_t pred = size_t(std::max_element(probs[i].begin(), probs[i].end()) - probs[i].begin());
+    m.confusion[size_t(labels[i])][pred]++;
+    ll -= std::log(std::clamp(probs[i][size_t(labels[i])], 1e-15, 1 - 1e-15));
+  }
+  m.log_loss = ll / double(m.n);
+  m.top5 = top_k_accuracy(probs, labels, 5);
+  int64_t correct = 0;
+  m.precision.resize(C), m.recall.resize(C), m.f1.resize(C), m.support.resize(C);
+  for (size_t c = 0; c < C; ++c) {
+    const int64_t tp = m.confusion[c][c];
+    int64_t predicted = 0, actual = 0;
+    for (size_t k = 0; k < C; ++k) predicted += m.confusion[k][c], actual += m.confusion[c][k];
+    correct += tp;
+    m.support[c] = actual;
+    m.precision[c] = predicted ? double(tp) / double(predicted) : 0;
+    m.recall[c] = actual ? double(tp) / double(actual) : 0;
+    const double pr = m.precision[c] + m.recall[c];
+    m.f1[c] = pr > 0 ? 2 * m.precision[c] * m.recall[c] / pr : 0;
+    m.macro_precision += m.precision[c] / double(C);
+    m.macro_recall += m.recall[c] / double(C);
+    m.macro_f1 += m.f1[c] / double(C);
+    const double w = double(actual) / double(m.n);
+    m.weighted_precision += w * m.precision[c];
+    m.weighted_recall += w * m.recall[c];
+    m.weighted_f1 += w * m.f1[c];
+  }
+  m.accuracy = double(correct) / double(m.n);
+  // ROC: one-vs-rest per class, micro over all (sample, class) pairs, macro = mean of defined AUCs.
+  std::vector<double> all_scores;
+  std::vector<int> all_truth;
+  int defined = 0;
+  for (size_t c = 0; c < C; ++c) {
+    std::vector<double> s(labels.size());
+    std::vector<int> t(labels.size());
+    for (size_t i = 0; i < labels.size(); ++i) {
+      s[i] = probs[i][c];
+      t[i] = labels[i] == int64_t(c);
+      all_scores.push_back(s[i]);
+      all_truth.push_back(t[i]);
+    }
+    m.roc.push_back(roc_curve(s, t));
+    if (!std::isnan(m.roc.back().auc)) m.auc_macro += m.roc.back().auc, ++defined;
+  }
+  m.auc_macro = defined ? m.auc_macro / defined : NAN;
+  m.roc_micro = roc_curve(all_scores, all_truth);
+  return m;
+}
+
+template <class T>
+static Json list(const std::vector<T>& v) {
+  Json a = Json::array();
+  for (const T& x : v) a.push(double(x));
+  return a;
+}
+
+Json Metrics::json() const {
+  Json j = Json::object();
+  j.set("n", n);
+  j.set("accuracy", accuracy), j.set("top5", top5), j.set("macro_f1", macro_f1), j.set("weighted_f1", weighted_f1);
+  j.set("macro_precision", macro_precision), j.set("macro_recall", macro_recall);
+  j.set("weighted_precision", weighted_precision), j.set("weighted_recall", weighted_recall);
+  j.set("auc_macro", auc_macro), j.set("auc_micro", roc_micro.auc), j.set("log_loss", log_loss);
+  j.set("precision", list(precision)), j.set("recall", list(recall)), j.set("f1", list(f1)), j.set("support", list(support));
+  Json conf = Json::array(), auc = Json::array();
+  for (const auto& row : confusion) conf.push(list(row));
+  for (const auto& r : roc) auc.push(r.auc);
+  j.set("confusion", conf), j.set("auc", auc);
+  return j;
+}
+
+std::string Metrics::to_json() const { return json().dump(); }
+
+std::string format_metrics(const Metrics& m, const std::vector<std::string>& classes) {
+  std::string out;
+  char buf[512];
+  auto put = [&](const char* fmt, auto... v) {
+    std::snprintf(buf, sizeof buf, fmt, v...);
+    out += buf;
+  };
+  put("%lld images: accuracy %.2f%%  top-5 %.2f%%  macro-F1 %.4f  weighted-F1 %.4f  AUC (macro) %.4f", (long long)m.n,
+      100 * m.accuracy, 100 * m.top5, m.macro_f1, m.weighted_f1, m.auc_macro);
+  if (!std::isnan(m.log_loss)) put("  log loss %.4f", m.log_loss);  // undefined for the SVM head
+  out += "\n";
+  put("%-24s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
+  for (size_t c = 0; c < classes.size(); ++c)
+    put("%-24.24s %9.3f %9.3f %9.3f %8lld\n", classes[c].c_str(), m.precision[c], m.recall[c], m.f1[c], (long long)m.support[c]);
+  size_t w = 6;
+  for (const auto& c : classes) w = std::max(w, std::min<size_t>(c.size(), 18));
+  put("confusion matrix (rows: true, columns: predicted)\n%*s", int(w), "");
+  for (size_t j = 0; j < classes.size(); ++j) put(" %6zu", j);
+  out += "\n";
+  for (size_t i = 0; i < classes.size(); ++i) {
+    put("%*.*s", int(w), int(w), classes[i].c_str());
+    for (int64_t v : m.confusion[i]) put(" %6lld", (long long)v);
+    put("   %zu\n", i);
+  }
+  return out;
+}
+
+}  // namespace easel

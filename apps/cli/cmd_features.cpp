@@ -1,0 +1,182 @@
+// easel features --run RUN_DIR | --model NAME [--weights W.npz] [--layer NAME] [--data DIR|CSV ...]
+//                [--split all|train|val|test|trainval] --out F.npz
+//   embeddings (the vector before the final Linear, or the named layer's pooled output), labels,
+//   probabilities (runs only); F.npz.csv lists row, path, label, class name and split.
+// easel outliers --run RUN_DIR [--data DIR|CSV ...] [--threshold 0.5] [--shrinkage 0.1] --out DIR
+//   DIR/outliers.csv (every image ranked by Mahalanobis score, all three scores), DIR/summary.json,
+//   DIR/gallery.png (the most suspicious images with their labels and scores).
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <sstream>
+
+#include "apps/cli/args.h"
+#include "apps/analysis/calibration.h"
+#include "apps/cli/commands.h"
+#include "apps/analysis/outliers.h"
+#include "apps/pictures/analysis_charts.h"
+#include "apps/report/report.h"
+#include "apps/train/inference.h"
+#include "apps/train/run.h"
+#include "io/file.h"
+#include "io/npz.h"
+
+namespace easel {
+
+namespace {
+
+struct Collected {
+  Run run;
+  Dataset data;
+  Outputs out;
+  std::vector<std::string> split;  // per output row: train / val / test, or "" for outside data
+};
+
+// The images a command looks at: --data (all of it), or the run's own images (--split).
+Collected collect(const Args& a, bool allow_model = false) {
+  Collected c;
+  if (a.has("model")) {  // a bare registry net with converted weights (e.g. ImageNet): features only
+    EASEL_CHECK(allow_model, "--model works with `easel features` only; this command needs a trained --run");
+    EASEL_CHECK(a.has("data"), "features --model: give the images with --data");
+    EASEL_CHECK(!a.has("run"), "features: give --run or --model, not both");
+    c.run.net = create_net(a.get("model"), a.get_int("classes", 1000));
+    if (a.has("weights")) c.run.net->load_state_dict(load_npz(a.get("weights")));
+    c.run.pre.size = a.get_int("size", 224);
+    c.run.pre.preset = a.get("preprocess", "imagenet");
+  } else {
+    c.run = load_run(a.require("run"), a.get("checkpoint", "best.npz"));
+  }
+  std::vector<size_t> idx;
+  if (a.has("data")) {
+    c.data = open_dataset(a.get("data"), csv_options(a));
+    EASEL_CHECK(a.has("model") || c.data.classes == c.run.classes, a.get("data"), ": its classes differ from the run's");
+    if (a.has("model")) c.run.classes = c.data.classes;
+    idx.resize(c.data.samples.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    c.split.assign(idx.size(), "");
+  } else {
+    std::vector<size_t> tr, va, te;
+    c.data = run_dataset(c.run, &te, &va, &tr);
+    const std::string want = a.get("split", "all");
+    EASEL_CHECK(want == "all" || want == "train" || want == "val" || want == "test" || want == "trainval",
+                "--split: one of all, train, val, test, trainval; got '", want, "'");
+    std::vector<std::string> name(c.data.samples.size());
+    for (size_t i : tr) name[i] = "train";
+    for (size_t i : va) name[i] = "val";
+    for (size_t i : te) name[i] = "test";
+    for (size_t i = 0; i < name.size(); ++i)
+      if (want == "all" || want == name[i] || (want == "trainval" && name[i] != "test")) idx.push_back(i);
+    for (size_t i : idx) c.split.push_back(name[i]);
+  }
+  LoaderOptions lo;
+  lo.batch = a.get_int("batch", 32), lo.workers = 2, lo.pre = c.run.pre;
+  DataLoader loader(c.data, idx, lo);
+  c.out = collect_outputs(*c.run.net, loader, a.get("layer", ""));
+  // Rows come back in loader order; keep the split names aligned with them.
+  std::vector<std::string> by_sample(c.data.samples.size());
+  for (size_t k = 0; k < idx.size(); ++k) by_sample[idx[k]] = c.split[k];
+  for (size_t k = 0; k < c.out.indices.size(); ++k) c.split[k] = by_sample[c.out.indices[k]];
+  return c;
+}
+
+
+}  // namespace
+
+int cmd_features(int argc, char** argv) {
+  const Args a(argc, argv, 2,
+               with(kDataFlags, {"run", "checkpoint", "model", "weights", "classes", "size", "preprocess", "layer", "split",
+                                 "batch", "out"}),
+               {});
+  const std::string out = a.require("out");
+  const Collected c = collect(a, true);
+  const int64_t n = int64_t(c.out.labels.size()), C = int64_t(c.out.probs.at(0).size());
+  std::vector<double> labels(c.out.labels.begin(), c.out.labels.end()), probs;
+  for (const auto& row : c.out.probs) probs.insert(probs.end(), row.begin(), row.end());
+  NamedTensors arrays = {{"embeddings", c.out.embeddings}, {"labels", Tensor::from(labels, {n}, DType::i64)}};
+  if (!a.has("model")) arrays.emplace_back("probabilities", Tensor::from(probs, {n, C}));  // the run's classes
+  save_npz(out, arrays);
+  std::ostringstream csv;
+  csv << "row,path,label,class,split\n";
+  for (int64_t i = 0; i < n; ++i) {
+    const Sample& s = c.data.samples[c.out.indices[size_t(i)]];
+    csv << i << "," << csv_quote(s.path) << "," << s.label << "," << csv_quote(c.run.classes[size_t(s.label)]) << ","
+        << c.split[size_t(i)] << "\n";
+  }
+  write_file_atomically(out + ".csv", csv.str());
+  std::printf("features: %lld images x %lld dims -> %s (paths in %s.csv)\n", (long long)n,
+              (long long)c.out.embeddings.size(1), out.c_str(), out.c_str());
+  return 0;
+}
+
+int cmd_calibrate(int argc, char** argv) {
+  const Args a(argc, argv, 2, {"run", "checkpoint"}, {});
+  const std::string dir = a.require("run");
+  Run run = load_run(dir, a.get("checkpoint", "best.npz"));
+  std::vector<size_t> val, test;
+  Dataset data = run_dataset(run, &test, &val);
+  LoaderOptions lo;
+  lo.batch = 32, lo.workers = 2, lo.pre = run.pre;
+  DataLoader vl(data, val, lo), tl(data, test, lo);
+  const Outputs v = collect_outputs(*run.net, vl);
+  const double T = fit_temperature(v.logits, v.labels);
+  Json j = Json::object();
+  j.set("temperature", T);
+  j.set("fitted_on", "validation split (" + std::to_string(v.labels.size()) + " images)");
+  const Reliability vb = reliability(softmax_rows(v.logits), v.labels), va = reliability(softmax_rows(v.logits, T), v.labels);
+  j.set("val_ece_before", vb.ece);
+  j.set("val_ece_after", va.ece);
+  Reliability before = vb, after = va;
+  if (!test.empty()) {
+    const Outputs t = collect_outputs(*run.net, tl);
+    before = reliability(softmax_rows(t.logits), t.labels);
+    after = reliability(softmax_rows(t.logits, T), t.labels);
+    j.set("test_ece_before", before.ece);
+    j.set("test_ece_after", after.ece);
+  }
+  write_file_atomically(dir + "/calibration.json", j.dump() + "\n");
+  save_reliability_png(dir + "/reliability.png", before, after);
+  std::printf("calibrate: T = %.3f; ECE %.4f -> %.4f (%s); %s/calibration.json, reliability.png\n", T, before.ece,
+              after.ece, test.empty() ? "validation" : "test", dir.c_str());
+  return 0;
+}
+
+int cmd_outliers(int argc, char** argv) {
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "batch", "out", "threshold", "shrinkage"}), {});
+  const std::string dir = a.require("out");
+  const double threshold = a.get_double("threshold", 0.5), shrink = a.get_double("shrinkage", 0.1);
+  const Collected c = collect(a);
+  const OutlierScores s = outlier_scores(c.out.embeddings, c.out.probs, c.out.labels, threshold, shrink);
+  std::filesystem::create_directories(dir);
+  std::vector<size_t> order(s.mahalanobis.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return s.mahalanobis[x] > s.mahalanobis[y]; });
+  std::ostringstream csv;
+  csv << "rank,path,label,predicted,p_label,max_softmax,low_confidence,centroid_distance,mahalanobis\n";
+  int64_t low = 0;
+  for (size_t r = 0; r < order.size(); ++r) {
+    const size_t i = order[r];
+    const auto& p = c.out.probs[i];
+    const size_t pred = size_t(std::max_element(p.begin(), p.end()) - p.begin());
+    low += s.low_confidence[i];
+    csv << r + 1 << "," << csv_quote(c.data.samples[c.out.indices[i]].path) << "," << csv_quote(c.run.classes[size_t(c.out.labels[i])])
+        << "," << csv_quote(c.run.classes[pred]) << "," << 1 - s.confidence[i] << "," << p[pred] << ","
+        << (s.low_confidence[i] ? 1 : 0) << "," << s.centroid[i] << "," << s.mahalanobis[i] << "\n";
+  }
+  write_file_atomically(dir + "/outliers.csv", csv.str());
+  Json sum = Json::object();
+  sum.set("images", int64_t(order.size()));
+  sum.set("threshold", threshold);
+  sum.set("low_confidence", low);
+  sum.set("shrinkage", shrink);
+  Json top = Json::array();
+  for (size_t r = 0; r < std::min<size_t>(10, order.size()); ++r) top.push(c.data.samples[c.out.indices[order[r]]].path);
+  sum.set("top_mahalanobis", top);
+  write_file_atomically(dir + "/summary.json", sum.dump() + "\n");
+  outlier_gallery(c.data, c.out, s, c.run.classes).save(dir + "/gallery.png");
+  std::printf("outliers: %zu images, %lld below max-softmax %.2f; ranked list in %s/outliers.csv\n", order.size(),
+              (long long)low, threshold, dir.c_str());
+  return 0;
+}
+
+}  // namespace easel

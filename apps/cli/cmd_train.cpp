@@ -1,0 +1,121 @@
+// easel train | eval | predict — the everyday commands (see apps/train.h for the run directory).
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+#include "apps/cli/args.h"
+#include "apps/cli/commands.h"
+#include "apps/analysis/grouped.h"
+#include "apps/pictures/analysis_charts.h"
+#include "apps/train/inference.h"
+#include "apps/train/run.h"
+#include "apps/train/trainer.h"
+#include "autograd/node.h"
+#include "io/image.h"
+#include "tensor/random.h"
+
+namespace easel {
+
+// `easel train`'s flags are TrainConfig's keys (apps/train/config.h): each becomes a JSON value.
+int cmd_train(int argc, char** argv) {
+  std::set<std::string> valued, switches;
+  for (const TrainField& f : train_fields()) (f.kind == TrainField::Kind::flag ? switches : valued).insert(f.key);
+  const Args a(argc, argv, 2, valued, switches);
+  Json j = Json::object();
+  for (const TrainField& f : train_fields())
+    if (a.has(f.key)) j.set(f.key, f.kind == TrainField::Kind::flag ? Json(true) : Json(a.get(f.key)));
+  const TrainConfig c = train_config_from_json(j, "train", true);
+  validate(c);
+  train(c);
+  return 0;
+}
+
+int cmd_eval(int argc, char** argv) {
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug", "group-by", "group-chart"}),
+               {"json"});
+  const std::string dir = a.require("run");
+  Run run = load_run(dir, a.get("checkpoint", "best.npz"));
+  LoaderOptions lo;
+  lo.batch = a.get_int("batch", 32), lo.workers = int(a.get_int("workers", 2)), lo.pre = run.pre;
+  lo.aug = a.has("eval-aug") ? Augment::parse(a.get("eval-aug")) : run.eval_aug;
+  lo.augment = lo.aug.any();
+  Dataset data;
+  std::vector<size_t> idx;
+  if (a.has("data")) {
+    data = open_dataset(a.get("data"), csv_options(a));
+    EASEL_CHECK(data.classes == run.classes, a.get("data"), ": its classes differ from the run's (", run.classes.size(),
+                " classes in ", dir, "/config.json)");
+    idx.resize(data.samples.size());
+    std::iota(idx.begin(), idx.end(), 0);
+  } else {  // the run's own held-out test split
+    data = run_dataset(run, &idx);
+  }
+  DataLoader loader(data, idx, lo);
+  std::vector<std::vector<double>> probs;
+  std::vector<int64_t> labels;
+  std::vector<size_t> rows;
+  const Metrics m = evaluate(*run.net, loader, &probs, &labels, &rows);
+  if (a.has("group-by")) {  // the extended confusion matrix: one column per value of a manifest column
+    std::vector<int64_t> pred;
+    for (const auto& p : probs) pred.push_back(int64_t(std::max_element(p.begin(), p.end()) - p.begin()));
+    const GroupedConfusion g = grouped_confusion(a.get("group-by"), group_values(data, rows, a.get("group-by")), labels, pred, run.classes);
+    std::printf("%s\n", grouped_markdown(g).c_str());
+    if (a.has("group-chart")) grouped_chart(g, "predictions by " + g.column).save(a.get("group-chart"));
+  }
+  if (a.has("json")) {
+    std::printf("%s\n", m.to_json().c_str());
+    return 0;
+  }
+  std::fputs(format_metrics(m, run.classes).c_str(), stdout);
+  return 0;
+}
+
+int cmd_predict(int argc, char** argv) {
+  const Args a(argc, argv, 2, {"run", "checkpoint", "top", "positive"}, {"json"});
+  Run run = load_run(a.require("run"), a.get("checkpoint", "best.npz"));
+  // Two classes: the probability of the positive class is the score (e.g. --positive abstract).
+  size_t positive = 1;
+  if (a.has("positive")) {
+    const auto it = std::find(run.classes.begin(), run.classes.end(), a.get("positive"));
+    EASEL_CHECK(it != run.classes.end(), "predict: --positive '", a.get("positive"), "' is not one of the run's classes");
+    positive = size_t(it - run.classes.begin());
+  }
+  EASEL_CHECK(!a.positional().empty(), "predict: give one or more image paths");
+  const int64_t C = int64_t(run.classes.size()), top = std::min<int64_t>(a.get_int("top", 5), C);
+  NoGradGuard ng;
+  for (const std::string& path : a.positional()) {
+    Generator g(0);
+    const Tensor x = prepare_image(load_image(path), run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g).unsqueeze(0);
+    const std::vector<double> p = softmax((*run.net)(x) * (1.0 / run.temperature), 1).to_vector();  // calibrated
+    std::vector<size_t> order(p.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t i, size_t j) { return p[i] > p[j]; });
+    if (a.has("json")) {
+      Json j = Json::object();
+      j.set("image", path);
+      j.set("class", run.classes[order[0]]);
+      j.set("probability", p[order[0]]);
+      if (C == 2) j.set("score", p[positive]);
+      Json t = Json::array();
+      for (int64_t k = 0; k < top; ++k) {
+        Json e = Json::object();
+        e.set("class", run.classes[order[size_t(k)]]);
+        e.set("probability", p[order[size_t(k)]]);
+        t.push(e);
+      }
+      j.set("top", t);
+      std::printf("%s\n", j.dump().c_str());
+      continue;
+    }
+    std::printf("%s: %s (%.1f%%)", path.c_str(), run.classes[order[0]].c_str(), 100 * p[order[0]]);
+    if (C == 2) std::printf("  score(%s) = %.3f", run.classes[positive].c_str(), p[positive]);
+    std::printf("\n");
+    for (int64_t k = 0; k < top; ++k)
+      std::printf("  %lld. %-24s %5.1f%%\n", (long long)(k + 1), run.classes[order[size_t(k)]].c_str(), 100 * p[order[size_t(k)]]);
+  }
+  return 0;
+}
+
+}  // namespace easel

@@ -1,0 +1,93 @@
+// easel: the command-line tool.   easel demo | easel info | easel help
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "apps/cli/args.h"
+#include "apps/cli/commands.h"
+#include "tensor/cuda/device.h"
+#include "tensor/parallel.h"
+
+using namespace easel;
+
+namespace {
+
+const char* kUsage =
+    "usage: easel <command> [options]\n"
+    "  demo [--out DIR] [--data DIR|CSV] [--weights W.npz] [--quick]   the whole pipeline on generated paintings\n"
+    "                                (or your data): train, calibrate, evaluate, SVM head, Grad-CAM, outliers, report\n"
+    "  models [--size 224]           the model registry: parameter counts and multiply-adds\n"
+    "  forward --model NAME --input IN.npz --output OUT.npz [--weights W.npz] [--classes N]\n"
+    "          [--labels 1,3 --grads G.npz] [--train-mode]   one pass of a net (PyTorch parity tool)\n"
+    "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (see README)\n"
+    "  eval --run RUN_DIR [--data DIR|CSV] [--group-by COLUMN [--group-chart PNG]] [--json]\n"
+    "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"
+    "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"
+    "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"
+    "                                class activation maps as PNG overlays and .npz\n"
+    "  features --run RUN_DIR|--model NAME --weights W.npz [--layer NAME] [--data DIR|CSV] [--split S] --out F.npz\n"
+    "                                embeddings, labels, probabilities (paths and splits in F.npz.csv)\n"
+    "  svm train --features F.npz --out DIR [--kernel rbf|sigmoid|linear|poly] [--C 1] [--gamma G] [--grid] [--cv 3]\n"
+    "  svm eval --model DIR --features F.npz [--split test] [--out M.json]   one-vs-rest SVM head (libsvm)\n"
+    "  outliers --run RUN_DIR [--data DIR|CSV] --out DIR            confidence / centroid / Mahalanobis ranking\n"
+    "  featuremaps --run RUN_DIR [--layer NAME] [--top 15] IMAGE --out PNG   a layer's strongest channels\n"
+    "  tsne --features F.npz [--perplexity 30] [--max 2000] --out PNG         t-SNE map coloured by class\n"
+    "  branches --run RUN_DIR [--data DIR|CSV] [--out JSON]   two-branch nets: ablation, feature / weight norms\n"
+    "  report --run RUN_DIR [--svm DIR] [--out FILE]   one self-contained HTML page: metrics, curves, CAMs, t-SNE...\n"
+    "  experiment STUDY.json [--out DIR] [--tiny] [--trials N] [--weights-dir DIR] [--quiet]\n"
+    "                                a study: variants x seeded trials, table (mean ± std), charts; resumes\n"
+    "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"
+    "  info                          build configuration: threads, CUDA backend and devices\n"
+    "  help                          this text\n";
+
+}  // namespace
+
+namespace {
+
+int info() {
+  std::printf("easel 0.1.0\nCPU threads: %d\n", num_threads());
+  std::printf("CUDA backend: %s\n", cuda_compiled() ? "built" : "not built");
+  std::printf("%s\n", cuda_versions().c_str());
+  const int n = cuda_device_count();
+  std::printf("CUDA devices: %d\n", n);
+  for (int i = 0; i < n; ++i) std::printf("  %d: %s\n", i, cuda_device_name(i).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int easel::run_command(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "help";
+  if (cmd == "demo") return cmd_demo(argc, argv);
+  if (cmd == "models") return cmd_models(argc, argv);
+  if (cmd == "forward") return cmd_forward(argc, argv);
+  if (cmd == "train") return cmd_train(argc, argv);
+  if (cmd == "eval") return cmd_eval(argc, argv);
+  if (cmd == "predict") return cmd_predict(argc, argv);
+  if (cmd == "gradcam") return cmd_gradcam(argc, argv);
+  if (cmd == "features") return cmd_features(argc, argv);
+  if (cmd == "outliers") return cmd_outliers(argc, argv);
+  if (cmd == "calibrate") return cmd_calibrate(argc, argv);
+  if (cmd == "svm") return cmd_svm(argc, argv);
+  if (cmd == "featuremaps") return cmd_featuremaps(argc, argv);
+  if (cmd == "tsne") return cmd_tsne(argc, argv);
+  if (cmd == "branches") return cmd_branches(argc, argv);
+  if (cmd == "report") return cmd_report(argc, argv);
+  if (cmd == "experiment") return cmd_experiment(argc, argv);
+  if (cmd == "info") return info();
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "easel: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+  return 2;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_command(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "easel: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,197 @@
+#include "apps/train/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "nets/net.h"
+#include "optim/optimizer.h"
+
+namespace easel {
+
+namespace {
+
+using Kind = TrainField::Kind;
+
+// ---- values: JSON numbers and booleans, or their text (the command line gives text) ----------------
+
+std::string as_text(const Json& v, const std::string& what) {
+  if (v.kind() == Json::Kind::string) return v.str();
+  if (v.kind() == Json::Kind::number) {
+    std::ostringstream s;
+    s.precision(17);
+    s << v.num();
+    return s.str();
+  }
+  throw Error(what + " needs a text value, got " + v.dump());
+}
+
+double as_number(const Json& v, const std::string& what) {
+  if (v.kind() == Json::Kind::number) return v.num();
+  const std::string t = v.kind() == Json::Kind::string ? v.str() : v.dump();
+  char* end = nullptr;
+  const double x = std::strtod(t.c_str(), &end);
+  EASEL_CHECK(v.kind() == Json::Kind::string && !t.empty() && *end == 0 && std::isfinite(x), what, " needs a number, got '", t, "'");
+  return x;
+}
+
+int64_t as_integer(const Json& v, const std::string& what) {
+  if (v.kind() == Json::Kind::number) {
+    EASEL_CHECK(v.num() == std::floor(v.num()) && std::fabs(v.num()) < 9e15, what, " needs an integer, got ", v.dump());
+    return int64_t(v.num());
+  }
+  const std::string t = v.kind() == Json::Kind::string ? v.str() : v.dump();
+  char* end = nullptr;
+  const long long x = std::strtoll(t.c_str(), &end, 10);
+  EASEL_CHECK(v.kind() == Json::Kind::string && !t.empty() && *end == 0, what, " needs an integer, got '", t, "'");
+  return x;
+}
+
+bool as_flag(const Json& v, const std::string& what) {
+  if (v.kind() == Json::Kind::boolean) return v.boolean();
+  EASEL_CHECK(v.kind() == Json::Kind::string && (v.str() == "true" || v.str() == "false"), what, " is true or false, got ", v.dump());
+  return v.str() == "true";
+}
+
+// ---- the fields -----------------------------------------------------------------------------------
+
+TrainField text(const char* key, std::string TrainConfig::*m, const char* help) {
+  return {key, Kind::text, help, [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = as_text(v, w); },
+          [m](const TrainConfig& c) { return Json(c.*m); }};
+}
+TrainField integer(const char* key, int64_t TrainConfig::*m, const char* help) {
+  return {key, Kind::integer, help, [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = as_integer(v, w); },
+          [m](const TrainConfig& c) { return Json(c.*m); }};
+}
+TrainField number(const char* key, double TrainConfig::*m, const char* help) {
+  return {key, Kind::number, help, [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = as_number(v, w); },
+          [m](const TrainConfig& c) { return Json(c.*m); }};
+}
+TrainField flag(const char* key, bool TrainConfig::*m, const char* help) {
+  return {key, Kind::flag, help, [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = as_flag(v, w); },
+          [m](const TrainConfig& c) { return Json(c.*m); }};
+}
+
+std::string where_text(const std::vector<std::pair<std::string, std::string>>& where) {
+  std::string s;
+  for (const auto& [k, v] : where) s += (s.empty() ? "" : ",") + k + "=" + v;
+  return s;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_where(const std::string& spec, const std::string& what) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::stringstream ss(spec);
+  for (std::string item; std::getline(ss, item, ',');) {
+    const size_t eq = item.find('=');
+    EASEL_CHECK(eq != std::string::npos, what, ": write COLUMN=VALUE, got '", item, "'");
+    out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return out;
+}
+
+std::vector<TrainField> make_fields() {
+  using C = TrainConfig;
+  using J = const Json&;
+  using W = const std::string&;
+  return {
+      text("data", &C::data, "image folder (one sub-folder per class) or CSV manifest"),
+      {"label-column", Kind::text, "CSV column holding the class", [](C& c, J v, W w) { c.csv.label_column = as_text(v, w); },
+       [](const C& c) { return Json(c.csv.label_column); }},
+      {"path-template", Kind::text, "image path from CSV columns, e.g. {split}/{class}/{file}",
+       [](C& c, J v, W w) { c.csv.path_template = as_text(v, w); }, [](const C& c) { return Json(c.csv.path_template); }},
+      {"where", Kind::text, "keep CSV rows with COLUMN=VALUE[,...]", [](C& c, J v, W w) { c.csv.where = parse_where(as_text(v, w), w); },
+       [](const C& c) { return Json(where_text(c.csv.where)); }},
+      text("model", &C::model, "a registry net (easel models)"),
+      text("weights", &C::weights, ".npz weights to start from"),
+      flag("reset-head", &C::reset_head, "re-initialise the final Linear after loading weights"),
+      integer("epochs", &C::epochs, "epochs to train"),
+      integer("batch", &C::batch, "images per batch"),
+      text("optimizer", &C::optimizer, "sgd, nesterov, adam, adamw"),
+      text("scheduler", &C::scheduler, "none, step, cosine, onecycle, plateau"),
+      number("lr", &C::lr, "learning rate"),
+      number("weight-decay", &C::weight_decay, "weight decay (decoupled for adamw)"),
+      number("freeze", &C::freeze, "fraction of weight layers, from the input, kept frozen"),
+      text("layer-lr", &C::layer_lr, "learning rate per weight-layer range or name prefix: 1-10:1e-2,fc:1e-1"),
+      text("reinit", &C::reinit, "weight layers re-initialised before training: 1-4,17-19"),
+      {"class-weights", Kind::text, "auto (inverse class frequency) or none",
+       [](C& c, J v, W w) {
+         const std::string s = as_text(v, w);
+         EASEL_CHECK(s == "auto" || s == "none", w, ": auto or none, got '", s, "'");
+         c.class_weighted = s == "auto";
+       },
+       [](const C& c) { return Json(c.class_weighted ? "auto" : "none"); }},
+      flag("smote", &C::smote, "add SMOTE images between same-class neighbours"),
+      number("label-smoothing", &C::label_smoothing, "label smoothing of the cross-entropy"),
+      number("clip", &C::clip, "clip the gradient norm to this (0: off)"),
+      integer("patience", &C::patience, "early stopping after this many epochs without improvement (0: off)"),
+      text("monitor", &C::monitor, "validation metric: macro_f1, accuracy, weighted_f1, auc, loss"),
+      {"aug", Kind::text, "training augmentations, e.g. hflip,noise=0.1,blur=7:2",
+       [](C& c, J v, W w) { c.aug = Augment::parse(as_text(v, w)); }, [](const C& c) { return Json(c.aug.str()); }},
+      {"eval-aug", Kind::text, "augmentations at evaluation (robustness tests)",
+       [](C& c, J v, W w) { c.eval_aug = Augment::parse(as_text(v, w)); }, [](const C& c) { return Json(c.eval_aug.str()); }},
+      {"preprocess", Kind::text, "imagenet, caffe or tf", [](C& c, J v, W w) { c.pre.preset = as_text(v, w); },
+       [](const C& c) { return Json(c.pre.preset); }},
+      {"size", Kind::integer, "input size in pixels", [](C& c, J v, W w) { c.pre.size = as_integer(v, w); },
+       [](const C& c) { return Json(c.pre.size); }},
+      {"pad", Kind::flag, "pad to square instead of centre-cropping", [](C& c, J v, W w) { c.pre.pad = as_flag(v, w); },
+       [](const C& c) { return Json(c.pre.pad); }},
+      number("val", &C::val_ratio, "validation fraction"),
+      number("test", &C::test_ratio, "test fraction"),
+      integer("limit", &C::limit, "use at most this many images (stratified; 0: all)"),
+      {"seed", Kind::integer, "seed of the split, initialisation and batches",
+       [](C& c, J v, W w) { c.seed = uint64_t(as_integer(v, w)); }, [](const C& c) { return Json(int64_t(c.seed)); }},
+      {"workers", Kind::integer, "image-decoding threads", [](C& c, J v, W w) { c.workers = int(as_integer(v, w)); },
+       [](const C& c) { return Json(c.workers); }},
+      text("out", &C::out, "run directory"),
+      flag("resume", &C::resume, "continue the run in --out from its last.npz"),
+      flag("quiet", &C::quiet, "no progress output"),
+      integer("stop-after", &C::stop_after, "end this invocation after that epoch (continue with --resume)"),
+  };
+}
+
+}  // namespace
+
+const std::vector<TrainField>& train_fields() {
+  static const std::vector<TrainField> fields = make_fields();
+  return fields;
+}
+
+TrainConfig train_config_from_json(const Json& j, const std::string& where, bool flag_style) {
+  EASEL_CHECK(j.kind() == Json::Kind::object, where, ": expected a JSON object of train settings");
+  TrainConfig c;
+  for (const auto& [key, value] : j.members()) {
+    const TrainField* f = nullptr;
+    for (const TrainField& t : train_fields()) f = t.key == key ? &t : f;
+    if (!f) {
+      std::string list;
+      for (const TrainField& t : train_fields()) list += " " + t.key;
+      throw Error(where + ": unknown key '" + key + "' (known:" + list + ")");
+    }
+    f->set(c, value, where + ": " + (flag_style ? "--" : "") + key);
+  }
+  return c;
+}
+
+Json train_config_to_json(const TrainConfig& c) {
+  Json j = Json::object();
+  for (const TrainField& f : train_fields()) j.set(f.key, f.get(c));
+  return j;
+}
+
+void validate(const TrainConfig& c, const std::string& where) {
+  EASEL_CHECK(!c.data.empty(), where, ": --data is required");
+  EASEL_CHECK(!c.out.empty(), where, ": --out is required");
+  EASEL_CHECK(c.epochs > 0 && c.batch > 0, where, ": --epochs and --batch must be positive");
+  EASEL_CHECK(c.freeze >= 0 && c.freeze < 1, where, ": --freeze must be in [0, 1), got ", c.freeze);
+  const std::vector<std::string> monitors = {"macro_f1", "accuracy", "weighted_f1", "auc", "loss"};
+  EASEL_CHECK(std::find(monitors.begin(), monitors.end(), c.monitor) != monitors.end(), "unknown --monitor '", c.monitor,
+              "' (macro_f1, accuracy, weighted_f1, auc, loss)");
+  normalize(Tensor::zeros({3, 1, 1}), c.pre.preset);  // an unknown preset fails here
+  make_optimizer(c.optimizer);                        // ... and an unknown optimizer
+  bool known = false;
+  for (const NetInfo& n : net_registry()) known = known || n.name == c.model;
+  if (!known) create_net(c.model, 2);  // throws, listing the registry
+}
+
+}  // namespace easel

@@ -1,0 +1,48 @@
+// A run directory, as `easel train` leaves it:
+//   config.json        {"format": "easel-run", "version": 2, "train": <TrainConfig's JSON form>,
+//                       "classes": [...], "num_classes", "train_size", "val_size", "test_size"}
+//   log.jsonl          one JSON object per epoch
+//   last.npz, best.npz checkpoints (io/checkpoint.h)
+//   test_metrics.json, curves.png, confusion.png, roc.png
+// Version-1 config.json files (flat keys, before the format had a number) still load.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apps/analysis/metrics.h"
+#include "apps/train/config.h"
+#include "io/dataset.h"
+#include "nets/net.h"
+
+namespace easel {
+
+constexpr int64_t kRunConfigVersion = 2;
+
+// A trained run, ready for inference.
+struct Run {
+  TrainConfig train;  // how it was trained
+  std::shared_ptr<Net> net;
+  std::vector<std::string> classes;
+  Preprocess pre;          // = train.pre
+  Augment eval_aug;        // = train.eval_aug
+  double temperature = 1;  // from calibration.json when `easel calibrate` has run
+};
+Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz");
+
+// config.json: written once the data set is split, read back by load_run.
+void write_run_config(const std::string& dir, const TrainConfig& c, const Dataset& d, const Split& split);
+TrainConfig read_run_config(const std::string& dir, std::vector<std::string>* classes);
+
+// --limit: a stratified subsample of at most `limit` images (0: all), the same for a given seed.
+Dataset limit_dataset(Dataset data, int64_t limit, uint64_t seed);
+// The train / validation / test split of a run's configuration.
+Split run_split(const TrainConfig& c, const Dataset& data);
+// The dataset a run was trained on, and its test / validation / training indices (as `train` split it).
+Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vector<size_t>* val_indices = nullptr,
+                    std::vector<size_t>* train_indices = nullptr);
+
+// curves.png from a run's log.jsonl; confusion.png and roc.png from test metrics.
+void write_run_pictures(const std::string& dir, const std::vector<std::string>& classes, const Metrics* test);
+
+}  // namespace easel

@@ -1,0 +1,341 @@
+#include "apps/train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "apps/train/inference.h"
+#include "apps/train/run.h"
+#include "autograd/node.h"
+#include "io/checkpoint.h"
+#include "io/file.h"
+#include "io/image.h"
+#include "io/loader.h"
+#include "io/npz.h"
+#include "layers/surgery.h"
+#include "optim/scheduler.h"
+#include "tensor/random.h"
+
+namespace fs = std::filesystem;
+
+namespace easel {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// ---- data --------------------------------------------------------------------------------------------
+
+struct TrainData {
+  Dataset data;
+  Split split;
+  std::vector<size_t> train;  // split.train plus any SMOTE images
+  int64_t classes = 0;
+};
+
+// SMOTE: synthetic training images between same-class neighbours, written as PNGs into the run.
+void add_smote_images(const TrainConfig& o, TrainData& d) {
+  const std::string dir = o.out + "/smote";
+  fs::create_directories(dir);
+  std::vector<Tensor> rows;
+  std::vector<int64_t> labels;
+  const int64_t s = o.pre.size;
+  for (size_t i : d.split.train) {
+    Generator g(0);
+    rows.push_back(denormalize(prepare_image(load_image(d.data.samples[i].path), o.pre, nullptr, g), o.pre.preset).reshape({1, -1}));
+    labels.push_back(d.data.samples[i].label);
+  }
+  const Smoted sm = smote(concat(rows, 0), labels, 5, o.seed);
+  for (int64_t r = int64_t(rows.size()); r < int64_t(sm.labels.size()); ++r) {
+    const std::string p = dir + "/" + std::to_string(r) + ".png";
+    save_png(p, sm.features.select(0, r).reshape({3, s, s}));
+    d.data.samples.push_back({p, sm.labels[size_t(r)], {}});
+    d.train.push_back(d.data.samples.size() - 1);
+  }
+  if (!o.quiet) std::printf("SMOTE: %zu synthetic training images added\n", sm.labels.size() - rows.size());
+}
+
+TrainData load_train_data(const TrainConfig& o) {
+  TrainData d;
+  d.data = limit_dataset(open_dataset(o.data, o.csv), o.limit, o.seed);
+  d.classes = int64_t(d.data.classes.size());
+  EASEL_CHECK(d.classes >= 2, o.data, ": need at least 2 classes, found ", d.classes);
+  d.split = run_split(o, d.data);
+  EASEL_CHECK(!d.split.train.empty() && !d.split.val.empty(), "train: the split left no training or no validation images (",
+              d.data.samples.size(), " images, val ", o.val_ratio, ", test ", o.test_ratio, ")");
+  if (!o.quiet) std::printf("%s", d.data.summary().c_str());
+  d.train = d.split.train;
+  if (o.smote) add_smote_images(o, d);
+  if (!o.quiet)
+    std::printf("split: %zu train, %zu validation, %zu test (seed %llu)\n", d.train.size(), d.split.val.size(),
+                d.split.test.size(), (unsigned long long)o.seed);
+  return d;
+}
+
+LoaderOptions loader_options(const TrainConfig& o, bool training) {
+  LoaderOptions lo;
+  lo.batch = o.batch, lo.workers = o.workers, lo.seed = o.seed, lo.pre = o.pre;
+  lo.shuffle = training, lo.augment = training || o.eval_aug.any();
+  lo.aug = training ? o.aug : o.eval_aug;
+  return lo;
+}
+
+// ---- the net and what trains ---------------------------------------------------------------------------
+
+std::shared_ptr<Net> build_net(const TrainConfig& o, int64_t classes) {
+  auto net = create_net(o.model, classes);
+  if (!o.weights.empty()) {
+    LoadOptions l;
+    l.allow_missing = true;  // backbone-only files (ImageNet weights of a seed net's trunk)
+    NamedTensors file = load_model_weights(o.weights);
+    if (o.reset_head) {  // the file's head is not used at all
+      l.reset_prefix = net->head_path;
+      const std::string head = net->head_path + ".";
+      file.erase(std::remove_if(file.begin(), file.end(), [&](const auto& kv) { return kv.first.rfind(head, 0) == 0; }), file.end());
+    }
+    try {
+      const LoadReport rep = net->load_state_dict(file, l);
+      if (!o.quiet) std::printf("weights: %s (%zu tensors kept their fresh initialisation)\n", o.weights.c_str(), rep.missing.size());
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + "(if the class count differs from the file's, add --reset-head)");
+    }
+  }
+  reinit_layers(*net, o.reinit);
+  return net;
+}
+
+// One parameter group per learning rate (--lr, or --layer-lr's value for the layers it names).
+std::unique_ptr<Optimizer> build_optimizer(const TrainConfig& o, const Net& net) {
+  auto opt = make_optimizer(o.optimizer);
+  std::map<double, ParamGroup> by_lr;
+  const std::map<std::string, double> lr = layer_learning_rates(net, o.layer_lr, o.lr);
+  for (const auto& [name, p] : net.named_parameters()) {
+    if (!p.requires_grad()) continue;
+    ParamGroup& g = by_lr[lr.at(name)];
+    g.lr = lr.at(name), g.weight_decay = o.weight_decay;
+    g.names.push_back(name), g.params.push_back(p);
+  }
+  for (auto& [rate, g] : by_lr) opt->add_group(g);
+  return opt;
+}
+
+void print_model_summary(const TrainConfig& o, const Net& net, int64_t frozen, const Optimizer& opt) {
+  if (o.quiet) return;
+  int64_t trainable = 0;
+  for (const Tensor& p : net.parameters()) trainable += p.requires_grad() ? p.numel() : 0;
+  std::printf("model: %s, %lld parameters (%lld trainable, %lld of %lld weight layers frozen), %zu lr group(s)\n",
+              o.model.c_str(), (long long)net.num_parameters(), (long long)trainable, (long long)frozen,
+              (long long)weight_layers(net).size(), opt.groups().size());
+}
+
+double metric_of(const Metrics& m, const std::string& name) {
+  if (name == "macro_f1") return m.macro_f1;
+  if (name == "accuracy") return m.accuracy;
+  if (name == "weighted_f1") return m.weighted_f1;
+  if (name == "auc") return m.auc_macro;
+  if (name == "loss") return -m.log_loss;  // larger is better everywhere
+  throw Error("unknown --monitor '" + name + "' (macro_f1, accuracy, weighted_f1, auc, loss)");
+}
+
+// ---- the loop's state and its checkpoints ------------------------------------------------------------
+
+struct Trainer {
+  const TrainConfig& o;
+  std::shared_ptr<Net> net;
+  std::unique_ptr<Optimizer> opt;
+  std::unique_ptr<Scheduler> sched;
+  EarlyStopping early;
+  CrossEntropyOptions ce;
+  int64_t best_epoch = 0, steps = 0;
+};
+
+void save_state(const Trainer& t, const std::string& path, int64_t epoch) {
+  Checkpoint ck;
+  ck.model = t.net->state_dict();
+  ck.optimizer = t.opt->state_dict();
+  if (t.sched) ck.scheduler = t.sched->state_dict();
+  ck.rng = default_generator().state();
+  ck.meta = {{"epoch", double(epoch)}, {"best_epoch", double(t.best_epoch)}, {"early_best", t.early.best},
+             {"early_bad", double(t.early.bad)}};
+  save_checkpoint(path, ck);
+}
+
+// A kill between a log line and its checkpoint leaves the log one epoch ahead: drop what the
+// checkpoint does not hold.
+void trim_log(const std::string& log, int64_t last_epoch) {
+  if (!fs::exists(log)) return;
+  std::string kept, text = read_file(log);
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = std::min(text.find('\n', at), text.size());
+    const std::string line = text.substr(at, end - at);
+    if (!line.empty() && Json::parse(line, log)["epoch"].integer() <= last_epoch) kept += line + "\n";
+    at = end + 1;
+  }
+  write_file_atomically(log, kept);
+}
+
+int64_t restore_state(Trainer& t, const std::string& path) {  // returns the epoch the file ended
+  EASEL_CHECK(fs::exists(path), "train --resume: no checkpoint at ", path);
+  const Checkpoint ck = load_checkpoint(path);
+  t.net->load_state_dict(ck.model);
+  t.opt->load_state_dict(ck.optimizer);
+  if (t.sched) t.sched->load_state_dict(ck.scheduler);
+  default_generator().set_state(ck.rng);
+  t.best_epoch = int64_t(ck.meta_value("best_epoch", path));
+  t.early.best = ck.meta_value("early_best", path);
+  t.early.bad = int64_t(ck.meta_value("early_bad", path));
+  return int64_t(ck.meta_value("epoch", path));
+}
+
+// ---- one epoch -------------------------------------------------------------------------------------------
+
+struct EpochStats {
+  double loss_sum = 0, seconds = 0;
+  int64_t seen = 0, correct = 0;
+};
+
+void print_progress(const TrainConfig& o, int64_t epoch, int64_t step, int64_t steps, const EpochStats& s, double elapsed) {
+  const bool tty = isatty(1);
+  if (o.quiet || !(tty || step == steps || step % std::max<int64_t>(1, steps / 4) == 0)) return;
+  const int width = 20, filled = int(width * step / std::max<int64_t>(steps, 1));
+  const double eta = elapsed / double(step) * double(steps - step + steps * (o.epochs - epoch));
+  std::printf("%sepoch %lld/%lld [%s%s] %lld/%lld  loss %.4f  acc %.1f%%  %.1f img/s  ETA %s%s", tty ? "\r" : "",
+              (long long)epoch, (long long)o.epochs, std::string(size_t(filled), '#').c_str(),
+              std::string(size_t(width - filled), '.').c_str(), (long long)step, (long long)steps, s.loss_sum / double(s.seen),
+              100.0 * double(s.correct) / double(s.seen), double(s.seen) / elapsed, fmt_time(eta).c_str(), tty ? "   " : "\n");
+  if (tty && step == steps) std::printf("\n");
+  std::fflush(stdout);
+}
+
+EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
+  const auto t0 = Clock::now();
+  t.net->train();
+  loader.start_epoch(epoch);
+  EpochStats s;
+  int64_t step = 0;
+  for (Batch b; loader.next(&b);) {
+    const Tensor logits = (*t.net)(b.images);                   // forward
+    const Tensor loss = cross_entropy(logits, b.labels, t.ce);  // loss
+    t.opt->zero_grad();                                         // forget the last step's gradients
+    loss.backward();                                            // backward: every parameter's .grad
+    if (t.o.clip > 0) clip_grad_norm(t.net->parameters(), t.o.clip);
+    t.opt->step();                                              // update
+    if (t.sched && t.sched->cadence() == Scheduler::Cadence::per_batch) t.sched->step();
+
+    const int64_t n = b.images.size(0);
+    s.loss_sum += loss.item() * double(n);
+    s.seen += n;
+    const std::vector<double> pred = argmax(logits, 1).to_vector(), lab = b.labels.to_vector();
+    for (size_t i = 0; i < pred.size(); ++i) s.correct += pred[i] == lab[i];
+    print_progress(t.o, epoch, ++step, t.steps, s, since(t0));
+  }
+  s.seconds = since(t0);
+  return s;
+}
+
+Json epoch_line(int64_t epoch, const EpochStats& s, const Metrics& val, double lr, double seconds) {
+  const double n = double(std::max<int64_t>(s.seen, 1));
+  return Json::object({{"epoch", epoch}, {"train_loss", s.loss_sum / n}, {"train_accuracy", double(s.correct) / n},
+                       {"val_loss", val.log_loss}, {"val_accuracy", val.accuracy}, {"val_macro_f1", val.macro_f1},
+                       {"val_auc", val.auc_macro}, {"lr", lr}, {"seconds", seconds},
+                       {"images_per_s", double(s.seen) / s.seconds}});
+}
+
+// The best checkpoint on the held-out test split: test_metrics.json and the run's pictures.
+void evaluate_best(const TrainConfig& o, Trainer& t, const TrainData& d, TrainResult& result) {
+  t.net->load_state_dict(load_model_weights(o.out + "/best.npz"));
+  if (!d.split.test.empty()) {
+    DataLoader test_loader(d.data, d.split.test, loader_options(o, false));
+    result.test = evaluate(*t.net, test_loader);
+    write_file_atomically(o.out + "/test_metrics.json", result.test.to_json() + "\n");
+    if (!o.quiet)
+      std::printf("test (best epoch %lld): accuracy %.1f%%, macro-F1 %.3f, top-5 %.1f%% on %lld images\n",
+                  (long long)t.best_epoch, 100 * result.test.accuracy, result.test.macro_f1, 100 * result.test.top5,
+                  (long long)result.test.n);
+  }
+  write_run_pictures(o.out, d.data.classes, d.split.test.empty() ? nullptr : &result.test);
+}
+
+}  // namespace
+
+std::string fmt_time(double s) {
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
+  else if (s >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s / 60), int(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%.0fs", s);
+  return buf;
+}
+
+TrainResult train(const TrainConfig& o) {
+  validate(o);
+  fs::create_directories(o.out);
+  manual_seed(o.seed);
+  const TrainData d = load_train_data(o);
+  LoaderOptions train_lo = loader_options(o, true);
+  train_lo.drop_last = int64_t(d.train.size()) > o.batch;
+  DataLoader train_loader(d.data, d.train, train_lo), val_loader(d.data, d.split.val, loader_options(o, false));
+
+  Trainer t{o, build_net(o, d.classes), nullptr, nullptr, EarlyStopping(o.patience > 0 ? o.patience : o.epochs + 1), {}};
+  const int64_t frozen = freeze_first_layers(*t.net, o.freeze);
+  t.opt = build_optimizer(o, *t.net);
+  t.steps = train_loader.batches_per_epoch();
+  t.sched = make_scheduler(o.scheduler, *t.opt, o.epochs, t.steps);
+  t.ce.label_smoothing = o.label_smoothing;
+  if (o.class_weighted) {
+    std::vector<int64_t> labels;
+    for (size_t i : d.train) labels.push_back(d.data.samples[i].label);
+    t.ce.weight = Tensor::from(class_weights(labels, d.classes), {d.classes});
+  }
+  print_model_summary(o, *t.net, frozen, *t.opt);
+
+  const std::string last = o.out + "/last.npz", best = o.out + "/best.npz", log = o.out + "/log.jsonl";
+  int64_t start = 1;
+  if (o.resume) {
+    start = restore_state(t, last) + 1;
+    trim_log(log, start - 1);
+    if (!o.quiet) std::printf("resuming after epoch %lld from %s\n", (long long)(start - 1), last.c_str());
+  } else {
+    write_file_atomically(log, "");
+  }
+  write_run_config(o.out, o, d.data, d.split);
+
+  TrainResult result;
+  double total_secs = 0;
+  for (int64_t epoch = start; epoch <= o.epochs; ++epoch) {
+    const auto t0 = Clock::now();
+    const EpochStats s = train_epoch(t, train_loader, epoch);
+    const Metrics val = evaluate(*t.net, val_loader);
+    const double watched = metric_of(val, o.monitor);
+    if (t.sched && t.sched->cadence() == Scheduler::Cadence::per_epoch) t.sched->step(watched);
+    const bool improved = t.early.update(watched);
+    if (improved) t.best_epoch = epoch;
+    const double secs = since(t0);
+    total_secs += secs;
+    append_line_atomically(log, epoch_line(epoch, s, val, t.opt->groups()[0].lr, secs).dump());
+    save_state(t, last, epoch);
+    if (improved) write_file_atomically(best, read_file(last));
+    if (!o.quiet)
+      std::printf("epoch %lld: val loss %.4f  acc %.1f%%  macro-F1 %.3f%s  (%.1fs)\n", (long long)epoch, val.log_loss,
+                  100 * val.accuracy, val.macro_f1, improved ? "  * best" : "", secs);
+    result.epochs_run++;
+    if (o.stop_after > 0 && epoch >= o.stop_after && epoch < o.epochs) {
+      if (!o.quiet) std::printf("stopping after epoch %lld as asked; continue with --resume\n", (long long)epoch);
+      break;
+    }
+    if (t.early.should_stop()) {
+      if (!o.quiet) std::printf("early stopping: no improvement in %s for %lld epochs\n", o.monitor.c_str(), (long long)o.patience);
+      break;
+    }
+  }
+  result.best_epoch = t.best_epoch;
+  result.best_metric = t.early.best;
+  result.seconds_per_epoch = result.epochs_run ? total_secs / double(result.epochs_run) : 0;
+  evaluate_best(o, t, d, result);
+  return result;
+}
+
+}  // namespace easel

@@ -1,0 +1,146 @@
+// The pieces the trainer is built from: versioned checkpoints, TrainConfig's one JSON form,
+// layer surgery on module paths, schedulers that say when they step, atomic files.
+#include <filesystem>
+
+#include "apps/train/config.h"
+#include "helpers.h"
+#include "io/checkpoint.h"
+#include "io/file.h"
+#include "io/npz.h"
+#include "layers/surgery.h"
+#include "nets/net.h"
+#include "optim/scheduler.h"
+
+using namespace easel;
+using namespace easel::test;
+namespace fs = std::filesystem;
+
+namespace {
+std::string tmp(const std::string& name) { return "/tmp/easel_ck_" + std::to_string(getpid()) + "_" + name; }
+}  // namespace
+
+TEST_CASE("checkpoint: sections round-trip, version 1 files still load, newer versions are refused") {
+  auto net = create_net("resnet18", 3);
+  Checkpoint ck;
+  ck.model = net->state_dict();
+  ck.optimizer = {{"steps", Tensor::scalar(7, DType::i64)}};
+  ck.rng = Generator(42).state();
+  ck.meta = {{"epoch", 3}, {"early_best", -INFINITY}};
+  const std::string p = tmp("v2.npz");
+  save_checkpoint(p, ck);
+  const Checkpoint back = load_checkpoint(p);
+  CHECK(back.version == kCheckpointVersion);
+  CHECK(back.model.size() == ck.model.size());
+  CHECK(max_abs_diff(back.model[0].second, ck.model[0].second) == 0);
+  CHECK(back.optimizer[0].first == "steps");
+  CHECK(back.rng.s == ck.rng.s);
+  CHECK(back.meta_value("epoch", p) == 3);
+  CHECK(std::isinf(back.meta_value("early_best", p)));
+  CHECK(error_of([&] { back.meta_value("nope", p); }).find("no meta.nope") != std::string::npos);
+  // A plain state_dict and a checkpoint give the same weights.
+  CHECK(load_model_weights(p).size() == net->state_dict().size());
+
+  // Version 1: no format.version, RNG under meta.rng / meta.rng_spare, i64 counters.
+  NamedTensors v1;
+  for (const auto& [k, v] : net->state_dict()) v1.emplace_back("model." + k, v);
+  Tensor rng = Tensor::empty({4}, DType::i64);
+  for (int i = 0; i < 4; ++i) rng.data<int64_t>()[i] = int64_t(ck.rng.s[size_t(i)]);
+  v1.emplace_back("meta.rng", rng);
+  v1.emplace_back("meta.rng_spare", Tensor::from({0.5, 1}, {2}, DType::f64));
+  v1.emplace_back("meta.epoch", Tensor::scalar(2, DType::i64));
+  const std::string p1 = tmp("v1.npz");
+  save_npz(p1, v1);
+  const Checkpoint old = load_checkpoint(p1);
+  CHECK(old.version == 1);
+  CHECK(old.meta_value("epoch", p1) == 2);
+  CHECK(old.rng.s == ck.rng.s);
+  CHECK(old.rng.has_spare);
+
+  NamedTensors v9 = v1;
+  v9.emplace_back("format.version", Tensor::scalar(9, DType::i64));
+  save_npz(p1, v9);
+  CHECK(error_of([&] { load_checkpoint(p1); }).find("format version 9 is newer than this Easel reads (2)") != std::string::npos);
+  save_npz(p1, net->state_dict());
+  CHECK(error_of([&] { load_checkpoint(p1); }).find("not a checkpoint") != std::string::npos);
+  fs::remove(p);
+  fs::remove(p1);
+}
+
+TEST_CASE("TrainConfig: flags' text and a study's JSON numbers read the same; every key round-trips") {
+  Json text = Json::object(), typed = Json::object();
+  text.set("lr", "0.01"), text.set("epochs", "4"), text.set("reset-head", "true"), text.set("where", "split=dev,class=a");
+  typed.set("lr", 0.01), typed.set("epochs", 4), typed.set("reset-head", true), typed.set("where", "split=dev,class=a");
+  const TrainConfig a = train_config_from_json(text, "train", true), b = train_config_from_json(typed, "study");
+  CHECK(train_config_to_json(a).dump() == train_config_to_json(b).dump());
+  CHECK(a.lr == 0.01);
+  CHECK(a.epochs == 4);
+  CHECK(a.reset_head);
+  REQUIRE(a.csv.where.size() == 2);
+  CHECK(a.csv.where[1] == std::pair<std::string, std::string>{"class", "a"});
+  // to_json -> from_json is the identity on every key.
+  TrainConfig c;
+  c.model = "vgg16", c.pre.size = 96, c.aug = Augment::parse("hflip,noise=0.1"), c.class_weighted = true, c.seed = 9;
+  const Json j = train_config_to_json(c);
+  CHECK(train_config_to_json(train_config_from_json(j, "x")).dump() == j.dump());
+  CHECK(j.members().size() == train_fields().size());
+  // Errors name the place and the key.
+  Json bad = Json::object();
+  bad.set("epochs", "four");
+  CHECK(error_of([&] { train_config_from_json(bad, "train", true); }) == "train: --epochs needs an integer, got 'four'");
+  bad = Json::object();
+  bad.set("epoch", 3);
+  CHECK(error_of([&] { train_config_from_json(bad, "s.json: train"); }).find("s.json: train: unknown key 'epoch'") == 0);
+  TrainConfig v;
+  v.data = "d", v.out = "o", v.monitor = "acc";
+  CHECK(error_of([&] { validate(v); }).find("unknown --monitor 'acc'") != std::string::npos);
+}
+
+TEST_CASE("layer surgery works on module paths: freezing, re-initialisation, per-layer rates") {
+  auto net = create_net("resnet18", 2);
+  const auto layers = weight_layers(*net);
+  REQUIRE(layers.size() == 21);  // 20 convolutions (with their batch norms) + fc
+  CHECK(layers[0] == std::vector<std::string>{"conv1.weight", "bn1.weight", "bn1.bias"});
+  CHECK(freeze_first_layers(*net, 0.5) == 10);
+  for (const auto& [name, p] : net->named_parameters()) {
+    if (name == "conv1.weight" || name == "bn1.bias") CHECK(!p.requires_grad());
+    if (name == "fc.weight") CHECK(p.requires_grad());
+  }
+  const auto lr = layer_learning_rates(*net, "15-20:1e-2,fc:1e-1", 1e-3);
+  CHECK(lr.count("conv1.weight") == 0);  // frozen: not trained at all
+  CHECK(lr.at("fc.bias") == 1e-1);
+  CHECK(lr.at(layers[14][0]) == 1e-2);
+  CHECK(lr.at(layers[13][0]) == 1e-3);
+  // Re-initialising a batch-norm-joined layer resets the norm's scale to 1.
+  NoGradGuard ng;
+  for (auto& [name, p] : net->named_parameters())
+    if (name == "bn1.weight") Tensor(p).copy_(Tensor::full(p.shape(), 5.0, p.dtype()));
+  CHECK(reinit_layers(*net, "1") == 1);
+  for (const auto& [name, p] : net->named_parameters())
+    if (name == "bn1.weight") CHECK(p.to_vector()[0] == 1.0);
+  CHECK(error_of([&] { reinit_layers(*net, "0-3"); }).find("outside the net's weight layers 1-21") != std::string::npos);
+}
+
+TEST_CASE("schedulers say when the loop steps them") {
+  auto net = create_net("resnet18", 2);
+  auto opt = make_optimizer("sgd");
+  ParamGroup g;
+  for (const auto& [name, p] : net->named_parameters()) g.names.push_back(name), g.params.push_back(p);
+  g.lr = 0.1;
+  opt->add_group(g);
+  CHECK(make_scheduler("onecycle", *opt, 2, 5)->cadence() == Scheduler::Cadence::per_batch);
+  for (const char* s : {"step", "cosine", "plateau"}) CHECK(make_scheduler(s, *opt, 2, 5)->cadence() == Scheduler::Cadence::per_epoch);
+}
+
+TEST_CASE("files are replaced atomically; nothing temporary is left behind") {
+  const std::string dir = tmp("dir");
+  fs::create_directories(dir);
+  write_file_atomically(dir + "/a.txt", "one");
+  write_file_atomically(dir + "/a.txt", "two");
+  append_line_atomically(dir + "/a.txt", "three");
+  CHECK(read_file(dir + "/a.txt") == "twothree\n");
+  int64_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 1);
+  CHECK(error_of([&] { write_file_atomically(dir + "/no/such/folder/x", "y"); }).find("cannot open for writing") != std::string::npos);
+  fs::remove_all(dir);
+}
