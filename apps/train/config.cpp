@@ -56,20 +56,20 @@ bool as_flag(const Json& v, const std::string& what) {
 
 // ---- the fields -----------------------------------------------------------------------------------
 
-TrainField text(const char* key, std::string TrainConfig::*m, const char* help) {
-  return {key, Kind::text, help, [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = as_text(v, w); },
-          [m](const TrainConfig& c) { return Json(c.*m); }};
-}
-TrainField integer(const char* key, int64_t TrainConfig::*m, const char* help) {
-  return {key, Kind::integer, help, [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = as_integer(v, w); },
-          [m](const TrainConfig& c) { return Json(c.*m); }};
-}
-TrainField number(const char* key, double TrainConfig::*m, const char* help) {
-  return {key, Kind::number, help, [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = as_number(v, w); },
-          [m](const TrainConfig& c) { return Json(c.*m); }};
-}
-TrainField flag(const char* key, bool TrainConfig::*m, const char* help) {
-  return {key, Kind::flag, help, [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = as_flag(v, w); },
+// A key stored in one TrainConfig member; its kind follows the member's type.
+std::string read(const Json& v, const std::string& w, std::string*) { return as_text(v, w); }
+int64_t read(const Json& v, const std::string& w, int64_t*) { return as_integer(v, w); }
+double read(const Json& v, const std::string& w, double*) { return as_number(v, w); }
+bool read(const Json& v, const std::string& w, bool*) { return as_flag(v, w); }
+Kind kind(std::string*) { return Kind::text; }
+Kind kind(int64_t*) { return Kind::integer; }
+Kind kind(double*) { return Kind::number; }
+Kind kind(bool*) { return Kind::flag; }
+
+template <class T>
+TrainField member(const char* key, T TrainConfig::*m, const char* help) {
+  return {key, kind(static_cast<T*>(nullptr)), help,
+          [m](TrainConfig& c, const Json& v, const std::string& w) { c.*m = read(v, w, static_cast<T*>(nullptr)); },
           [m](const TrainConfig& c) { return Json(c.*m); }};
 }
 
@@ -95,25 +95,25 @@ std::vector<TrainField> make_fields() {
   using J = const Json&;
   using W = const std::string&;
   return {
-      text("data", &C::data, "image folder (one sub-folder per class) or CSV manifest"),
+      member("data", &C::data, "image folder (one sub-folder per class) or CSV manifest"),
       {"label-column", Kind::text, "CSV column holding the class", [](C& c, J v, W w) { c.csv.label_column = as_text(v, w); },
        [](const C& c) { return Json(c.csv.label_column); }},
       {"path-template", Kind::text, "image path from CSV columns, e.g. {split}/{class}/{file}",
        [](C& c, J v, W w) { c.csv.path_template = as_text(v, w); }, [](const C& c) { return Json(c.csv.path_template); }},
       {"where", Kind::text, "keep CSV rows with COLUMN=VALUE[,...]", [](C& c, J v, W w) { c.csv.where = parse_where(as_text(v, w), w); },
        [](const C& c) { return Json(where_text(c.csv.where)); }},
-      text("model", &C::model, "a registry net (easel models)"),
-      text("weights", &C::weights, ".npz weights to start from"),
-      flag("reset-head", &C::reset_head, "re-initialise the final Linear after loading weights"),
-      integer("epochs", &C::epochs, "epochs to train"),
-      integer("batch", &C::batch, "images per batch"),
-      text("optimizer", &C::optimizer, "sgd, nesterov, adam, adamw"),
-      text("scheduler", &C::scheduler, "none, step, cosine, onecycle, plateau"),
-      number("lr", &C::lr, "learning rate"),
-      number("weight-decay", &C::weight_decay, "weight decay (decoupled for adamw)"),
-      number("freeze", &C::freeze, "fraction of weight layers, from the input, kept frozen"),
-      text("layer-lr", &C::layer_lr, "learning rate per weight-layer range or name prefix: 1-10:1e-2,fc:1e-1"),
-      text("reinit", &C::reinit, "weight layers re-initialised before training: 1-4,17-19"),
+      member("model", &C::model, "a registry net (easel models)"),
+      member("weights", &C::weights, ".npz weights to start from"),
+      member("reset-head", &C::reset_head, "re-initialise the final Linear after loading weights"),
+      member("epochs", &C::epochs, "epochs to train"),
+      member("batch", &C::batch, "images per batch"),
+      member("optimizer", &C::optimizer, "sgd, nesterov, adam, adamw"),
+      member("scheduler", &C::scheduler, "none, step, cosine, onecycle, plateau"),
+      member("lr", &C::lr, "learning rate"),
+      member("weight-decay", &C::weight_decay, "weight decay (decoupled for adamw)"),
+      member("freeze", &C::freeze, "fraction of weight layers, from the input, kept frozen"),
+      member("layer-lr", &C::layer_lr, "learning rate per weight-layer range or name prefix: 1-10:1e-2,fc:1e-1"),
+      member("reinit", &C::reinit, "weight layers re-initialised before training: 1-4,17-19"),
       {"class-weights", Kind::text, "auto (inverse class frequency) or none",
        [](C& c, J v, W w) {
          const std::string s = as_text(v, w);
@@ -121,11 +121,11 @@ std::vector<TrainField> make_fields() {
          c.class_weighted = s == "auto";
        },
        [](const C& c) { return Json(c.class_weighted ? "auto" : "none"); }},
-      flag("smote", &C::smote, "add SMOTE images between same-class neighbours"),
-      number("label-smoothing", &C::label_smoothing, "label smoothing of the cross-entropy"),
-      number("clip", &C::clip, "clip the gradient norm to this (0: off)"),
-      integer("patience", &C::patience, "early stopping after this many epochs without improvement (0: off)"),
-      text("monitor", &C::monitor, "validation metric: macro_f1, accuracy, weighted_f1, auc, loss"),
+      member("smote", &C::smote, "add SMOTE images between same-class neighbours"),
+      member("label-smoothing", &C::label_smoothing, "label smoothing of the cross-entropy"),
+      member("clip", &C::clip, "clip the gradient norm to this (0: off)"),
+      member("patience", &C::patience, "early stopping after this many epochs without improvement (0: off)"),
+      member("monitor", &C::monitor, "validation metric: macro_f1, accuracy, weighted_f1, auc, loss"),
       {"aug", Kind::text, "training augmentations, e.g. hflip,noise=0.1,blur=7:2",
        [](C& c, J v, W w) { c.aug = Augment::parse(as_text(v, w)); }, [](const C& c) { return Json(c.aug.str()); }},
       {"eval-aug", Kind::text, "augmentations at evaluation (robustness tests)",
@@ -136,17 +136,17 @@ std::vector<TrainField> make_fields() {
        [](const C& c) { return Json(c.pre.size); }},
       {"pad", Kind::flag, "pad to square instead of centre-cropping", [](C& c, J v, W w) { c.pre.pad = as_flag(v, w); },
        [](const C& c) { return Json(c.pre.pad); }},
-      number("val", &C::val_ratio, "validation fraction"),
-      number("test", &C::test_ratio, "test fraction"),
-      integer("limit", &C::limit, "use at most this many images (stratified; 0: all)"),
+      member("val", &C::val_ratio, "validation fraction"),
+      member("test", &C::test_ratio, "test fraction"),
+      member("limit", &C::limit, "use at most this many images (stratified; 0: all)"),
       {"seed", Kind::integer, "seed of the split, initialisation and batches",
        [](C& c, J v, W w) { c.seed = uint64_t(as_integer(v, w)); }, [](const C& c) { return Json(int64_t(c.seed)); }},
       {"workers", Kind::integer, "image-decoding threads", [](C& c, J v, W w) { c.workers = int(as_integer(v, w)); },
        [](const C& c) { return Json(c.workers); }},
-      text("out", &C::out, "run directory"),
-      flag("resume", &C::resume, "continue the run in --out from its last.npz"),
-      flag("quiet", &C::quiet, "no progress output"),
-      integer("stop-after", &C::stop_after, "end this invocation after that epoch (continue with --resume)"),
+      member("out", &C::out, "run directory"),
+      member("resume", &C::resume, "continue the run in --out from its last.npz"),
+      member("quiet", &C::quiet, "no progress output"),
+      member("stop-after", &C::stop_after, "end this invocation after that epoch (continue with --resume)"),
   };
 }
 
