@@ -16,6 +16,8 @@ done
 "$easel" train --data "$work/data" --model resnet18 --size 20 --epochs 2 --batch 8 --out "$work/run" --quiet
 for f in config.json log.jsonl best.npz last.npz test_metrics.json; do test -s "$work/run/$f" || { echo "missing $f"; exit 1; }; done
 [[ $(wc -l < "$work/run/log.jsonl") -eq 2 ]]
+"$easel" train --help | grep -q -- '--layer-lr TEXT'                    # the flags come from TrainConfig's table
+grep -q '"version": 2' "$work/run/config.json" && grep -q '"train": {' "$work/run/config.json"
 "$easel" eval --run "$work/run" --json | grep -q '"macro_f1": '
 "$easel" eval --run "$work/run" | grep -q "confusion matrix"
 "$easel" calibrate --run "$work/run" | grep -q "T = "

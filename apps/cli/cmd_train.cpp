@@ -19,7 +19,26 @@
 namespace easel {
 
 // `easel train`'s flags are TrainConfig's keys (apps/train/config.h): each becomes a JSON value.
+void print_train_help() {
+  std::printf("easel train --data DIR|CSV --out RUN_DIR [options]\n\n");
+  const TrainConfig defaults;
+  for (const TrainField& f : train_fields()) {
+    const bool sw = f.kind == TrainField::Kind::flag;
+    const std::string name = "--" + f.key + (sw ? "" : f.kind == TrainField::Kind::text ? " TEXT" : " N");
+    const Json d = f.get(defaults);
+    const std::string shown = d.kind() == Json::Kind::string ? d.str() : d.dump();
+    std::printf("  %-26s %s%s\n", name.c_str(), f.help.c_str(),
+                sw || shown.empty() ? "" : (" (default " + shown + ")").c_str());
+  }
+  std::printf("\nThe same keys, without the dashes, are a study's \"train\" object and config.json's \"train\".\n");
+}
+
 int cmd_train(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      print_train_help();
+      return 0;
+    }
   std::set<std::string> valued, switches;
   for (const TrainField& f : train_fields()) (f.kind == TrainField::Kind::flag ? switches : valued).insert(f.key);
   const Args a(argc, argv, 2, valued, switches);
