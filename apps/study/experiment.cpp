@@ -368,15 +368,14 @@ Json run_trial(const Study& s, const Variant& v, int64_t trial, const std::strin
     DataLoader bl(data, test, lo);
     b.add(bl);
     const BranchStats st = b.result();
-    for (const auto& [key, value] : Json::object({{"branches accuracy both", st.accuracy_both},
-                                                   {"branches accuracy global only", st.accuracy_global_only},
-                                                   {"branches accuracy patch only", st.accuracy_patch_only},
-                                                   {"branches feature norm global", st.feature_norm_global},
-                                                   {"branches feature norm patch", st.feature_norm_patch},
-                                                   {"branches head weight norm global", st.weight_norm_global},
-                                                   {"branches head weight norm patch", st.weight_norm_patch}})
-                                         .members())
-      extra.set(key, value);
+    const Json branches = Json::object({{"branches accuracy both", st.accuracy_both},
+                                        {"branches accuracy global only", st.accuracy_global_only},
+                                        {"branches accuracy patch only", st.accuracy_patch_only},
+                                        {"branches feature norm global", st.feature_norm_global},
+                                        {"branches feature norm patch", st.feature_norm_patch},
+                                        {"branches head weight norm global", st.weight_norm_global},
+                                        {"branches head weight norm patch", st.weight_norm_patch}});
+    for (const auto& [key, value] : branches.members()) extra.set(key, value);
   }
   if (s.analyses.has("outliers")) outlier_check(te, C, s.analyses["outliers"].num(), seed, extra);
 
