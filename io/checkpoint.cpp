@@ -2,6 +2,8 @@
 
 #include "io/npz.h"
 
+#include <cmath>
+
 namespace easel {
 
 namespace {
@@ -65,11 +67,27 @@ Checkpoint checkpoint_from(const NamedTensors& all, const std::string& path) {
 
 Checkpoint load_checkpoint(const std::string& path) { return checkpoint_from(load_npz(path), path); }
 
+void check_finite(const NamedTensors& arrays, const std::string& path) {
+  for (const auto& [k, v] : arrays) {
+    if (v.dtype() == DType::i64) continue;
+    const Tensor t = v.dtype() == DType::f64 ? v.contiguous() : v.to(DType::f32).contiguous();
+    int64_t bad = 0;
+    if (t.dtype() == DType::f64)
+      for (int64_t i = 0; i < t.numel(); ++i) bad += !std::isfinite(t.data<double>()[i]);
+    else
+      for (int64_t i = 0; i < t.numel(); ++i) bad += !std::isfinite(t.data<float>()[i]);
+    EASEL_CHECK(bad == 0, path, ": '", k, "' ", v.describe(), " holds ", bad, " non-finite value", bad == 1 ? "" : "s",
+                " (NaN or Inf); such weights give meaningless predictions, so they are not loaded");
+  }
+}
+
 NamedTensors load_model_weights(const std::string& path) {
   NamedTensors all = load_npz(path);
   bool is_checkpoint = false;
   for (const auto& [k, v] : all) is_checkpoint = is_checkpoint || starts_with(k, "model.") || k == "format.version";
-  return is_checkpoint ? checkpoint_from(all, path).model : all;
+  NamedTensors model = is_checkpoint ? checkpoint_from(all, path).model : all;
+  check_finite(model, path);
+  return model;
 }
 
 }  // namespace easel

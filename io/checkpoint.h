@@ -32,6 +32,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck);  // atomic 
 Checkpoint load_checkpoint(const std::string& path);
 
 // The weights in a file: a checkpoint's model section, or a plain state_dict .npz as it is.
+// Floating arrays holding NaN or Inf are refused, naming the key (check_finite).
 NamedTensors load_model_weights(const std::string& path);
+void check_finite(const NamedTensors& arrays, const std::string& path);
 
 }  // namespace easel

@@ -59,6 +59,8 @@ Dataset image_folder(const std::string& dir) {
     for (const auto& e : fs::recursive_directory_iterator(fs::path(dir) / d.classes[c]))
       if (e.is_regular_file() && is_image(e.path())) files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
+    EASEL_CHECK(!files.empty(), (fs::path(dir) / d.classes[c]).string(), ": class folder without images (remove it, or add "
+                "images: .jpg .png .bmp .gif .tga .ppm .pgm)");
     for (auto& f : files) d.samples.push_back({f, int64_t(c), {}});
   }
   EASEL_CHECK(!d.samples.empty(), dir, ": no images found in the class folders");
@@ -85,11 +87,41 @@ std::vector<std::string> parse_csv_line(const std::string& line) {
   return out;
 }
 
+namespace {
+
+// "{split}/{class}/{file}" -> literal and column parts, once; a '{' without '}' is an error.
+struct PathTemplate {
+  std::vector<std::pair<bool, std::string>> parts;  // (is a column, text)
+  PathTemplate(const std::string& t, const std::string& where) {
+    for (size_t at = 0; at < t.size();) {
+      const size_t open = t.find('{', at);
+      if (open == std::string::npos) {
+        parts.emplace_back(false, t.substr(at));
+        break;
+      }
+      const size_t close = t.find('}', open);
+      EASEL_CHECK(close != std::string::npos, where, ": path template '", t, "' has a '{' without its '}'");
+      if (open > at) parts.emplace_back(false, t.substr(at, open - at));
+      parts.emplace_back(true, t.substr(open + 1, close - open - 1));
+      at = close + 1;
+    }
+  }
+  // Column values are pasted in as they are: a value holding braces is not expanded again.
+  std::string expand(const std::map<std::string, std::string>& row) const {
+    std::string out;
+    for (const auto& [column, text] : parts) out += column ? row.at(text) : text;
+    return out;
+  }
+};
+
+}  // namespace
+
 Dataset csv_manifest(const std::string& csv, const CsvOptions& opt) {
   std::ifstream f(csv);
   EASEL_CHECK(f, csv, ": cannot open");
   std::string line;
   EASEL_CHECK(std::getline(f, line), csv, ": empty file (expected a header row)");
+  if (line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // a UTF-8 byte-order mark (Excel writes one)
   const std::vector<std::string> header = parse_csv_line(line);
   auto column = [&](const std::string& name) -> size_t {
     for (size_t i = 0; i < header.size(); ++i)
@@ -101,8 +133,9 @@ Dataset csv_manifest(const std::string& csv, const CsvOptions& opt) {
   const size_t label_col = column(opt.label_column);
   std::string tmpl = opt.path_template;
   if (tmpl.empty()) tmpl = std::find(header.begin(), header.end(), "path") != header.end() ? "{path}" : "{file}";
-  for (size_t at = tmpl.find('{'); at != std::string::npos; at = tmpl.find('{', at + 1))
-    column(tmpl.substr(at + 1, tmpl.find('}', at) - at - 1));  // every {column} must exist
+  const PathTemplate path_of(tmpl, csv);
+  for (const auto& [is_column, name] : path_of.parts)
+    if (is_column) column(name);  // every {column} must exist
   for (const auto& [k, v] : opt.where) column(k);
   Dataset d{csv, {}, {}};
   std::vector<std::pair<std::string, std::map<std::string, std::string>>> rows;
@@ -117,11 +150,7 @@ Dataset csv_manifest(const std::string& csv, const CsvOptions& opt) {
     for (const auto& [k, v] : opt.where) keep = keep && row[k] == v;
     if (!keep) continue;
     EASEL_CHECK(!cells[label_col].empty(), csv, ":", lineno, ": empty label in column '", opt.label_column, "'");
-    std::string path = tmpl;
-    for (size_t at; (at = path.find('{')) != std::string::npos;) {
-      const size_t end = path.find('}', at);
-      path.replace(at, end - at + 1, row[path.substr(at + 1, end - at - 1)]);
-    }
+    std::string path = path_of.expand(row);
     if (fs::path(path).is_relative()) path = (base / path).string();
     rows.emplace_back(path, row);
   }

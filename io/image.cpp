@@ -28,6 +28,14 @@ void check_image(const Tensor& img, const char* op) {
 
 Tensor load_image(const std::string& path) {
   int w = 0, h = 0, c = 0;
+  // Sizes first, from the header alone: a few hundred bytes can claim a picture that would take
+  // gigabytes to decode or to resize.
+  if (stbi_info(path.c_str(), &w, &h, &c)) {
+    EASEL_CHECK(int64_t(w) * h <= kMaxImagePixels, path, ": ", w, "x", h, " pixels is larger than Easel reads (",
+                kMaxImagePixels / 1000000, " megapixels at most)");
+    EASEL_CHECK(std::max(w, h) <= kMaxImageAspect * std::min(w, h), path, ": ", w, "x", h,
+                " pixels: an aspect ratio over ", kMaxImageAspect, ":1 is not a picture to classify");
+  }
   const bool sixteen = stbi_is_16_bit(path.c_str());
   void* data = sixteen ? static_cast<void*>(stbi_load_16(path.c_str(), &w, &h, &c, 3))
                        : static_cast<void*>(stbi_load(path.c_str(), &w, &h, &c, 3));

@@ -8,6 +8,10 @@
 
 namespace easel {
 
+// Limits load_image enforces before decoding (decompression bombs, absurd shapes).
+constexpr int64_t kMaxImagePixels = 100000000;  // 100 megapixels
+constexpr int kMaxImageAspect = 50;             // longer side / shorter side
+
 class Generator;
 
 Tensor load_image(const std::string& path);  // errors name the file and stb's reason

@@ -129,9 +129,11 @@ std::string Json::dump() const {
 namespace {
 
 struct Parser {
+  static constexpr int kMaxDepth = 200;  // nesting deeper than any config needs; keeps the recursion off the stack's end
   const std::string& s;
   const std::string& where;
   size_t i = 0;
+  int depth = 0;
   [[noreturn]] void fail(const std::string& what) {
     int line = 1;
     for (size_t k = 0; k < i && k < s.size(); ++k) line += s[k] == '\n';
@@ -168,27 +170,33 @@ struct Parser {
     ws();
     if (i >= s.size()) fail("unexpected end of input");
     const char c = s[i];
-    if (c == '{') {
-      ++i;
-      Json o = Json::object();
-      if (eat('}')) return o;
-      do {
-        const std::string k = string();
-        if (!eat(':')) fail("expected ':' after \"" + k + "\"");
-        o.set(k, value());
-      } while (eat(','));
-      if (!eat('}')) fail("expected ',' or '}'");
-      return o;
-    }
-    if (c == '[') {
-      ++i;
-      Json a = Json::array();
-      if (eat(']')) return a;
-      do a.push(value());
-      while (eat(','));
-      if (!eat(']')) fail("expected ',' or ']'");
-      return a;
-    }
+    if ((c == '{' || c == '[') && ++depth > kMaxDepth) fail("nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    Json v = c == '{' ? object() : c == '[' ? array() : scalar(c);
+    if (c == '{' || c == '[') --depth;
+    return v;
+  }
+  Json object() {
+    ++i;
+    Json o = Json::object();
+    if (eat('}')) return o;
+    do {
+      const std::string k = string();
+      if (!eat(':')) fail("expected ':' after \"" + k + "\"");
+      o.set(k, value());
+    } while (eat(','));
+    if (!eat('}')) fail("expected ',' or '}'");
+    return o;
+  }
+  Json array() {
+    ++i;
+    Json a = Json::array();
+    if (eat(']')) return a;
+    do a.push(value());
+    while (eat(','));
+    if (!eat(']')) fail("expected ',' or ']'");
+    return a;
+  }
+  Json scalar(char c) {
     if (c == '"') return Json(string());
     if (s.compare(i, 4, "true") == 0) return i += 4, Json(true);
     if (s.compare(i, 5, "false") == 0) return i += 5, Json(false);
@@ -196,6 +204,7 @@ struct Parser {
     char* end = nullptr;
     const double v = std::strtod(s.c_str() + i, &end);
     if (end == s.c_str() + i) fail(std::string("unexpected character '") + c + "'");
+    if (!std::isfinite(v)) fail("number out of range: " + s.substr(i, size_t(end - s.c_str()) - i));
     i = size_t(end - s.c_str());
     return Json(v);
   }

@@ -13,7 +13,8 @@ namespace easel {
 
 DataLoader::DataLoader(const Dataset& ds, std::vector<size_t> indices, LoaderOptions opt)
     : ds_(ds), indices_(std::move(indices)), opt_(std::move(opt)) {
-  EASEL_CHECK(opt_.batch > 0 && opt_.workers >= 0, "DataLoader: batch must be positive and workers >= 0");
+  EASEL_CHECK(opt_.batch > 0, "--batch must be positive, got ", opt_.batch);
+  EASEL_CHECK(opt_.workers >= 0 && opt_.workers <= 64, "--workers must be 0 to 64, got ", opt_.workers);
   for (size_t i : indices_) EASEL_CHECK(i < ds_.samples.size(), "DataLoader: index ", i, " outside the dataset");
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -33,23 +34,54 @@ void put_le(std::string& b, uint64_t v, int bytes) {
 // Value of `key` in the header dict, e.g. 'descr': '<f4' -> "<f4"; shape -> "(2, 3)".
 std::string header_field(const std::string& h, const std::string& key, const std::string& where) {
   const size_t k = h.find("'" + key + "'");
-  EASEL_CHECK(k != std::string::npos, where, ": .npy header has no '", key, "' (header: ", h, ")");
+  EASEL_CHECK(k != std::string::npos, where, ": .npy header has no '", key, "' (header: ", h.substr(0, 200), ")");
   size_t v = h.find(':', k);
-  EASEL_CHECK(v != std::string::npos, where, ": malformed .npy header: ", h);
+  EASEL_CHECK(v != std::string::npos, where, ": malformed .npy header: ", h.substr(0, 200));
   ++v;
   while (v < h.size() && h[v] == ' ') ++v;
-  if (h[v] == '\'') return h.substr(v + 1, h.find('\'', v + 1) - v - 1);
-  if (h[v] == '(') return h.substr(v, h.find(')', v) - v + 1);
+  EASEL_CHECK(v < h.size(), where, ": malformed .npy header: ", h.substr(0, 200));
+  const char open = h[v], close = open == '\'' ? '\'' : open == '(' ? ')' : 0;
+  if (close) {
+    const size_t e = h.find(close, v + 1);
+    EASEL_CHECK(e != std::string::npos, where, ": malformed .npy header (unclosed ", open, "): ", h.substr(0, 200));
+    return open == '(' ? h.substr(v, e - v + 1) : h.substr(v + 1, e - v - 1);
+  }
   size_t e = v;
   while (e < h.size() && h[e] != ',' && h[e] != '}') ++e;
   return h.substr(v, e - v);
+}
+
+// "(2, 3)" -> {2, 3}; every dimension and the element count checked against overflow.
+Shape parse_shape(const std::string& sh, const std::string& where) {
+  Shape shape;
+  for (size_t i = 1; i < sh.size();) {
+    while (i < sh.size() && (sh[i] == ' ' || sh[i] == ',')) ++i;
+    if (i >= sh.size() || sh[i] == ')') break;
+    int64_t d = 0;
+    size_t e = i;
+    for (; e < sh.size() && isdigit(uint8_t(sh[e])); ++e) {
+      EASEL_CHECK(d <= (int64_t(1) << 56), where, ": dimension too large in shape ", sh);
+      d = d * 10 + (sh[e] - '0');
+    }
+    EASEL_CHECK(e > i, where, ": bad shape ", sh);
+    shape.push_back(d);
+    i = e;
+  }
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    EASEL_CHECK(d == 0 || n <= (int64_t(1) << 56) / d, where, ": shape ", sh, " has too many elements");
+    n *= d;
+  }
+  return shape;
 }
 
 Tensor parse_npy(const std::string& b, const std::string& where) {
   EASEL_CHECK(b.size() >= 10 && b.compare(0, 6, "\x93NUMPY") == 0, where, ": not a .npy array (bad magic)");
   const int major = uint8_t(b[6]);
   EASEL_CHECK(major >= 1 && major <= 3, where, ": unsupported .npy format version ", major, ".", int(uint8_t(b[7])));
-  const size_t len_bytes = major == 1 ? 2 : 4, hlen = size_t(get_le(b, 8, int(len_bytes)));
+  const size_t len_bytes = major == 1 ? 2 : 4;
+  EASEL_CHECK(b.size() >= 8 + len_bytes, where, ": truncated .npy header");
+  const size_t hlen = size_t(get_le(b, 8, int(len_bytes)));
   const size_t data_at = 8 + len_bytes + hlen;
   EASEL_CHECK(b.size() >= data_at, where, ": truncated .npy header");
   const std::string h = b.substr(8 + len_bytes, hlen);
@@ -57,17 +89,7 @@ Tensor parse_npy(const std::string& b, const std::string& where) {
   const std::string fortran = header_field(h, "fortran_order", where);
   EASEL_CHECK(fortran.find("False") == 0, where, ": Fortran-order arrays are not supported; save with "
               "np.ascontiguousarray(a) first");
-  Shape shape;
-  const std::string sh = header_field(h, "shape", where);
-  for (size_t i = 1; i < sh.size();) {
-    while (i < sh.size() && (sh[i] == ' ' || sh[i] == ',')) ++i;
-    if (i >= sh.size() || sh[i] == ')') break;
-    size_t e = i;
-    while (e < sh.size() && isdigit(uint8_t(sh[e]))) ++e;
-    EASEL_CHECK(e > i, where, ": bad shape ", sh);
-    shape.push_back(std::stoll(sh.substr(i, e - i)));
-    i = e;
-  }
+  const Shape shape = parse_shape(header_field(h, "shape", where), where);
   EASEL_CHECK(descr.size() >= 2, where, ": bad dtype '", descr, "'");
   EASEL_CHECK(descr[0] != '>', where, ": big-endian dtype '", descr, "' is not supported; convert with a.astype('<",
               descr.substr(1), "')");
@@ -79,7 +101,7 @@ Tensor parse_npy(const std::string& b, const std::string& where) {
   for (const Kind& k : kinds)
     if (t == k.name) kind = &k;
   EASEL_CHECK(kind, where, ": unsupported dtype '", descr, "' (supported: f4 f8 f2 i8 i4 u1 b1, little-endian)");
-  const int64_t n = shape_numel(shape);
+  const int64_t n = shape_numel(shape);  // < 2^56: the product of sizes cannot wrap
   EASEL_CHECK(b.size() - data_at >= size_t(n) * kind->size, where, ": truncated data: shape ", shape_str(shape), " of ",
               descr, " needs ", size_t(n) * kind->size, " bytes, the file has ", b.size() - data_at);
   Tensor out = Tensor::empty(shape, kind->dtype);
@@ -116,18 +138,34 @@ std::string make_npy(const Tensor& t_in) {
 
 // ---- zip -----------------------------------------------------------------------------------
 
+// Raw deflate of n bytes into exactly `expect` bytes (zlib's counters are 32-bit: fed in chunks).
 std::string inflate_raw(const char* data, size_t n, size_t expect, const std::string& where) {
   std::string out(expect, '\0');
   z_stream zs{};
   EASEL_CHECK(inflateInit2(&zs, -MAX_WBITS) == Z_OK, where, ": zlib init failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
-  zs.avail_in = uInt(n);
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = uInt(expect);
-  const int rc = inflate(&zs, Z_FINISH);
+  const size_t chunk = size_t(1) << 30;
+  size_t in_left = n, out_done = 0;
+  const char* in = data;
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    if (zs.avail_in == 0 && in_left > 0) {
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in));
+      zs.avail_in = uInt(std::min(in_left, chunk));
+      in += zs.avail_in, in_left -= zs.avail_in;
+    }
+    if (zs.avail_out == 0) {
+      if (out_done >= expect) break;  // more data than the entry claims
+      zs.next_out = reinterpret_cast<Bytef*>(out.data() + out_done);
+      zs.avail_out = uInt(std::min(expect - out_done, chunk));
+      out_done += zs.avail_out;
+    }
+    rc = inflate(&zs, in_left == 0 ? Z_FINISH : Z_NO_FLUSH);
+    if (rc == Z_BUF_ERROR && (zs.avail_out == 0 || (in_left > 0 && zs.avail_in == 0))) rc = Z_OK;  // room or input to come
+  }
+  const size_t produced = out_done - zs.avail_out;
   inflateEnd(&zs);
-  EASEL_CHECK(rc == Z_STREAM_END && zs.total_out == expect, where, ": corrupt deflated data (zlib status ", rc, ", ",
-              zs.total_out, " of ", expect, " bytes)");
+  EASEL_CHECK(rc == Z_STREAM_END && produced == expect, where, ": corrupt deflated data (zlib status ", rc, ", ", produced,
+              " of ", expect, " bytes)");
   return out;
 }
 
@@ -157,11 +195,19 @@ uint32_t crc_of(const char* p, size_t n) {
 
 }  // namespace
 
+// Deflate produces at most about 1032 bytes per input byte: a larger claimed size is a lie (or a bomb).
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+// [at, at + n) lies inside a buffer of `size` bytes (no wrap-around whatever the values).
+bool inside(uint64_t at, uint64_t n, uint64_t size) { return at <= size && n <= size - at; }
+
 NamedTensors load_npz(const std::string& path) {
   const std::string z = read_file(path);
+  const uint64_t size = z.size();
+  EASEL_CHECK(size >= 22, path, ": not a zip/.npz file (", size, " bytes)");
   // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
   size_t eocd = std::string::npos;
-  const int64_t last = int64_t(z.size()) - 22, first = std::max<int64_t>(0, last - 65535);
+  const int64_t last = int64_t(size) - 22, first = std::max<int64_t>(0, last - 65535);
   for (int64_t i = last; i >= first; --i)
     if (z.compare(size_t(i), 4, "PK\x05\x06") == 0) {
       eocd = size_t(i);
@@ -171,41 +217,57 @@ NamedTensors load_npz(const std::string& path) {
   uint64_t entries = get_le(z, eocd + 10, 2), cd_offset = get_le(z, eocd + 16, 4);
   if ((entries == 0xffff || cd_offset == 0xffffffff) && eocd >= 20 && z.compare(eocd - 20, 4, "PK\x06\x07") == 0) {
     const uint64_t z64 = get_le(z, eocd - 20 + 8, 8);  // ZIP64 end-of-central-directory record
-    EASEL_CHECK(z64 + 56 <= z.size() && z.compare(z64, 4, "PK\x06\x06") == 0, path, ": bad ZIP64 record");
-    entries = get_le(z, z64 + 32, 8);
-    cd_offset = get_le(z, z64 + 48, 8);
+    EASEL_CHECK(inside(z64, 56, size) && z.compare(size_t(z64), 4, "PK\x06\x06") == 0, path, ": bad ZIP64 record");
+    entries = get_le(z, size_t(z64) + 32, 8);
+    cd_offset = get_le(z, size_t(z64) + 48, 8);
   }
+  EASEL_CHECK(entries <= size / 46, path, ": corrupt central directory (", entries, " entries claimed in ", size, " bytes)");
   NamedTensors out;
-  size_t at = size_t(cd_offset);
+  std::set<std::string> seen;
+  uint64_t at = cd_offset;
   for (uint64_t e = 0; e < entries; ++e) {
-    EASEL_CHECK(at + 46 <= z.size() && z.compare(at, 4, "PK\x01\x02") == 0, path,
+    EASEL_CHECK(inside(at, 46, size) && z.compare(size_t(at), 4, "PK\x01\x02") == 0, path,
                 ": corrupt central directory (entry ", e, ")");
-    const int method = int(get_le(z, at + 10, 2));
-    const uint32_t crc = uint32_t(get_le(z, at + 16, 4));
-    uint64_t csize = get_le(z, at + 20, 4), usize = get_le(z, at + 24, 4), local = get_le(z, at + 42, 4);
-    const size_t nlen = size_t(get_le(z, at + 28, 2)), xlen = size_t(get_le(z, at + 30, 2)),
-                 clen = size_t(get_le(z, at + 32, 2));
-    const std::string name = z.substr(at + 46, nlen);
-    for (size_t x = at + 46 + nlen; x + 4 <= at + 46 + nlen + xlen;) {  // ZIP64 extra: the 0xffffffff fields, in order
-      const int id = int(get_le(z, x, 2)), len = int(get_le(z, x + 2, 2));
-      if (id == 1) {
-        size_t f = x + 4;
-        if (usize == 0xffffffff) usize = get_le(z, f, 8), f += 8;
-        if (csize == 0xffffffff) csize = get_le(z, f, 8), f += 8;
-        if (local == 0xffffffff) local = get_le(z, f, 8);
-      }
-      x += 4 + size_t(len);
-    }
-    at += 46 + nlen + xlen + clen;
+    const int method = int(get_le(z, size_t(at) + 10, 2));
+    const uint32_t crc = uint32_t(get_le(z, size_t(at) + 16, 4));
+    uint64_t csize = get_le(z, size_t(at) + 20, 4), usize = get_le(z, size_t(at) + 24, 4), local = get_le(z, size_t(at) + 42, 4);
+    const uint64_t nlen = get_le(z, size_t(at) + 28, 2), xlen = get_le(z, size_t(at) + 30, 2), clen = get_le(z, size_t(at) + 32, 2);
+    EASEL_CHECK(inside(at + 46, nlen + xlen + clen, size), path, ": corrupt central directory (entry ", e, " runs past the file)");
+    const std::string name = z.substr(size_t(at) + 46, size_t(nlen));
     const std::string where = path + ": " + name;
-    EASEL_CHECK(local + 30 <= z.size() && z.compare(local, 4, "PK\x03\x04") == 0, where, ": bad local header");
-    const size_t data = size_t(local) + 30 + size_t(get_le(z, local + 26, 2)) + size_t(get_le(z, local + 28, 2));
-    EASEL_CHECK(data + csize <= z.size(), where, ": truncated (", csize, " bytes expected, ", z.size() - std::min(z.size(), data),
-                " present)");
+    const uint64_t xend = at + 46 + nlen + xlen;
+    for (uint64_t x = at + 46 + nlen; x + 4 <= xend;) {  // ZIP64 extra: the 0xffffffff fields, in order
+      const uint64_t id = get_le(z, size_t(x), 2), len = get_le(z, size_t(x) + 2, 2);
+      EASEL_CHECK(x + 4 + len <= xend, where, ": corrupt extra field (runs past its entry)");
+      if (id == 1) {
+        uint64_t f = x + 4;
+        auto field = [&](uint64_t& v) {
+          if (v != 0xffffffff) return;
+          EASEL_CHECK(f + 8 <= x + 4 + len, where, ": ZIP64 extra field too short");
+          v = get_le(z, size_t(f), 8), f += 8;
+        };
+        field(usize), field(csize), field(local);
+      }
+      x += 4 + len;
+    }
+    at = xend + clen;
+    EASEL_CHECK(seen.insert(name).second, where, ": the archive holds this array twice (NumPy would silently keep the "
+                "last one; Easel refuses)");
+    EASEL_CHECK(inside(local, 30, size) && z.compare(size_t(local), 4, "PK\x03\x04") == 0, where, ": bad local header");
+    const uint64_t data = local + 30 + get_le(z, size_t(local) + 26, 2) + get_le(z, size_t(local) + 28, 2);
+    EASEL_CHECK(inside(data, csize, size), where, ": truncated (", csize, " bytes expected, ",
+                size - std::min(size, data), " present)");
     std::string raw;
-    if (method == 0) raw = z.substr(data, size_t(csize));
-    else if (method == 8) raw = inflate_raw(z.data() + data, size_t(csize), size_t(usize), where);
-    else throw Error(where + ": unsupported zip compression method " + std::to_string(method) + " (stored and deflate only)");
+    if (method == 0) {
+      EASEL_CHECK(usize == csize, where, ": stored entry with sizes that differ (", csize, " stored, ", usize, " claimed)");
+      raw = z.substr(size_t(data), size_t(csize));
+    } else if (method == 8) {
+      EASEL_CHECK(usize <= csize * kMaxDeflateRatio + 1024, where, ": claims ", usize, " bytes unpacked from ", csize,
+                  " compressed, more than deflate can produce; the file is corrupt or hostile");
+      raw = inflate_raw(z.data() + data, size_t(csize), size_t(usize), where);
+    } else {
+      throw Error(where + ": unsupported zip compression method " + std::to_string(method) + " (stored and deflate only)");
+    }
     EASEL_CHECK(crc_of(raw.data(), raw.size()) == crc, where, ": CRC mismatch (the file is corrupt)");
     std::string key = name;
     if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);

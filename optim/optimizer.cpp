@@ -1,6 +1,7 @@
 #include "optim/optimizer.h"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -53,7 +54,10 @@ void Optimizer::load_state_dict(const NamedTensors& sd) {
     const size_t dot1 = k.find('.'), dot2 = k.find('.', dot1 + 1);
     EASEL_CHECK(dot1 != std::string::npos && dot2 != std::string::npos, "optimizer state: bad key '", k, "'");
     const std::string kind = k.substr(0, dot1), rest = k.substr(dot2 + 1);
-    const size_t g = std::stoul(k.substr(dot1 + 1, dot2 - dot1 - 1));
+    const std::string group = k.substr(dot1 + 1, dot2 - dot1 - 1);
+    EASEL_CHECK(!group.empty() && group.size() < 7 && group.find_first_not_of("0123456789") == std::string::npos,
+                "optimizer state: bad group number in key '", k, "'");
+    const size_t g = size_t(std::atoi(group.c_str()));
     EASEL_CHECK(g < groups_.size(), "optimizer state: key '", k, "' names group ", g, " of ", groups_.size());
     if (kind == "group") {
       if (rest == "lr") groups_[g].lr = t.item();

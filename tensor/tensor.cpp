@@ -20,7 +20,11 @@ std::string shape_str(const Shape& s) {
 
 int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s) {
+    EASEL_CHECK(d >= 0, "shape ", shape_str(s), ": negative size");
+    EASEL_CHECK(d == 0 || n <= (int64_t(1) << 60) / d, "shape ", shape_str(s), ": more elements than any memory holds");
+    n *= d;
+  }
   return n;
 }
 
@@ -70,7 +74,7 @@ Storage::Storage(size_t nbytes_, Device device_) : nbytes(nbytes_), device(devic
   EASEL_CHECK(device == Device::cpu, "cuda storage is allocated by the CUDA backend, not Storage()");
   const size_t rounded = (std::max<size_t>(nbytes, 1) + 63) / 64 * 64;
   data = std::aligned_alloc(64, rounded);
-  EASEL_CHECK(data, "out of memory allocating ", nbytes, " bytes");
+  EASEL_CHECK(data, "out of memory: cannot allocate ", double(nbytes) / double(1 << 20), " MiB");
 }
 
 Storage::~Storage() { std::free(data); }

@@ -5,6 +5,7 @@
 #include "apps/train/config.h"
 #include "helpers.h"
 #include "io/checkpoint.h"
+#include "io/dataset.h"
 #include "io/file.h"
 #include "io/npz.h"
 #include "layers/surgery.h"
@@ -142,5 +143,36 @@ TEST_CASE("files are replaced atomically; nothing temporary is left behind") {
   for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
   CHECK(files == 1);
   CHECK(error_of([&] { write_file_atomically(dir + "/no/such/folder/x", "y"); }).find("cannot open for writing") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("hostile files end in clear errors: duplicate npz keys, overflowing shapes, deep JSON, CSV braces and BOM") {
+  const std::string p = tmp("dup.npz");
+  save_npz(p, {{"w", Tensor::ones({2})}, {"w", Tensor::zeros({2})}});
+  CHECK(error_of([&] { load_npz(p); }).find("w.npy: the archive holds this array twice") != std::string::npos);
+  fs::remove(p);
+  CHECK(error_of([&] { shape_numel({int64_t(1) << 40, int64_t(1) << 40}); }).find("more elements than any memory holds") !=
+        std::string::npos);
+  CHECK(error_of([&] { Json::parse(std::string(1000, '[') + std::string(1000, ']'), "deep.json"); })
+            .find("deep.json:1: nested more than 200 levels deep") == 0);
+  CHECK(Json::parse(std::string(150, '[') + std::string(150, ']')).kind() == Json::Kind::array);  // deep enough for real files
+  CHECK(error_of([&] { Json::parse("[1e999]", "n.json"); }).find("number out of range") != std::string::npos);
+
+  const std::string dir = tmp("csv");
+  fs::create_directories(dir);
+  {
+    std::ofstream f(dir + "/m.csv", std::ios::binary);
+    f << "\xEF\xBB\xBFpath,label\r\n{path}.png,a\r\nx{y.png,b\r\n";
+  }
+  const Dataset d = csv_manifest(dir + "/m.csv", {});  // BOM and CRLF accepted; braces in cells stay as they are
+  REQUIRE(d.samples.size() == 2);
+  CHECK(fs::path(d.samples[0].path).filename() == "{path}.png");
+  CHECK(fs::path(d.samples[1].path).filename() == "x{y.png");
+  CsvOptions t;
+  t.path_template = "{path";
+  CHECK(error_of([&] { csv_manifest(dir + "/m.csv", t); }).find("has a '{' without its '}'") != std::string::npos);
+  fs::create_directories(dir + "/set/a"), fs::create_directories(dir + "/set/b");
+  std::ofstream(dir + "/set/a/1.png") << "x";
+  CHECK(error_of([&] { image_folder(dir + "/set"); }).find("set/b: class folder without images") != std::string::npos);
   fs::remove_all(dir);
 }

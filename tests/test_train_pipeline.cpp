@@ -53,6 +53,7 @@ TrainConfig small(const std::string& data, const std::string& out) {
   o.data = data, o.out = out, o.model = "resnet18", o.pre.size = 24, o.epochs = 3, o.batch = 8;
   o.optimizer = "adamw", o.lr = 1e-3, o.quiet = true, o.workers = 2, o.seed = 3;
   o.aug = Augment::parse("hflip,noise=0.05");
+  o.overwrite = true;  // several cases train into the same folder again
   return o;
 }
 
@@ -78,6 +79,8 @@ TEST_CASE("resume after an interruption reproduces the uninterrupted run exactly
     CHECK(la[e]["lr"].num() == lb[e]["lr"].num());
   }
   CHECK(fs::exists(a + "/best.npz"));
+  o.resume = false, o.overwrite = false;  // a finished run is not overwritten by accident
+  CHECK(error_of([&] { train(o); }).find("already holds a run (config.json): continue it with --resume") != std::string::npos);
   CHECK(Json::load(a + "/config.json")["classes"].items().size() == 2);
   for (const auto& d : {data, a, b}) fs::remove_all(d);
 }

@@ -5,6 +5,7 @@
 
 #include "io/dataset.h"
 #include "io/npz.h"
+#include "io/text.h"
 
 namespace easel {
 
@@ -28,7 +29,7 @@ Features read_features(const std::string& path, const std::set<std::string>& spl
     EASEL_CHECK(int64_t(rows.samples.size()) == n, csv, ": ", rows.samples.size(), " rows but ", path, " has ", n);
     for (size_t i = 0; i < rows.samples.size(); ++i) {
       const auto& cols = rows.samples[i].columns;
-      const int64_t l = std::stoll(cols.at("label"));
+      const int64_t l = parse_int(cols.at("label"), csv + ": row " + std::to_string(i + 2) + ": label");
       EASEL_CHECK(l == all_labels[i], csv, ": row ", i, " has label ", l, " but ", path, " says ", all_labels[i]);
       f.classes[size_t(l)] = cols.at("class");
       paths[i] = cols.at("path");

@@ -23,6 +23,7 @@
 #include "apps/train/run.h"
 #include "io/file.h"
 #include "io/npz.h"
+#include "io/text.h"
 #include "tensor/parallel.h"
 
 namespace fs = std::filesystem;
@@ -69,7 +70,7 @@ int cmd_demo(int argc, char** argv) {
     data = out + "/data";
     std::printf("\n[1/6] painting %lld abstract and %lld figurative pictures (96x96, seed %s) into %s\n", (long long)per_class,
                 (long long)per_class, seed.c_str(), data.c_str());
-    const PaintingSet set = write_painting_set(data, per_class, 96, uint64_t(std::stoll(seed)), 0.04);
+    const PaintingSet set = write_painting_set(data, per_class, 96, uint64_t(parse_int(seed, "--seed")), 0.04);
     for (const auto& p : set.mislabelled) planted.insert(fs::weakly_canonical(p).string());  // the run may store absolute paths
     std::string list;
     for (const auto& p : set.mislabelled) list += p + "\n";
@@ -83,7 +84,7 @@ int cmd_demo(int argc, char** argv) {
   std::printf("\n[2/6] training %s from %s\n", model.c_str(), a.has("weights") ? a.get("weights").c_str() : "scratch");
   std::vector<std::string> tr = {"train", "--data", data, "--model", model, "--size", std::to_string(size), "--epochs",
                                  std::to_string(epochs), "--batch", a.get("batch", "32"), "--lr", a.get("lr", "0.001"),
-                                 "--aug", "hflip", "--scheduler", "cosine", "--seed", seed, "--out", out + "/run"};
+                                 "--aug", "hflip", "--scheduler", "cosine", "--seed", seed, "--out", out + "/run", "--overwrite"};
   if (a.has("weights")) tr.insert(tr.end(), {"--weights", a.get("weights"), "--reset-head"});
   easel_cmd(tr);
   easel_cmd({"calibrate", "--run", out + "/run"});
@@ -125,7 +126,8 @@ int cmd_demo(int argc, char** argv) {
       ++rows;
       is_planted.push_back(int(planted.count(fs::weakly_canonical(col[1]).string())));
       if (rows <= k && is_planted.back()) ++found;
-      conf.push_back(1 - std::stod(col[4])), cent.push_back(std::stod(col[7])), maha.push_back(std::stod(col[8]));
+      conf.push_back(1 - parse_number(col[4], "outliers.csv")), cent.push_back(parse_number(col[7], "outliers.csv")),
+          maha.push_back(parse_number(col[8], "outliers.csv"));
     }
     char buf[400];
     std::snprintf(buf, sizeof buf,

@@ -11,7 +11,9 @@
 
 #include "apps/cli/args.h"
 #include "apps/cli/commands.h"
+#include "io/checkpoint.h"
 #include "io/npz.h"
+#include "io/text.h"
 #include "nets/net.h"
 #include "tensor/random.h"
 
@@ -27,6 +29,7 @@ int cmd_forward(int argc, char** argv) {
   bool backbone_only = false;  // a file without the head (e.g. converted ImageNet backbone weights)
   if (args.has("weights")) {
     weights = load_npz(args.get("weights"));
+    check_finite(weights, args.get("weights"));
     const std::string head_key = create_net(model, 1)->head_path + ".weight";
     backbone_only = true;
     for (const auto& [k, t] : weights)
@@ -54,6 +57,7 @@ int cmd_forward(int argc, char** argv) {
       if (dynamic_cast<BatchNorm*>(m)) m->train(true);
 
   Tensor x = npz_get(load_npz(in_path), "input", in_path);
+  check_finite({{"input", x}}, in_path);
   EASEL_CHECK(x.dim() == 4 && x.size(1) == 3 && is_floating(x.dtype()), in_path,
               ": 'input' must be a float (N, 3, H, W) array, got ", x.describe());
   x = x.to(dtype == "f64" ? DType::f64 : DType::f32);
@@ -66,7 +70,7 @@ int cmd_forward(int argc, char** argv) {
   if (want_grads) {
     std::vector<double> labels;
     std::stringstream ss(args.get("labels"));
-    for (std::string tok; std::getline(ss, tok, ',');) labels.push_back(std::stod(tok));
+    for (std::string tok; std::getline(ss, tok, ',');) labels.push_back(double(parse_int(tok, "--labels")));
     EASEL_CHECK(int64_t(labels.size()) == x.size(0), "forward: ", labels.size(), " labels for a batch of ", x.size(0));
     CrossEntropyOptions ce;
     ce.reduction = Reduction::sum;

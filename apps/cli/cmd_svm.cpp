@@ -23,6 +23,7 @@
 #include "io/dataset.h"
 #include "io/file.h"
 #include "io/npz.h"
+#include "io/text.h"
 
 namespace easel {
 
@@ -32,11 +33,7 @@ std::vector<double> number_list(const std::string& s, const char* flag) {
   std::vector<double> out;
   std::stringstream ss(s);
   for (std::string item; std::getline(ss, item, ',');) {
-    try {
-      out.push_back(std::stod(item));
-    } catch (const std::exception&) {
-      throw Error(std::string(flag) + ": cannot read '" + item + "' as a number");
-    }
+    out.push_back(parse_number(item, flag));
     EASEL_CHECK(out.back() > 0, flag, ": values must be positive, got ", out.back());
   }
   EASEL_CHECK(!out.empty(), flag, ": empty list");

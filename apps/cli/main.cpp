@@ -1,5 +1,7 @@
 // easel: the command-line tool.   easel demo | easel info | easel help
 #include <cstdio>
+#include <new>
+#include <system_error>
 #include <cstring>
 #include <string>
 
@@ -86,6 +88,15 @@ int easel::run_command(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run_command(argc, argv);
+  } catch (const easel::Error& e) {
+    std::fprintf(stderr, "easel: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "easel: error: out of memory (try a smaller --batch or --size, or fewer --workers)\n");
+    return 1;
+  } catch (const std::system_error& e) {  // threads, files: the system's own words, with what failed
+    std::fprintf(stderr, "easel: error: the system refused: %s (error %d)\n", e.what(), e.code().value());
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "easel: error: %s\n", e.what());
     return 1;

@@ -24,6 +24,7 @@
 #include "apps/train/trainer.h"
 #include "io/file.h"
 #include "io/npz.h"
+#include "io/text.h"
 #include "tensor/random.h"
 
 namespace fs = std::filesystem;
@@ -480,9 +481,10 @@ Pooled read_predictions(const std::string& path, int64_t C) {
   for (int64_t row = 2; std::getline(f, line); ++row) {
     const std::vector<std::string> c = parse_csv_line(line);
     EASEL_CHECK(int64_t(c.size()) == 4 + C, path, ":", row, ": expected ", 4 + C, " fields, got ", c.size());
-    p.labels.push_back(std::stoll(c[1])), p.pred.push_back(std::stoll(c[2])), p.groups.push_back(c[3]);
+    const std::string at = path + ":" + std::to_string(row);
+    p.labels.push_back(parse_int(c[1], at)), p.pred.push_back(parse_int(c[2], at)), p.groups.push_back(c[3]);
     std::vector<double> s;
-    for (int64_t k = 0; k < C; ++k) s.push_back(std::stod(c[size_t(4 + k)]));
+    for (int64_t k = 0; k < C; ++k) s.push_back(parse_number(c[size_t(4 + k)], at));
     p.scores.push_back(s);
   }
   return p;

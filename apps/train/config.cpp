@@ -145,6 +145,7 @@ std::vector<TrainField> make_fields() {
        [](const C& c) { return Json(c.workers); }},
       member("out", &C::out, "run directory"),
       member("resume", &C::resume, "continue the run in --out from its last.npz"),
+      member("overwrite", &C::overwrite, "train into an --out that already holds a run, replacing it"),
       member("quiet", &C::quiet, "no progress output"),
       member("stop-after", &C::stop_after, "end this invocation after that epoch (continue with --resume)"),
   };
@@ -184,6 +185,13 @@ void validate(const TrainConfig& c, const std::string& where) {
   EASEL_CHECK(!c.out.empty(), where, ": --out is required");
   EASEL_CHECK(c.epochs > 0 && c.batch > 0, where, ": --epochs and --batch must be positive");
   EASEL_CHECK(c.freeze >= 0 && c.freeze < 1, where, ": --freeze must be in [0, 1), got ", c.freeze);
+  EASEL_CHECK(c.pre.size >= 8 && c.pre.size <= 4096, where, ": --size must be 8 to 4096 pixels, got ", c.pre.size);
+  EASEL_CHECK(c.limit >= 0, where, ": --limit must be 0 (all images) or positive, got ", c.limit);
+  EASEL_CHECK(c.workers >= 1 && c.workers <= 64, where, ": --workers must be 1 to 64, got ", c.workers);
+  EASEL_CHECK(c.stop_after >= 0 && c.patience >= 0, where, ": --stop-after and --patience must not be negative");
+  EASEL_CHECK(c.val_ratio > 0 && c.test_ratio >= 0 && c.val_ratio + c.test_ratio < 1, where,
+              ": --val must be positive, --test not negative, and together below 1 (got ", c.val_ratio, ", ", c.test_ratio, ")");
+  EASEL_CHECK(c.lr > 0 && std::isfinite(c.lr), where, ": --lr must be positive, got ", c.lr);
   const std::vector<std::string> monitors = {"macro_f1", "accuracy", "weighted_f1", "auc", "loss"};
   EASEL_CHECK(std::find(monitors.begin(), monitors.end(), c.monitor) != monitors.end(), "unknown --monitor '", c.monitor,
               "' (macro_f1, accuracy, weighted_f1, auc, loss)");

@@ -40,6 +40,7 @@ struct TrainConfig {
   uint64_t seed = 0;
   int workers = 2;
   bool resume = false, quiet = false;
+  bool overwrite = false;  // train into an --out that holds another run (its files are replaced)
   int64_t stop_after = 0;  // end this invocation after that epoch (a planned interruption; --resume goes on)
 };
 

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <sstream>
 
 #include "apps/train/inference.h"
 #include "apps/train/run.h"
@@ -68,6 +70,13 @@ TrainData load_train_data(const TrainConfig& o) {
   EASEL_CHECK(!d.split.train.empty() && !d.split.val.empty(), "train: the split left no training or no validation images (",
               d.data.samples.size(), " images, val ", o.val_ratio, ", test ", o.test_ratio, ")");
   if (!o.quiet) std::printf("%s", d.data.summary().c_str());
+  std::vector<int64_t> in_test(size_t(d.classes), 0);
+  for (size_t i : d.split.test) in_test[size_t(d.data.samples[i].label)]++;
+  for (int64_t c = 0; c < d.classes && !d.split.test.empty(); ++c)
+    if (!in_test[size_t(c)])
+      std::fprintf(stderr, "warning: class '%s' has too few images (%lld) to appear in the test split: its test metrics "
+                   "and the macro AUC are undefined\n", d.data.classes[size_t(c)].c_str(),
+                   (long long)d.data.class_counts()[size_t(c)]);
   d.train = d.split.train;
   if (o.smote) add_smote_images(o, d);
   if (!o.quiet)
@@ -193,6 +202,18 @@ int64_t restore_state(Trainer& t, const std::string& path) {  // returns the epo
 
 // ---- one epoch -------------------------------------------------------------------------------------------
 
+// Training that produced a NaN / Inf stops at once: nothing non-finite is logged or checkpointed.
+[[noreturn]] void diverged(const TrainConfig& o, int64_t epoch, int64_t batch, const char* what, double value) {
+  const std::string last = o.out + "/last.npz", best = o.out + "/best.npz";
+  std::string kept = "no checkpoint was written yet";
+  if (fs::exists(best)) kept = "the best finite model is in " + best + ", the last finite epoch in " + last;
+  std::ostringstream msg;
+  msg << "training diverged: the " << what << " is " << (std::isnan(value) ? "NaN" : "infinite") << " at epoch " << epoch;
+  if (batch > 0) msg << ", batch " << batch;
+  msg << " (--lr " << o.lr << "); " << kept << ". Try a lower --lr or --clip 1";
+  throw Error(msg.str());
+}
+
 struct EpochStats {
   double loss_sum = 0, seconds = 0;
   int64_t seen = 0, correct = 0;
@@ -220,6 +241,7 @@ EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
   for (Batch b; loader.next(&b);) {
     const Tensor logits = (*t.net)(b.images);                   // forward
     const Tensor loss = cross_entropy(logits, b.labels, t.ce);  // loss
+    if (!std::isfinite(loss.item())) diverged(t.o, epoch, step + 1, "training loss", loss.item());
     t.opt->zero_grad();                                         // forget the last step's gradients
     loss.backward();                                            // backward: every parameter's .grad
     if (t.o.clip > 0) clip_grad_norm(t.net->parameters(), t.o.clip);
@@ -270,9 +292,20 @@ std::string fmt_time(double s) {
   return buf;
 }
 
+// --out must be new, or the run to --resume, or given up with --overwrite; files a killed write
+// left half-made (*.tmp.<pid>) are removed.
+void prepare_out_folder(const TrainConfig& o) {
+  if (fs::exists(o.out + "/config.json") && !o.resume && !o.overwrite)
+    throw Error(o.out + " already holds a run (config.json): continue it with --resume, replace it with --overwrite, "
+                "or choose another --out");
+  fs::create_directories(o.out);
+  for (const auto& e : fs::directory_iterator(o.out))
+    if (e.is_regular_file() && e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path());
+}
+
 TrainResult train(const TrainConfig& o) {
   validate(o);
-  fs::create_directories(o.out);
+  prepare_out_folder(o);
   manual_seed(o.seed);
   const TrainData d = load_train_data(o);
   LoaderOptions train_lo = loader_options(o, true);
@@ -309,6 +342,7 @@ TrainResult train(const TrainConfig& o) {
     const auto t0 = Clock::now();
     const EpochStats s = train_epoch(t, train_loader, epoch);
     const Metrics val = evaluate(*t.net, val_loader);
+    if (!std::isfinite(val.log_loss)) diverged(o, epoch, 0, "validation loss", val.log_loss);
     const double watched = metric_of(val, o.monitor);
     if (t.sched && t.sched->cadence() == Scheduler::Cadence::per_epoch) t.sched->step(watched);
     const bool improved = t.early.update(watched);
