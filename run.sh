@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(g++ make cmake libeigen3-dev doctest-dev libstb-dev zlib1g-dev libsvm-dev)
-# The tests also need PyTorch (the reference the parity tests compare against) and Chromium (the
-# report test opens the HTML report in it, headless).
-TEST_PACKAGES=(python3-torch python3-torchvision python3-numpy chromium)
+# The tests also need PyTorch (the reference the parity tests compare against), Chromium (the
+# report test opens the HTML report in it, headless) and clang with its sanitizer / libFuzzer
+# runtimes and OpenMP (the ASan + UBSan build and the fuzzers, tests/sanitize.sh).
+TEST_PACKAGES=(python3-torch python3-torchvision python3-numpy chromium clang libclang-rt-14-dev libomp-dev)
 
 install_missing() {
   local missing=() p

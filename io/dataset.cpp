@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "io/file.h"
 #include "tensor/random.h"
 #include "tensor/strided.h"
 
@@ -116,9 +117,10 @@ struct PathTemplate {
 
 }  // namespace
 
-Dataset csv_manifest(const std::string& csv, const CsvOptions& opt) {
-  std::ifstream f(csv);
-  EASEL_CHECK(f, csv, ": cannot open");
+Dataset csv_manifest(const std::string& csv, const CsvOptions& opt) { return parse_csv_manifest(read_file(csv), csv, opt); }
+
+Dataset parse_csv_manifest(const std::string& text, const std::string& csv, const CsvOptions& opt) {
+  std::istringstream f(text);
   std::string line;
   EASEL_CHECK(std::getline(f, line), csv, ": empty file (expected a header row)");
   if (line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // a UTF-8 byte-order mark (Excel writes one)

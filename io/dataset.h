@@ -40,6 +40,8 @@ struct CsvOptions {
 };
 // Classes are the label column's distinct values, sorted. Errors name the file, line and column.
 Dataset csv_manifest(const std::string& csv, const CsvOptions& opt);
+// The same from the file's text; `csv` names it in errors and anchors relative image paths.
+Dataset parse_csv_manifest(const std::string& text, const std::string& csv, const CsvOptions& opt);
 // A folder → image_folder; a .csv → csv_manifest.
 Dataset open_dataset(const std::string& path, const CsvOptions& opt);
 

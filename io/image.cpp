@@ -26,19 +26,49 @@ void check_image(const Tensor& img, const char* op) {
 
 }  // namespace
 
-Tensor load_image(const std::string& path) {
+Tensor load_image(const std::string& path) { return decode_image(read_file(path), path); }
+
+namespace {
+
+// PGM / PPM ("P5" / "P6"): stb reads the header numbers into an int without an overflow check, so
+// they are checked here first: width, height and maxval, each at most 8 digits.
+void check_pnm_header(const std::string& b, const std::string& path) {
+  if (b.size() < 2 || b[0] != 'P' || (b[1] != '5' && b[1] != '6')) return;
+  size_t i = 2;
+  for (int field = 0; field < 3; ++field) {
+    while (i < b.size() && (isspace(uint8_t(b[i])) || b[i] == '#')) {
+      if (b[i] == '#') while (i < b.size() && b[i] != '\n' && b[i] != '\r') ++i;
+      else ++i;
+    }
+    size_t digits = 0;
+    while (i < b.size() && isdigit(uint8_t(b[i]))) ++i, ++digits;
+    EASEL_CHECK(digits <= 8, path, ": PGM / PPM header number with ", digits, " digits (a corrupt file)");
+  }
+}
+
+}  // namespace
+
+Tensor decode_image(const std::string& bytes, const std::string& path) {
+  check_pnm_header(bytes, path);
+  const auto* buf = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = int(std::min<size_t>(bytes.size(), size_t(1) << 30));
+  EASEL_CHECK(bytes.size() == size_t(len), path, ": image file larger than 1 GiB");
   int w = 0, h = 0, c = 0;
   // Sizes first, from the header alone: a few hundred bytes can claim a picture that would take
   // gigabytes to decode or to resize.
-  if (stbi_info(path.c_str(), &w, &h, &c)) {
+  if (stbi_info_from_memory(buf, len, &w, &h, &c)) {
     EASEL_CHECK(int64_t(w) * h <= kMaxImagePixels, path, ": ", w, "x", h, " pixels is larger than Easel reads (",
                 kMaxImagePixels / 1000000, " megapixels at most)");
     EASEL_CHECK(std::max(w, h) <= kMaxImageAspect * std::min(w, h), path, ": ", w, "x", h,
                 " pixels: an aspect ratio over ", kMaxImageAspect, ":1 is not a picture to classify");
   }
-  const bool sixteen = stbi_is_16_bit(path.c_str());
-  void* data = sixteen ? static_cast<void*>(stbi_load_16(path.c_str(), &w, &h, &c, 3))
-                       : static_cast<void*>(stbi_load(path.c_str(), &w, &h, &c, 3));
+  const bool sixteen = stbi_is_16_bit_from_memory(buf, len);
+  // Debian's stb reads 16-bit PGM / PPM into a buffer sized for 8-bit samples and then reads past
+  // its end (found by tests/fuzz/fuzz_image.cpp): such files are refused before stb decodes them.
+  const bool pnm = bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6');
+  EASEL_CHECK(!(pnm && sixteen), path, ": 16-bit PGM / PPM images are not supported; convert to 16-bit PNG");
+  void* data = sixteen ? static_cast<void*>(stbi_load_16_from_memory(buf, len, &w, &h, &c, 3))
+                       : static_cast<void*>(stbi_load_from_memory(buf, len, &w, &h, &c, 3));
   EASEL_CHECK(data, path, ": cannot decode image (", stbi_failure_reason() ? stbi_failure_reason() : "unknown", ")");
   Tensor img = Tensor::empty({3, h, w});
   float* p = img.data<float>();

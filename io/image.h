@@ -15,6 +15,7 @@ constexpr int kMaxImageAspect = 50;             // longer side / shorter side
 class Generator;
 
 Tensor load_image(const std::string& path);  // errors name the file and stb's reason
+Tensor decode_image(const std::string& bytes, const std::string& where);  // the same from memory
 void save_png(const std::string& path, const Tensor& img);  // [3, H, W] or [H, W] in [0, 1]; atomic
 
 // Bilinear resize; with antialias (when shrinking) the filter widens with the scale factor, as

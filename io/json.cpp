@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -103,8 +104,9 @@ std::string Json::dump() const {
     case Kind::boolean: return num_ ? "true" : "false";
     case Kind::number: {
       if (!std::isfinite(num_)) return "null";
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.10g", num_);
+      char buf[32];  // the shortest of %.15g / %.17g that reads back as the same double
+      std::snprintf(buf, sizeof buf, "%.15g", num_);
+      if (std::strtod(buf, nullptr) != num_) std::snprintf(buf, sizeof buf, "%.17g", num_);
       return buf;
     }
     case Kind::string: escape(os, str_); return os.str();
@@ -150,13 +152,45 @@ struct Parser {
     if (i < s.size() && s[i] == c) return ++i, true;
     return false;
   }
+  // After "\\u": four hex digits (a surrogate pair: two escapes) -> a code point; i past them.
+  uint32_t hex4() {
+    if (i + 4 >= s.size()) fail("\\u needs four hex digits");
+    uint32_t v = 0;
+    for (int k = 1; k <= 4; ++k) {
+      const char h = s[i + size_t(k)];
+      if (!isxdigit(uint8_t(h))) fail("\\u needs four hex digits");
+      v = v * 16 + uint32_t(isdigit(uint8_t(h)) ? h - '0' : (h | 32) - 'a' + 10);
+    }
+    i += 5;
+    return v;
+  }
+  uint32_t code_point() {
+    const uint32_t hi = hex4();
+    if (hi < 0xD800 || hi > 0xDBFF || i + 1 >= s.size() || s[i] != '\\' || s[i + 1] != 'u') return hi;
+    ++i;
+    const uint32_t lo = hex4();
+    if (lo < 0xDC00 || lo > 0xDFFF) fail("bad \\u surrogate pair");
+    return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+  }
+  static void utf8(std::string& out, uint32_t c) {
+    if (c < 0x80) out += char(c);
+    else if (c < 0x800) out += char(0xC0 | c >> 6), out += char(0x80 | (c & 0x3F));
+    else if (c < 0x10000) out += char(0xE0 | c >> 12), out += char(0x80 | (c >> 6 & 0x3F)), out += char(0x80 | (c & 0x3F));
+    else
+      out += char(0xF0 | c >> 18), out += char(0x80 | (c >> 12 & 0x3F)), out += char(0x80 | (c >> 6 & 0x3F)),
+          out += char(0x80 | (c & 0x3F));
+  }
   std::string string() {
     if (!eat('"')) fail("expected a string");
     std::string out;
     while (i < s.size() && s[i] != '"') {
       if (s[i] == '\\' && i + 1 < s.size()) {
         const char e = s[++i];
-        out += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+        if (e == 'u') {
+          utf8(out, code_point());
+          continue;
+        }
+        out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
       } else {
         out += s[i];
       }

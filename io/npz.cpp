@@ -201,8 +201,9 @@ constexpr uint64_t kMaxDeflateRatio = 1032;
 // [at, at + n) lies inside a buffer of `size` bytes (no wrap-around whatever the values).
 bool inside(uint64_t at, uint64_t n, uint64_t size) { return at <= size && n <= size - at; }
 
-NamedTensors load_npz(const std::string& path) {
-  const std::string z = read_file(path);
+NamedTensors load_npz(const std::string& path) { return parse_npz(read_file(path), path); }
+
+NamedTensors parse_npz(const std::string& z, const std::string& path) {
   const uint64_t size = z.size();
   EASEL_CHECK(size >= 22, path, ": not a zip/.npz file (", size, " bytes)");
   // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.

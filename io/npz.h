@@ -15,6 +15,7 @@
 namespace easel {
 
 NamedTensors load_npz(const std::string& path);  // in archive order
+NamedTensors parse_npz(const std::string& bytes, const std::string& where);  // the same from memory
 void save_npz(const std::string& path, const NamedTensors& arrays, bool compress = false);
 
 // One array from an archive, by name; the error lists the names present.

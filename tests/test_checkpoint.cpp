@@ -157,6 +157,12 @@ TEST_CASE("hostile files end in clear errors: duplicate npz keys, overflowing sh
             .find("deep.json:1: nested more than 200 levels deep") == 0);
   CHECK(Json::parse(std::string(150, '[') + std::string(150, ']')).kind() == Json::Kind::array);  // deep enough for real files
   CHECK(error_of([&] { Json::parse("[1e999]", "n.json"); }).find("number out of range") != std::string::npos);
+  // What the writer escapes, the reader reads back (\u escapes, surrogate pairs); numbers keep every bit.
+  CHECK(Json::parse(R"("a\u00e9\ud83c\udfa8\r\n")").str() == "a\xC3\xA9\xF0\x9F\x8E\xA8\r\n");
+  const Json odd = Json::object({{"s", std::string("x\x01y\x1f")}, {"v", 0.1 + 0.2}, {"seed", int64_t(1) << 53}});
+  CHECK(Json::parse(odd.dump()).dump() == odd.dump());
+  CHECK(Json::parse(odd.dump())["v"].num() == 0.1 + 0.2);
+  CHECK(Json(0.001).dump() == "0.001");
 
   const std::string dir = tmp("csv");
   fs::create_directories(dir);

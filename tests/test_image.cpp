@@ -76,7 +76,7 @@ TEST_CASE("an undecodable file is an error naming it") {
   std::ofstream(p) << "not an image";
   CHECK(error_of([&] { load_image(p); }).find(p + ": cannot decode image") != std::string::npos);
   std::remove(p.c_str());
-  CHECK(error_of([] { load_image("/nonexistent.png"); }).find("/nonexistent.png: cannot decode") != std::string::npos);
+  CHECK(error_of([] { load_image("/nonexistent.png"); }).find("/nonexistent.png: cannot open for reading") != std::string::npos);
 }
 
 TEST_CASE("save_png round trip") {

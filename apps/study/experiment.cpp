@@ -298,8 +298,9 @@ void outlier_check(const Outputs& out, int64_t C, double fraction, uint64_t seed
     flipped[i] = 1;
   }
   const OutlierScores s = outlier_scores(out.embeddings, out.probs, given, 0.5, 0.1);
-  for (const auto& [name, score] : {std::make_pair("confidence", &s.confidence), std::make_pair("centroid", &s.centroid),
-                                    std::make_pair("mahalanobis", &s.mahalanobis)}) {
+  for (const auto& [name, score_of] : {std::make_pair("confidence", &s.confidence), std::make_pair("centroid", &s.centroid),
+                                       std::make_pair("mahalanobis", &s.mahalanobis)}) {
+    const std::vector<double>* score = score_of;  // (a structured binding cannot be captured before C++20)
     std::vector<size_t> rank(n);
     std::iota(rank.begin(), rank.end(), 0);
     std::stable_sort(rank.begin(), rank.end(), [&](size_t a, size_t b) { return (*score)[a] > (*score)[b]; });

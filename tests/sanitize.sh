@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The sanitizer build: the whole engine and the unit tests compiled by clang with AddressSanitizer +
+# UndefinedBehaviorSanitizer, plus the libFuzzer targets of tests/fuzz.
+#   sanitize.sh SOURCE_DIR BUILD_DIR build          configure and build (once)
+#   sanitize.sh SOURCE_DIR BUILD_DIR unit           the fast unit suite under the sanitizers
+#   sanitize.sh SOURCE_DIR BUILD_DIR fuzz TARGET S  fuzz one reader for S seconds from its seeds and regressions
+set -euo pipefail
+src=$1 build=$2 step=$3
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+case $step in
+  build)
+    cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+          -DEASEL_SANITIZE=ON -DEASEL_FUZZ=ON -DEASEL_CUDA=OFF > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+    cmake --build "$build" --target easel_tests fuzz_npz fuzz_json fuzz_csv fuzz_image -j"$(nproc)" 2>&1 | grep -E 'error|Error' || true
+    test -x "$build/easel_tests" && test -x "$build/fuzz_image"
+    ;;
+  unit)
+    # The fast suite: everything but the cases that train on the real paintings (minutes under ASan).
+    "$build/easel_tests" --test-case-exclude='real paintings*' --no-intro=true --duration=false
+    ;;
+  fuzz)
+    target=$4 seconds=$5
+    seeds=$build/fuzz-seeds/$target corpus=$build/fuzz-corpus/$target
+    mkdir -p "$seeds" "$corpus"
+    /usr/bin/python3 "$src/tests/fuzz/make_seeds.py" "$src" "$build/fuzz-seeds"
+    regressions=$src/tests/fuzz/regressions/$target
+    if [[ -d $regressions ]] && ls "$regressions"/* > /dev/null 2>&1; then
+      "$build/fuzz_$target" "$regressions"/*  # every crash input found so far, as a regression test
+    fi
+    crashes=$build/fuzz-crashes/$target/ log=$build/fuzz-$target.log
+    mkdir -p "$crashes"
+    set +e
+    "$build/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=65536 \
+        -print_final_stats=1 -artifact_prefix="$crashes" "$corpus" "$seeds" > "$log" 2>&1
+    rc=$?
+    set -e
+    grep -E 'stat::number_of_executed_units|^Done' "$log" || true
+    if [[ $rc -ne 0 ]]; then
+      tail -40 "$log"
+      echo "fuzz_$target found a crash (in $crashes): keep the input in tests/fuzz/regressions/$target/ once fixed"
+      exit 1
+    fi
+    ;;
+esac
