@@ -5,13 +5,9 @@
 #   kill_during_writes.sh EASEL_BINARY WORK_DIR
 set -uo pipefail
 easel=$1 work=$2/kill_during_writes
-rm -rf "$work" && mkdir -p "$work/data/dark" "$work/data/light"
-for i in $(seq 1 8); do
-  for cls in dark light; do
-    v=$([[ $cls == dark ]] && echo 40 || echo 210)
-    { printf 'P6\n16 16\n255\n'; for _ in $(seq 1 256); do printf "\\$(printf %o $((v + RANDOM % 30)))"'\x80\x80'; done; } > "$work/data/$cls/$i.ppm"
-  done
-done
+rm -rf "$work" && mkdir -p "$work"
+source "$(dirname "$0")/make_ppm_set.sh"
+make_ppm_set "$work/data" 8
 epochs=6
 args=(train --data "$work/data" --model resnet18 --size 16 --epochs $epochs --batch 4 --quiet --workers 1)
 check_whole() {  # every file in the run directory is complete

@@ -6,15 +6,11 @@
 set -uo pipefail
 easel=$1 work=$2/hostile
 here=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$work" && mkdir -p "$work/data/dark" "$work/data/light"
+rm -rf "$work" && mkdir -p "$work"
 /usr/bin/python3 "$here/make_files.py" "$work/files" || exit 1
 f=$work/files
-for i in $(seq 1 8); do
-  for cls in dark light; do
-    v=$([[ $cls == dark ]] && echo 40 || echo 210)
-    { printf 'P6\n16 16\n255\n'; for _ in $(seq 1 256); do printf "\\$(printf %o $((v + RANDOM % 30)))"'\x80\x80'; done; } > "$work/data/$cls/$i.ppm"
-  done
-done
+source "$(dirname "$0")/../make_ppm_set.sh"
+make_ppm_set "$work/data" 8
 "$easel" train --data "$work/data" --model resnet18 --size 16 --epochs 1 --batch 8 --out "$work/run" --quiet || exit 1
 mkdir -p "$work/empty_class/a" "$work/empty_class/b" && cp "$work/data/dark/1.ppm" "$work/empty_class/a/"
 printf '\xef\xbb\xbfpath,label\r\n' > "$work/bom.csv"
