@@ -350,8 +350,11 @@ TrainResult train(const TrainConfig& o) {
     const double secs = since(t0);
     total_secs += secs;
     append_line_atomically(log, epoch_line(epoch, s, val, t.opt->groups()[0].lr, secs).dump());
-    save_state(t, last, epoch);
-    if (improved) write_file_atomically(best, read_file(last));
+    // best.npz before last.npz: a kill between the two leaves last.npz an epoch behind, so --resume
+    // redoes that epoch; the other order could leave a best epoch recorded with no best.npz.
+    if (improved) save_state(t, best, epoch);
+    if (improved) write_file_atomically(last, read_file(best));
+    else save_state(t, last, epoch);
     if (!o.quiet)
       std::printf("epoch %lld: val loss %.4f  acc %.1f%%  macro-F1 %.3f%s  (%.1fs)\n", (long long)epoch, val.log_loss,
                   100 * val.accuracy, val.macro_f1, improved ? "  * best" : "", secs);
