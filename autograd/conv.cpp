@@ -4,9 +4,12 @@
 //                       y   = W_g · col       [Og, images·OH·OW]
 // Backward:             gW_g += gy · colᵀ,  gx += col2im(W_gᵀ · gy),  gb = Σ gy
 // A 1×1, stride-1, unpadded convolution needs no unfolding: the image rows themselves are `col`.
+// 3×3 stride-1 convolutions use Winograd's F(2×2, 3×3) instead (autograd/conv_winograd.h), and
+// depthwise ones direct loops (below).
 // The definition in plain loops, which tests hold this against: autograd/conv_reference.h.
 #include <vector>
 
+#include "autograd/conv_winograd.h"
 #include "autograd/flops.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -74,6 +77,16 @@ void col2im(const ConvGeom& g, const T* col, T* x, int64_t ld) {
       }
 }
 
+// The op's name on the tape and in profiles: which kind of convolution this is.
+const char* conv_kind(const ConvGeom& g) {
+  const bool s1 = g.opt.stride.h == 1 && g.opt.stride.w == 1;
+  if (g.Cg == 1 && g.groups > 1) return s1 ? "conv2d depthwise" : "conv2d depthwise strided";
+  if (g.kh == 1 && g.kw == 1) return s1 ? "conv2d 1x1" : "conv2d 1x1 strided";
+  if (g.kh == 3 && g.kw == 3) return s1 ? "conv2d 3x3" : "conv2d 3x3 strided";
+  if (g.kh == 7 && g.kw == 7) return "conv2d 7x7";
+  return "conv2d other";
+}
+
 ConvGeom geometry(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& opt) {
   EASEL_CHECK(x.dim() == 4, "conv2d: input must be [N, C, H, W], got ", x.describe());
   EASEL_CHECK(w.dim() == 4, "conv2d: weight must be [O, C/groups, kh, kw], got ", w.describe());
@@ -94,6 +107,18 @@ ConvGeom geometry(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2
               " kernel (dilation ", opt.dilation.h, ", padding ", opt.padding.h, ")");
   EASEL_CHECK(!b.defined() || (b.dim() == 1 && b.size(0) == g.O), "conv2d: bias must be [", g.O, "], got ", b.describe());
   return g;
+}
+
+bool use_winograd(const ConvGeom& g) {
+  const Conv2dOptions& o = g.opt;
+  const bool fits = g.kh == 3 && g.kw == 3 && o.stride.h == 1 && o.stride.w == 1 && o.dilation.h == 1 &&
+                    o.dilation.w == 1 && g.groups == 1 && o.padding.h <= 2 && o.padding.w <= 2;
+  if (!fits || conv_algorithm() == ConvAlgorithm::im2col) return false;
+  return conv_algorithm() == ConvAlgorithm::winograd || (g.C >= 16 && g.O >= 16);
+}
+
+Conv3x3Shape shape3(const ConvGeom& g) {
+  return {g.N, g.C, g.H, g.W, g.O, g.opt.padding.h, g.opt.padding.w, g.OH, g.OW};
 }
 
 // Images are processed in chunks whose unfolded columns fit in about 64 MB: each group of a chunk
@@ -205,6 +230,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     const T *px = X.data<T>(), *pw = Wt.data<T>();
     T* py = y.data<T>();
     const T* pb = B.defined() ? B.template data<T>() : nullptr;
+    if (use_winograd(g)) {
+      winograd_conv3x3_forward<T>(shape3(g), px, pw, pb, py);
+      return;
+    }
     if (g.Cg == 1 && g.groups > 1) {
       depthwise_forward<T>(g, px, pw, pb, py);
       return;
@@ -246,7 +275,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     }
   });
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
-  return record(y, "conv2d", {x, weight, bias}, [g, X, Wt, need_x, need_w, need_b](const Tensor& gy_in)
+  return record(y, conv_kind(g), {x, weight, bias}, [g, X, Wt, need_x, need_w, need_b](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     Tensor gx, gw, gb;
@@ -256,10 +285,14 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       const int64_t K = g.col_rows(), hw = g.col_cols(), chunk = chunk_images(g);
       if (need_x) gx = Tensor::zeros(X.shape(), X.dtype());
       if (need_w) gw = Tensor::zeros(Wt.shape(), Wt.dtype());
-      const bool depthwise = g.Cg == 1 && g.groups > 1;
+      const bool winograd = use_winograd(g), depthwise = !winograd && g.Cg == 1 && g.groups > 1;
+      if (winograd) {
+        if (need_x) winograd_conv3x3_grad_input<T>(shape3(g), pg, pw, gx.template data<T>());
+        if (need_w) winograd_conv3x3_grad_weight<T>(shape3(g), px, pg, gw.template data<T>());
+      }
       if (depthwise)
         depthwise_backward<T>(g, px, pw, pg, need_x ? gx.template data<T>() : nullptr, need_w ? gw.template data<T>() : nullptr);
-      if (!depthwise && per_image(g)) {  // per-thread weight-gradient partial sums, added up at the end
+      if (!winograd && !depthwise && per_image(g)) {  // per-thread weight-gradient partial sums, added up at the end
         const int threads = num_threads();
         std::vector<T> part(need_w ? size_t(threads * g.O * K) : 0, T(0));
 #pragma omp parallel
@@ -292,7 +325,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
         }
       }
       std::vector<T> col, gcol;
-      const bool chunked = !depthwise && !per_image(g);
+      const bool chunked = !winograd && !depthwise && !per_image(g);
       if (chunked) col.resize(size_t(K * hw * chunk)), gcol.resize(size_t(g.Og * hw * chunk));
       for (int64_t n0 = 0; n0 < g.N && chunked; n0 += chunk) {
         const int64_t nb = std::min(chunk, g.N - n0), ld = nb * hw;

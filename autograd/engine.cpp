@@ -4,6 +4,7 @@
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profile.h"
 
 namespace easel {
 
@@ -14,6 +15,7 @@ NoGradGuard::NoGradGuard() : prev_(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = prev_; }
 
 Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs, BackwardFn backward) {
+  OpProfile::lap(name);
   if (!g_grad_enabled) return out;
   bool any = false;
   for (const Tensor& t : inputs) any = any || (t.defined() && t.requires_grad());
@@ -68,6 +70,33 @@ static void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
   acc.copy_(acc + g);
 }
 
+// While profiling: each node's backward is charged to its op; the rest of the walk (summing
+// gradients that meet, accumulating into leaves) to "(gradient sums)".
+namespace {
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+struct BackwardProfile {
+  bool on = OpProfile::active();
+  Clock::time_point start = Clock::now();
+  double in_nodes = 0;
+  BackwardProfile() { OpProfile::pause(true); }
+  ~BackwardProfile() {
+    if (on) OpProfile::add_backward("(gradient sums)", seconds_since(start) - in_nodes);
+    OpProfile::pause(false);
+  }
+  std::vector<Tensor> run_node(Node& node, const Tensor& gy) {
+    if (!on) return node.backward(gy);
+    const auto t0 = Clock::now();
+    std::vector<Tensor> gin = node.backward(gy);
+    const double s = seconds_since(t0);
+    in_nodes += s;
+    OpProfile::add_backward(node.name, s);
+    return gin;
+  }
+};
+}  // namespace
+
 void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
   EASEL_CHECK(root.requires_grad(), "backward() on a tensor that does not require grad (", root.describe(),
               "): no input of the computation had requires_grad set, or it ran under NoGradGuard");
@@ -80,6 +109,7 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
   EASEL_CHECK(grad.shape() == root.shape(), "backward(): gradient of shape ", shape_str(grad.shape()),
               " for an output of shape ", shape_str(root.shape()));
   NoGradGuard no_grad;  // gradients are computed without recording (no double backward)
+  BackwardProfile profile;
   if (!root.grad_fn()) {  // backward on a leaf: its gradient is the upstream gradient
     accumulate_leaf(root.impl(), grad);
     return;
@@ -92,7 +122,7 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
     grads.erase(it);
     EASEL_CHECK(node->backward, "backward through '", node->name,
                 "' a second time: its saved tensors were freed; pass retain_graph=true to the first backward()");
-    std::vector<Tensor> gin = node->backward(gy);
+    std::vector<Tensor> gin = profile.run_node(*node, gy);
     EASEL_CHECK(gin.size() == node->next.size(), "backward of '", node->name, "' returned ", gin.size(),
                 " gradients for ", node->next.size(), " inputs");
     for (size_t i = 0; i < gin.size(); ++i) {

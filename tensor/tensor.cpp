@@ -5,6 +5,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "tensor/allocator.h"
 #include "tensor/random.h"
 #include "tensor/strided.h"
 
@@ -72,12 +73,11 @@ Shape broadcast_strides(const Tensor& t, const Shape& out) {
 
 Storage::Storage(size_t nbytes_, Device device_) : nbytes(nbytes_), device(device_) {
   EASEL_CHECK(device == Device::cpu, "cuda storage is allocated by the CUDA backend, not Storage()");
-  const size_t rounded = (std::max<size_t>(nbytes, 1) + 63) / 64 * 64;
-  data = std::aligned_alloc(64, rounded);
+  data = cpu_allocate(std::max<size_t>(nbytes, 1));
   EASEL_CHECK(data, "out of memory: cannot allocate ", double(nbytes) / double(1 << 20), " MiB");
 }
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() { cpu_release(data, std::max<size_t>(nbytes, 1)); }
 
 // ---- half-precision conversions (storage types) --------------------------------------------
 

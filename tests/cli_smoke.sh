@@ -58,5 +58,11 @@ if "$easel" train --data "$work/nope" --out "$work/x" 2>"$work/err"; then exit 1
 grep -q "no such file or folder" "$work/err"
 if "$easel" demo --quick --out "$work/data" 2>"$work/err"; then exit 1; fi
 grep -q "was not written by easel demo" "$work/err"
+# bench: the JSON fields bench/models.sh reads; the profile names the convolution kinds and the optimizer.
+b=$("$easel" bench --model resnet18 --mode train --batch 2 --size 32 --steps 1 --warmup 0 --json --profile 2>/dev/null)
+grep -q '"images_per_second": [0-9]' <<<"$b" && grep -q '"peak_rss_mb": [0-9]' <<<"$b" && grep -q '"gflops": [0-9]' <<<"$b"
+grep -q "^conv2d 3x3 " <<<"$b" && grep -q "^conv2d 7x7 " <<<"$b" && grep -q "^optimizer step " <<<"$b" && grep -q "^batch_norm " <<<"$b"
+if "$easel" bench --model resnet18 --mode fit 2>"$work/err"; then exit 1; fi
+grep -q "mode must be infer or train" "$work/err"
 rm -rf "$work"
 echo "cli smoke: all commands OK"

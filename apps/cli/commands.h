@@ -20,5 +20,6 @@ int cmd_tsne(int argc, char** argv);         // apps/cmd_analysis.cpp
 int cmd_branches(int argc, char** argv);     // apps/cmd_analysis.cpp
 int cmd_report(int argc, char** argv);       // apps/cmd_analysis.cpp
 int cmd_experiment(int argc, char** argv);   // apps/cmd_experiment.cpp
+int cmd_bench(int argc, char** argv);        // apps/cmd_bench.cpp
 
 }  // namespace easel

@@ -38,6 +38,8 @@ const char* kUsage =
     "  report --run RUN_DIR [--svm DIR] [--out FILE]   one self-contained HTML page: metrics, curves, CAMs, t-SNE...\n"
     "  experiment STUDY.json [--out DIR] [--tiny] [--trials N] [--weights-dir DIR] [--quiet]\n"
     "                                a study: variants x seeded trials, table (mean ± std), charts; resumes\n"
+    "  bench --model NAME [--mode infer|train] [--batch 1] [--size 224] [--threads T] [--dtype f32|f64]\n"
+    "        [--steps 5] [--warmup 2] [--json] [--profile]   images/s, GFLOP/s, peak RSS; time per op with --profile\n"
     "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
     "  help                          this text\n";
@@ -76,6 +78,7 @@ int easel::run_command(int argc, char** argv) {
   if (cmd == "branches") return cmd_branches(argc, argv);
   if (cmd == "report") return cmd_report(argc, argv);
   if (cmd == "experiment") return cmd_experiment(argc, argv);
+  if (cmd == "bench") return cmd_bench(argc, argv);
   if (cmd == "info") return info();
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {
     std::fputs(kUsage, stdout);

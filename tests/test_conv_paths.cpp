@@ -1,0 +1,97 @@
+// Every convolution algorithm against the plain definition (autograd/conv_reference.h) and against
+// each other: forward values, input and weight gradients, f32 and f64, each path forced on small
+// shapes; and a gradcheck through each forced path.
+#include "autograd/conv_reference.h"
+#include "autograd/conv_winograd.h"
+#include "helpers.h"
+
+using namespace easel;
+using namespace easel::test;
+
+namespace {
+
+struct ForceAlgorithm {  // conv2d uses `a` while this lives
+  explicit ForceAlgorithm(ConvAlgorithm a) : prev(conv_algorithm()) { set_conv_algorithm(a); }
+  ~ForceAlgorithm() { set_conv_algorithm(prev); }
+  ConvAlgorithm prev;
+};
+
+struct Grads {
+  Tensor y, gx, gw, gb;
+};
+
+// y = conv2d(x, w, b), and the gradients of Σ y·r for a fixed random r (so every output counts).
+Grads run(const Tensor& x0, const Tensor& w0, const Tensor& b0, const Conv2dOptions& o, ConvAlgorithm a, DType dt) {
+  ForceAlgorithm force(a);
+  Tensor x = x0.to(dt).clone().requires_grad_(), w = w0.to(dt).clone().requires_grad_(),
+         b = b0.to(dt).clone().requires_grad_();
+  const Tensor y = conv2d(x, w, b, o);
+  const Tensor r = rnd(y.shape(), 7, -1, 1, false).to(dt);
+  sum(y * r).backward();
+  return {y.detach(), x.grad(), w.grad(), b.grad()};
+}
+
+}  // namespace
+
+TEST_CASE("3x3 stride-1 convolution: im2col and Winograd equal the definition, f32 and f64, with gradients") {
+  struct Case { Shape x, w; int64_t pad; };
+  const std::vector<Case> cases = {
+      {{1, 2, 5, 5}, {3, 2, 3, 3}, 1},   {{2, 3, 6, 7}, {4, 3, 3, 3}, 1},  {{3, 4, 7, 6}, {2, 4, 3, 3}, 0},
+      {{1, 5, 4, 9}, {6, 5, 3, 3}, 2},   {{2, 17, 9, 8}, {16, 17, 3, 3}, 1},  {{1, 3, 3, 3}, {2, 3, 3, 3}, 1}};
+  uint64_t seed = 500;
+  for (const Case& c : cases) {
+    CAPTURE(shape_str(c.x));
+    CAPTURE(c.pad);
+    const Tensor x = rnd(c.x, seed++, -1, 1, false), w = rnd(c.w, seed++, -1, 1, false), b = rnd({c.w[0]}, seed++, -1, 1, false);
+    const Conv2dOptions o{1, c.pad};
+    const Tensor ref = conv2d_reference(x, w, b, o);
+    const Grads f64_im2col = run(x, w, b, o, ConvAlgorithm::im2col, DType::f64);
+    for (ConvAlgorithm a : {ConvAlgorithm::im2col, ConvAlgorithm::winograd}) {
+      CAPTURE(int(a));
+      const Grads d = run(x, w, b, o, a, DType::f64), f = run(x, w, b, o, a, DType::f32);
+      CHECK(max_abs_diff(d.y, ref) < 1e-12);
+      CHECK(max_abs_diff(f.y, ref) < 1e-4);
+      // The gradients of the other path (the im2col one is gradchecked below and in test_gradcheck_nn)
+      CHECK(max_abs_diff(d.gx, f64_im2col.gx) < 1e-12);
+      CHECK(max_abs_diff(d.gw, f64_im2col.gw) < 1e-11);
+      CHECK(max_abs_diff(d.gb, f64_im2col.gb) < 1e-12);
+      CHECK(max_abs_diff(f.gx, f64_im2col.gx) < 1e-4);
+      CHECK(max_abs_diff(f.gw, f64_im2col.gw) < 1e-3);
+    }
+  }
+}
+
+TEST_CASE("Winograd over several tile chunks agrees with im2col, f64") {
+  // 1 image of 80x80, 24 -> 24 channels: 1600 tiles, more than one chunk of transformed data.
+  const Tensor x = rnd({1, 24, 80, 80}, 40, -1, 1, false), w = rnd({24, 24, 3, 3}, 41, -1, 1, false),
+               b = rnd({24}, 42, -1, 1, false);
+  const Grads a = run(x, w, b, {1, 1}, ConvAlgorithm::im2col, DType::f64);
+  const Grads c = run(x, w, b, {1, 1}, ConvAlgorithm::winograd, DType::f64);
+  CHECK(max_abs_diff(a.y, c.y) < 1e-11);
+  CHECK(max_abs_diff(a.gx, c.gx) < 1e-11);
+  CHECK(max_abs_diff(a.gw, c.gw) < 1e-9);
+}
+
+TEST_CASE("gradcheck: conv2d through each forced algorithm") {
+  for (ConvAlgorithm a : {ConvAlgorithm::im2col, ConvAlgorithm::winograd}) {
+    ForceAlgorithm force(a);
+    for (int64_t pad : {0, 1, 2}) {
+      CAPTURE(int(a));
+      CAPTURE(pad);
+      const std::vector<Tensor> in{rnd({2, 3, 5, 6}, 80 + pad), rnd({4, 3, 3, 3}, 90 + pad), rnd({4}, 95 + pad)};
+      check_grad([pad](const std::vector<Tensor>& v) { return conv2d(v[0], v[1], v[2], {1, pad}); }, in);
+    }
+  }
+}
+
+TEST_CASE("automatic choice: Winograd only where it applies") {
+  // Forcing Winograd on a convolution it cannot do (stride 2, dilation, groups) falls back to
+  // im2col and still equals the definition.
+  ForceAlgorithm force(ConvAlgorithm::winograd);
+  Conv2dOptions dil{1, 2, 2};
+  for (const auto& [xs, ws, o] : std::vector<std::tuple<Shape, Shape, Conv2dOptions>>{
+           {{1, 2, 7, 7}, {3, 2, 3, 3}, {2, 1}}, {{1, 2, 7, 7}, {3, 2, 3, 3}, dil}, {{1, 4, 6, 6}, {4, 2, 3, 3}, {1, 1, 1, 2}}}) {
+    const Tensor x = rnd(xs, 3, -1, 1, false), w = rnd(ws, 4, -1, 1, false);
+    CHECK(max_abs_diff(conv2d(x, w, Tensor(), o), conv2d_reference(x, w, Tensor(), o)) < 1e-12);
+  }
+}
