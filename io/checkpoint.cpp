@@ -82,10 +82,12 @@ void check_finite(const NamedTensors& arrays, const std::string& path) {
 }
 
 NamedTensors load_model_weights(const std::string& path) {
-  NamedTensors all = load_npz(path);
   bool is_checkpoint = false;
-  for (const auto& [k, v] : all) is_checkpoint = is_checkpoint || starts_with(k, "model.") || k == "format.version";
-  NamedTensors model = is_checkpoint ? checkpoint_from(all, path).model : all;
+  for (const std::string& k : npz_names(path)) is_checkpoint = is_checkpoint || starts_with(k, "model.") || k == "format.version";
+  // A checkpoint's optimizer state (twice the model, for Adam) is not decoded: only what the model needs.
+  NamedTensors model = is_checkpoint ? checkpoint_from(load_npz(path, [](const std::string& k) {
+    return starts_with(k, "model.") || k == "format.version";
+  }), path).model : load_npz(path);
   check_finite(model, path);
   return model;
 }

@@ -1,7 +1,11 @@
 #include "io/file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <cstdio>
@@ -18,17 +22,6 @@ namespace {
 
 std::string os_error() { return std::strerror(errno); }
 
-// write(2) until every byte is out, retrying on EINTR.
-void write_all(int fd, const std::string& bytes, const std::string& path) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    EASEL_CHECK(n > 0, path, ": write failed (", os_error(), ")");
-    done += size_t(n);
-  }
-}
-
 void fsync_folder(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
@@ -38,27 +31,89 @@ void fsync_folder(const std::string& path) {
   ::close(fd);
 }
 
+// write(2) until every byte is out, retrying on EINTR.
+void write_all(int fd, const void* data, size_t n, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t k = ::write(fd, p + done, std::min<size_t>(n - done, size_t(1) << 30));
+    if (k < 0 && errno == EINTR) continue;
+    EASEL_CHECK(k > 0, path, ": write failed (", os_error(), ")");
+    done += size_t(k);
+  }
+}
+
 }  // namespace
 
-void write_file_atomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  EASEL_CHECK(fd >= 0, path, ": cannot open for writing (", os_error(), "; does the folder exist?)");
-  try {
-    write_all(fd, bytes, path);
-    EASEL_CHECK(::fsync(fd) == 0, path, ": fsync failed (", os_error(), ")");
-  } catch (...) {
-    ::close(fd);
-    std::remove(tmp.c_str());
-    throw;
+AtomicFile::AtomicFile(const std::string& path) : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())) {
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  EASEL_CHECK(fd_ >= 0, path, ": cannot open for writing (", os_error(), "; does the folder exist?)");
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ < 0) return;  // committed
+  ::close(fd_);
+  std::remove(tmp_.c_str());
+}
+
+void AtomicFile::write(const void* data, size_t n) {
+  EASEL_CHECK(fd_ >= 0, path_, ": write after commit");
+  constexpr size_t kGather = size_t(1) << 20;
+  written_ += n;
+  if (pending_.size() + n <= kGather) {
+    pending_.append(static_cast<const char*>(data), n);
+    return;
   }
-  EASEL_CHECK(::close(fd) == 0, path, ": close failed (", os_error(), ")");
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  flush();
+  write_all(fd_, data, n, path_);
+}
+
+void AtomicFile::flush() {
+  write_all(fd_, pending_.data(), pending_.size(), path_);
+  pending_.clear();
+}
+
+void AtomicFile::commit() {
+  EASEL_CHECK(fd_ >= 0, path_, ": committed twice");
+  flush();
+  EASEL_CHECK(::fsync(fd_) == 0, path_, ": fsync failed (", os_error(), ")");
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) {
     const std::string why = os_error();
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot rename the temporary file into place (" + why + ")");
+    std::remove(tmp_.c_str());
+    throw Error(path_ + ": close failed (" + why + ")");
   }
-  fsync_folder(path);
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    const std::string why = os_error();
+    std::remove(tmp_.c_str());
+    throw Error(path_ + ": cannot rename the temporary file into place (" + why + ")");
+  }
+  fsync_folder(path_);
+}
+
+void write_file_atomically(const std::string& path, const std::string& bytes) {
+  AtomicFile f(path);
+  f.write(bytes);
+  f.commit();
+}
+
+void copy_file_atomically(const std::string& from, const std::string& to) {
+  const std::string tmp = to + ".tmp." + std::to_string(::getpid());
+  std::remove(tmp.c_str());
+  if (::link(from.c_str(), tmp.c_str()) == 0) {
+    if (std::rename(tmp.c_str(), to.c_str()) != 0) {
+      const std::string why = os_error();
+      std::remove(tmp.c_str());
+      throw Error(to + ": cannot rename the temporary file into place (" + why + ")");
+    }
+    fsync_folder(to);
+    return;
+  }
+  const MappedFile src(from);  // no hard links here (or across file systems): copy the bytes
+  AtomicFile f(to);
+  f.write(src.bytes());
+  f.commit();
 }
 
 void append_line_atomically(const std::string& path, const std::string& line) {
@@ -81,6 +136,26 @@ std::string read_file(const std::string& path) {
   f.read(bytes.data(), n);
   EASEL_CHECK(f.gcount() == n, path, ": read ", f.gcount(), " of ", n, " bytes");
   return bytes;
+}
+
+MappedFile::MappedFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    void* p = ::mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      data_ = static_cast<const char*>(p), size_ = size_t(st.st_size), mapped_ = true;
+      ::close(fd);
+      return;
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  copy_ = read_file(path);  // its errors name the file
+  data_ = copy_.data(), size_ = copy_.size();
+}
+
+MappedFile::~MappedFile() {
+  if (mapped_) ::munmap(const_cast<char*>(data_), size_);
 }
 
 }  // namespace easel

@@ -5,9 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
-#include <fstream>
-#include <sstream>
-#include <unistd.h>
+#include <string_view>
 
 #include "io/file.h"
 #include "tensor/strided.h"
@@ -18,7 +16,7 @@ namespace {
 
 // ---- little-endian helpers ------------------------------------------------------------------
 
-uint64_t get_le(const std::string& b, size_t at, int bytes) {
+uint64_t get_le(std::string_view b, size_t at, int bytes) {
   uint64_t v = 0;
   for (int i = bytes - 1; i >= 0; --i) v = v << 8 | uint8_t(b[at + size_t(i)]);
   return v;
@@ -75,7 +73,7 @@ Shape parse_shape(const std::string& sh, const std::string& where) {
   return shape;
 }
 
-Tensor parse_npy(const std::string& b, const std::string& where) {
+Tensor parse_npy(std::string_view b, const std::string& where) {
   EASEL_CHECK(b.size() >= 10 && b.compare(0, 6, "\x93NUMPY") == 0, where, ": not a .npy array (bad magic)");
   const int major = uint8_t(b[6]);
   EASEL_CHECK(major >= 1 && major <= 3, where, ": unsupported .npy format version ", major, ".", int(uint8_t(b[7])));
@@ -84,7 +82,7 @@ Tensor parse_npy(const std::string& b, const std::string& where) {
   const size_t hlen = size_t(get_le(b, 8, int(len_bytes)));
   const size_t data_at = 8 + len_bytes + hlen;
   EASEL_CHECK(b.size() >= data_at, where, ": truncated .npy header");
-  const std::string h = b.substr(8 + len_bytes, hlen);
+  const std::string h(b.substr(8 + len_bytes, hlen));
   const std::string descr = header_field(h, "descr", where);
   const std::string fortran = header_field(h, "fortran_order", where);
   EASEL_CHECK(fortran.find("False") == 0, where, ": Fortran-order arrays are not supported; save with "
@@ -116,10 +114,15 @@ Tensor parse_npy(const std::string& b, const std::string& where) {
   return out;
 }
 
-std::string make_npy(const Tensor& t_in) {
+// The array as written: detached, bf16 widened to f32, dense (no copy when it already is).
+Tensor npy_array(const Tensor& t_in) {
   Tensor t = t_in.detach();
   if (t.dtype() == DType::bf16) t = t.to(DType::f32);
-  t = dense(t);
+  return dense(t);
+}
+
+// The .npy header of a dense array: magic, version 1.0, the dict, padded so the data starts 64-byte aligned.
+std::string npy_header(const Tensor& t) {
   const char* descr = t.dtype() == DType::f32 ? "<f4" : t.dtype() == DType::f64 ? "<f8" : t.dtype() == DType::i64 ? "<i8" : "<f2";
   std::string shape = "(";
   for (size_t i = 0; i < t.shape().size(); ++i) shape += std::to_string(t.shape()[i]) + (t.dim() == 1 ? "," : i + 1 < t.shape().size() ? ", " : "");
@@ -131,9 +134,7 @@ std::string make_npy(const Tensor& t_in) {
   out.push_back(1);
   out.push_back(0);
   put_le(out, h.size(), 2);
-  out += h;
-  out.append(static_cast<const char*>(t.raw_data()), size_t(t.numel()) * dtype_size(t.dtype()));
-  return out;
+  return out + h;
 }
 
 // ---- zip -----------------------------------------------------------------------------------
@@ -183,8 +184,8 @@ std::string deflate_raw(const std::string& in) {
   return out;
 }
 
-uint32_t crc_of(const char* p, size_t n) {
-  uLong c = crc32(0L, Z_NULL, 0);
+uint32_t crc_of(const char* p, size_t n, uint32_t start = 0) {
+  uLong c = start;
   while (n > 0) {  // crc32 takes a uInt length
     const uInt chunk = uInt(std::min<size_t>(n, 1u << 30));
     c = crc32(c, reinterpret_cast<const Bytef*>(p), chunk);
@@ -201,9 +202,11 @@ constexpr uint64_t kMaxDeflateRatio = 1032;
 // [at, at + n) lies inside a buffer of `size` bytes (no wrap-around whatever the values).
 bool inside(uint64_t at, uint64_t n, uint64_t size) { return at <= size && n <= size - at; }
 
-NamedTensors load_npz(const std::string& path) { return parse_npz(read_file(path), path); }
+namespace {
 
-NamedTensors parse_npz(const std::string& z, const std::string& path) {
+// Every array of the archive `z` whose name `keep` accepts, in archive order. The whole central
+// directory is checked either way; entries left out are not decoded.
+NamedTensors read_npz(std::string_view z, const std::string& path, const NpzFilter& keep) {
   const uint64_t size = z.size();
   EASEL_CHECK(size >= 22, path, ": not a zip/.npz file (", size, " bytes)");
   // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
@@ -234,7 +237,7 @@ NamedTensors parse_npz(const std::string& z, const std::string& path) {
     uint64_t csize = get_le(z, size_t(at) + 20, 4), usize = get_le(z, size_t(at) + 24, 4), local = get_le(z, size_t(at) + 42, 4);
     const uint64_t nlen = get_le(z, size_t(at) + 28, 2), xlen = get_le(z, size_t(at) + 30, 2), clen = get_le(z, size_t(at) + 32, 2);
     EASEL_CHECK(inside(at + 46, nlen + xlen + clen, size), path, ": corrupt central directory (entry ", e, " runs past the file)");
-    const std::string name = z.substr(size_t(at) + 46, size_t(nlen));
+    const std::string name(z.substr(size_t(at) + 46, size_t(nlen)));
     const std::string where = path + ": " + name;
     const uint64_t xend = at + 46 + nlen + xlen;
     for (uint64_t x = at + 46 + nlen; x + 4 <= xend;) {  // ZIP64 extra: the 0xffffffff fields, in order
@@ -258,53 +261,85 @@ NamedTensors parse_npz(const std::string& z, const std::string& path) {
     const uint64_t data = local + 30 + get_le(z, size_t(local) + 26, 2) + get_le(z, size_t(local) + 28, 2);
     EASEL_CHECK(inside(data, csize, size), where, ": truncated (", csize, " bytes expected, ",
                 size - std::min(size, data), " present)");
-    std::string raw;
+    std::string key = name;
+    if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
+    if (keep && !keep(key)) continue;
+    std::string inflated;
+    std::string_view raw;
     if (method == 0) {
       EASEL_CHECK(usize == csize, where, ": stored entry with sizes that differ (", csize, " stored, ", usize, " claimed)");
       raw = z.substr(size_t(data), size_t(csize));
     } else if (method == 8) {
       EASEL_CHECK(usize <= csize * kMaxDeflateRatio + 1024, where, ": claims ", usize, " bytes unpacked from ", csize,
                   " compressed, more than deflate can produce; the file is corrupt or hostile");
-      raw = inflate_raw(z.data() + data, size_t(csize), size_t(usize), where);
+      inflated = inflate_raw(z.data() + data, size_t(csize), size_t(usize), where);
+      raw = inflated;
     } else {
       throw Error(where + ": unsupported zip compression method " + std::to_string(method) + " (stored and deflate only)");
     }
     EASEL_CHECK(crc_of(raw.data(), raw.size()) == crc, where, ": CRC mismatch (the file is corrupt)");
-    std::string key = name;
-    if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
     out.emplace_back(key, parse_npy(raw, where));
   }
   return out;
 }
 
+}  // namespace
+
+NamedTensors load_npz(const std::string& path, const NpzFilter& keep) {
+  const MappedFile file(path);
+  return read_npz(file.bytes(), path, keep);
+}
+
+NamedTensors parse_npz(const std::string& bytes, const std::string& where) { return read_npz(bytes, where, nullptr); }
+
+std::vector<std::string> npz_names(const std::string& path) {
+  std::vector<std::string> names;
+  load_npz(path, [&](const std::string& key) {
+    names.push_back(key);
+    return false;
+  });
+  return names;
+}
+
 void save_npz(const std::string& path, const NamedTensors& arrays, bool compress) {
-  std::string z, cd;
-  size_t estimate = 22;  // the archive is built in memory: one allocation instead of repeated doubling
-  for (const auto& [key, t] : arrays) estimate += size_t(t.numel()) * std::max<size_t>(4, dtype_size(t.dtype())) + 2 * key.size() + 256;
-  if (!compress) z.reserve(estimate);
+  // Streamed: each entry's header, then its array straight from the tensor's memory (no copy of
+  // the archive is ever held); the central directory is collected on the way and written last.
+  AtomicFile f(path);
+  std::string cd;
   for (const auto& [key, t] : arrays) {
     EASEL_CHECK(!key.empty(), "save_npz(", path, "): empty array name");
-    const std::string name = key + ".npy", npy = make_npy(t);
-    const std::string body = compress ? deflate_raw(npy) : npy;
-    const uint32_t crc = crc_of(npy.data(), npy.size());
-    const uint64_t offset = z.size();
-    const bool big = npy.size() >= 0xffffffffULL || offset >= 0xffffffffULL;
+    const Tensor a = npy_array(t);
+    const std::string name = key + ".npy", header = npy_header(a);
+    const std::string_view data(static_cast<const char*>(a.raw_data()), size_t(a.numel()) * dtype_size(a.dtype()));
+    const uint64_t npy_size = header.size() + data.size();
+    const std::string deflated = compress ? deflate_raw(header + std::string(data)) : std::string();
+    const uint64_t body_size = compress ? deflated.size() : npy_size;
+    const uint32_t crc = crc_of(data.data(), data.size(), crc_of(header.data(), header.size()));
+    const uint64_t offset = f.size();
+    const bool big = npy_size >= 0xffffffffULL || offset >= 0xffffffffULL;
     // local header (ZIP64 sizes go in its extra field when needed)
+    std::string z;
     put_le(z, 0x04034b50, 4);
     put_le(z, big ? 45 : 20, 2);
     put_le(z, 0, 2);
     put_le(z, compress ? 8 : 0, 2);
     put_le(z, 0, 4);  // time, date
     put_le(z, crc, 4);
-    put_le(z, big ? 0xffffffff : body.size(), 4);
-    put_le(z, big ? 0xffffffff : npy.size(), 4);
+    put_le(z, big ? 0xffffffff : body_size, 4);
+    put_le(z, big ? 0xffffffff : npy_size, 4);
     put_le(z, name.size(), 2);
     put_le(z, big ? 20 : 0, 2);
     z += name;
     if (big) {
-      put_le(z, 1, 2), put_le(z, 16, 2), put_le(z, npy.size(), 8), put_le(z, body.size(), 8);
+      put_le(z, 1, 2), put_le(z, 16, 2), put_le(z, npy_size, 8), put_le(z, body_size, 8);
     }
-    z += body;
+    f.write(z);
+    if (compress) {
+      f.write(deflated);
+    } else {
+      f.write(header);
+      f.write(data);
+    }
     // central directory entry
     put_le(cd, 0x02014b50, 4);
     put_le(cd, big ? 45 : 20, 2);
@@ -313,22 +348,22 @@ void save_npz(const std::string& path, const NamedTensors& arrays, bool compress
     put_le(cd, compress ? 8 : 0, 2);
     put_le(cd, 0, 4);
     put_le(cd, crc, 4);
-    put_le(cd, big ? 0xffffffff : body.size(), 4);
-    put_le(cd, big ? 0xffffffff : npy.size(), 4);
+    put_le(cd, big ? 0xffffffff : body_size, 4);
+    put_le(cd, big ? 0xffffffff : npy_size, 4);
     put_le(cd, name.size(), 2);
     put_le(cd, big ? 28 : 0, 2);
     put_le(cd, 0, 2), put_le(cd, 0, 2), put_le(cd, 0, 2), put_le(cd, 0, 4);
     put_le(cd, big ? 0xffffffff : offset, 4);
     cd += name;
     if (big) {
-      put_le(cd, 1, 2), put_le(cd, 24, 2), put_le(cd, npy.size(), 8), put_le(cd, body.size(), 8), put_le(cd, offset, 8);
+      put_le(cd, 1, 2), put_le(cd, 24, 2), put_le(cd, npy_size, 8), put_le(cd, body_size, 8), put_le(cd, offset, 8);
     }
   }
-  const uint64_t cd_offset = z.size(), n = arrays.size();
-  z += cd;
+  const uint64_t cd_offset = f.size(), n = arrays.size();
+  std::string z = cd;
   const bool big = cd_offset >= 0xffffffffULL || n >= 0xffff;
   if (big) {  // ZIP64 end of central directory record + locator
-    const uint64_t rec = z.size();
+    const uint64_t rec = cd_offset + z.size();
     put_le(z, 0x06064b50, 4), put_le(z, 44, 8), put_le(z, 45, 2), put_le(z, 45, 2), put_le(z, 0, 4), put_le(z, 0, 4);
     put_le(z, n, 8), put_le(z, n, 8), put_le(z, cd.size(), 8), put_le(z, cd_offset, 8);
     put_le(z, 0x07064b50, 4), put_le(z, 0, 4), put_le(z, rec, 8), put_le(z, 1, 4);
@@ -339,7 +374,8 @@ void save_npz(const std::string& path, const NamedTensors& arrays, bool compress
   put_le(z, big ? 0xffffffff : cd.size(), 4);
   put_le(z, big ? 0xffffffff : cd_offset, 4);
   put_le(z, 0, 2);
-  write_file_atomically(path, z);
+  f.write(z);
+  f.commit();
 }
 
 Tensor npz_get(const NamedTensors& arrays, const std::string& name, const std::string& path) {

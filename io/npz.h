@@ -6,16 +6,23 @@
 // Anything else (Fortran order, big-endian, other dtypes, truncated data, a bad CRC) is an error
 // naming the file and the array.
 // Writing: f32 / f64 / i64 / f16 arrays (bf16 is written as f4), stored or deflated, ZIP64 when an
-// entry or offset passes 4 GiB, atomically (a temporary file renamed into place).
+// entry or offset passes 4 GiB, atomically (a temporary file renamed into place), streamed from the
+// tensors' memory. Files are read through a memory map: nothing is copied twice.
 #pragma once
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "tensor/named.h"
 
 namespace easel {
 
-NamedTensors load_npz(const std::string& path);  // in archive order
+// Which arrays to decode (by name, without ".npy"); null keeps all. The directory is checked whole.
+using NpzFilter = std::function<bool(const std::string& name)>;
+
+NamedTensors load_npz(const std::string& path, const NpzFilter& keep = nullptr);  // in archive order
 NamedTensors parse_npz(const std::string& bytes, const std::string& where);  // the same from memory
+std::vector<std::string> npz_names(const std::string& path);  // the array names, in archive order
 void save_npz(const std::string& path, const NamedTensors& arrays, bool compress = false);
 
 // One array from an archive, by name; the error lists the names present.

@@ -182,3 +182,59 @@ TEST_CASE("hostile files end in clear errors: duplicate npz keys, overflowing sh
   CHECK(error_of([&] { image_folder(dir + "/set"); }).find("set/b: class folder without images") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("a file written in pieces appears whole or not at all; a copy may share the file") {
+  const std::string dir = tmp("pieces");
+  fs::create_directories(dir);
+  const std::string big(3 << 20, 'x');  // larger than the gathering buffer: written straight through
+  {
+    AtomicFile f(dir + "/a.bin");
+    f.write("head:");
+    f.write(big);
+    f.write(std::string_view(":tail"));
+    CHECK(f.size() == big.size() + 10);
+    CHECK(!fs::exists(dir + "/a.bin"));  // nothing at the name before commit()
+    f.commit();
+  }
+  CHECK(read_file(dir + "/a.bin") == "head:" + big + ":tail");
+  {
+    AtomicFile abandoned(dir + "/b.bin");
+    abandoned.write("half");
+  }  // destroyed without commit: no file, no temporary
+  CHECK(!fs::exists(dir + "/b.bin"));
+  copy_file_atomically(dir + "/a.bin", dir + "/c.bin");
+  CHECK(read_file(dir + "/c.bin") == read_file(dir + "/a.bin"));
+  write_file_atomically(dir + "/a.bin", "replaced");  // replacing the source leaves the copy as it was
+  CHECK(read_file(dir + "/c.bin") == "head:" + big + ":tail");
+  CHECK(std::string(MappedFile(dir + "/c.bin").bytes().substr(0, 5)) == "head:");
+  CHECK(MappedFile(dir + "/a.bin").bytes() == "replaced");
+  int64_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 2);
+  CHECK(error_of([&] { copy_file_atomically(dir + "/none.bin", dir + "/d.bin"); }).find("none.bin: cannot open") !=
+        std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a checkpoint's model loads without decoding its optimizer state; names are listed in order") {
+  const std::string p = tmp("filtered.npz");
+  Checkpoint ck;
+  ck.model = {{"fc.weight", Tensor::full({2, 3}, 0.5)}, {"fc.bias", Tensor::full({2}, -1)}};
+  ck.optimizer = {{"steps", Tensor::scalar(3, DType::i64)}, {"group.0.p.exp_avg", Tensor::full({2, 3}, 7)}};
+  save_checkpoint(p, ck);
+  const std::vector<std::string> names = npz_names(p);
+  REQUIRE(names.size() >= 5);
+  CHECK(names[0] == "format.version");
+  CHECK(names[1] == "model.fc.weight");
+  CHECK(names[3] == "optimizer.steps");
+  const NamedTensors model = load_model_weights(p);
+  REQUIRE(model.size() == 2);
+  CHECK(model[0].first == "fc.weight");
+  CHECK(model[0].second.at({1, 2}) == 0.5);
+  CHECK(model[1].second.at({1}) == -1);
+  const NamedTensors only = load_npz(p, [](const std::string& k) { return k.rfind("optimizer.", 0) == 0; });
+  REQUIRE(only.size() == 2);
+  CHECK(only[1].second.at({0, 0}) == 7);
+  CHECK(load_checkpoint(p).optimizer.size() == 2);  // the full checkpoint still has everything
+  fs::remove(p);
+}

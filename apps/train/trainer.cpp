@@ -353,7 +353,7 @@ TrainResult train(const TrainConfig& o) {
     // best.npz before last.npz: a kill between the two leaves last.npz an epoch behind, so --resume
     // redoes that epoch; the other order could leave a best epoch recorded with no best.npz.
     if (improved) save_state(t, best, epoch);
-    if (improved) write_file_atomically(last, read_file(best));
+    if (improved) copy_file_atomically(best, last);
     else save_state(t, last, epoch);
     if (!o.quiet)
       std::printf("epoch %lld: val loss %.4f  acc %.1f%%  macro-F1 %.3f%s  (%.1fs)\n", (long long)epoch, val.log_loss,
