@@ -61,9 +61,17 @@ static std::vector<Node*> topological_order(Node* root) {
   return order;
 }
 
-static void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
+// A gradient nobody else holds: its handle is ours alone and it is the only view of its storage.
+static bool sole_owner(const Tensor& g) {
+  return g.impl_.use_count() == 1 && g.impl().storage.use_count() == 1 && g.is_contiguous() && g.offset() == 0;
+}
+
+// leaf.grad += g. The first gradient is adopted as it is when nothing else holds it (no copy: for
+// a large net this is a step's worth of fresh pages); otherwise copied, since it may alias a saved
+// tensor or another input's gradient.
+static void accumulate_leaf(TensorImpl& leaf, Tensor g) {
   if (!leaf.grad) {
-    leaf.grad = g.clone().impl_;  // own copy: g may alias a saved tensor or another gradient
+    leaf.grad = sole_owner(g) ? std::move(g.impl_) : g.clone().impl_;
     return;
   }
   Tensor acc(leaf.grad);
@@ -130,12 +138,13 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
       if (!e.active() || !gin[i].defined()) continue;
       EASEL_CHECK(gin[i].shape() == node->input_shapes[i], "backward of '", node->name, "' returned a gradient of shape ",
                   shape_str(gin[i].shape()), " for input ", i, " of shape ", shape_str(node->input_shapes[i]));
-      const Tensor g = gin[i].dtype() == node->input_dtypes[i] ? gin[i] : gin[i].to(node->input_dtypes[i]);
+      Tensor g = gin[i].dtype() == node->input_dtypes[i] ? std::move(gin[i]) : gin[i].to(node->input_dtypes[i]);
+      gin[i] = Tensor();
       if (e.node) {
         auto [slot, fresh] = grads.try_emplace(e.node.get(), g);
         if (!fresh) slot->second = slot->second + g;
       } else {
-        accumulate_leaf(*e.leaf, g);
+        accumulate_leaf(*e.leaf, std::move(g));
       }
     }
     if (!retain_graph) node->backward = nullptr;  // frees the saved tensors

@@ -130,3 +130,23 @@ TEST_CASE("gradcheck reports the failing element of a wrong gradient") {
   CHECK(error_of([] { gradcheck([](const std::vector<Tensor>& in) { return in[0]; },
                                 {Tensor::ones({2}).requires_grad_()}); }).find("must be f64") != std::string::npos);
 }
+
+TEST_CASE("leaf gradients never share memory with each other or with the upstream gradient") {
+  // add's backward hands the same upstream gradient to both inputs: neither leaf may adopt it.
+  Tensor a = Tensor::from({1, 2, 3}, {3}).requires_grad_();
+  Tensor b = Tensor::from({4, 5, 6}, {3}).requires_grad_();
+  Tensor up = Tensor::from({1, 10, 100}, {3});
+  (a + b).backward(up);
+  CHECK(a.grad().impl().storage != b.grad().impl().storage);
+  CHECK(a.grad().impl().storage != up.impl().storage);
+  a.grad().set({0}, -7);
+  CHECK(b.grad().at({0}) == 1);
+  CHECK(up.at({0}) == 1);
+  // A gradient computed for one leaf alone (here by a GEMM) is adopted; later passes add to it.
+  Tensor w = Tensor::from({1, 2, 3, 4}, {2, 2}).requires_grad_();
+  const Tensor x = Tensor::from({1, 1, 2, 2}, {2, 2});
+  sum(matmul(x, w)).backward();
+  CHECK(w.grad().to_vector() == std::vector<double>{3, 3, 3, 3});
+  sum(matmul(x, w)).backward();
+  CHECK(w.grad().to_vector() == std::vector<double>{6, 6, 6, 6});
+}
