@@ -283,9 +283,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       using T = decltype(zero);
       const T *px = X.data<T>(), *pw = Wt.data<T>(), *pg = gy.data<T>();
       const int64_t K = g.col_rows(), hw = g.col_cols(), chunk = chunk_images(g);
-      if (need_x) gx = Tensor::zeros(X.shape(), X.dtype());
-      if (need_w) gw = Tensor::zeros(Wt.shape(), Wt.dtype());
       const bool winograd = use_winograd(g), depthwise = !winograd && g.Cg == 1 && g.groups > 1;
+      // Winograd's input gradient overwrites every element: no zero-fill pass for it.
+      if (need_x) gx = winograd ? Tensor::empty(X.shape(), X.dtype()) : Tensor::zeros(X.shape(), X.dtype());
+      if (need_w) gw = Tensor::zeros(Wt.shape(), Wt.dtype());
       if (winograd) {
         if (need_x) winograd_conv3x3_grad_input<T>(shape3(g), pg, pw, gx.template data<T>());
         if (need_w) winograd_conv3x3_grad_weight<T>(shape3(g), px, pg, gw.template data<T>());

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Whole nets, Easel and PyTorch side by side in one run: images/s, the ratio and peak RSS per row.
-#   bash bench/models.sh [ROW_FILTER]        e.g. bash bench/models.sh resnet50
+#   bash bench/models.sh [MODEL|all] [MODE]   e.g. bash bench/models.sh resnet50, bash bench/models.sh all train
 # Same protocol on both sides (`easel bench`, bench/torch_models.py): random input, 2 warm-up
 # steps, the median of 5 timed steps; every row in a fresh process so peak RSS is the row's own.
 # As root it installs libopenblas0-pthread (a fair PyTorch: Debian's torch otherwise uses the
 # reference BLAS) and python3-torch. THREADS (default 2) threads on both sides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-threads=${THREADS:-2} filter=${1:-}
+threads=${THREADS:-2} filter=${1:-} mode_filter=${2:-}
+[[ $filter == all ]] && filter=""
 if [[ $(id -u) -eq 0 ]]; then
   for p in python3-torch python3-torchvision libopenblas0-pthread; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -44,6 +45,7 @@ printf "| %-18s | %-5s | %5s | %4s | %12s | %12s | %6s | %10s | %10s |\n" model 
 printf "|%s|\n" "--------------------|-------|-------|------|--------------|--------------|--------|------------|------------"
 while read -r model mode batch size; do
   [[ -n $filter && $model != $filter ]] && continue
+  [[ -n $mode_filter && $mode != $mode_filter ]] && continue
   e=$(./build/easel bench --model "$model" --mode "$mode" --batch "$batch" --size "$size" --threads "$threads" --json 2>/dev/null)
   t=$(/usr/bin/python3 bench/torch_models.py "$model" "$mode" "$batch" "$size" "$threads" 2>/dev/null)
   ei=$(field images_per_second <<<"$e") ti=$(field images_per_second <<<"$t")
