@@ -19,9 +19,9 @@ class Generator {
 
   // Full state, for checkpoints: the four xoshiro words, the cached normal and its flag.
   struct State {
-    std::array<uint64_t, 4> s;
-    double spare;
-    bool has_spare;
+    std::array<uint64_t, 4> s{};
+    double spare = 0;
+    bool has_spare = false;
   };
   State state() const { return {s_, spare_, has_spare_}; }
   void set_state(const State& st) { s_ = st.s; spare_ = st.spare; has_spare_ = st.has_spare; }
