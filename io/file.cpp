@@ -43,9 +43,22 @@ void write_all(int fd, const void* data, size_t n, const std::string& path) {
   }
 }
 
+// The temporary beside `path` that becomes it (trainer.cpp removes leftovers by the ".tmp." part).
+std::string temporary_for(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
+
+// rename(2) of a finished temporary over `path`, then the folder's fsync; on failure the temporary goes.
+void rename_into_place(const std::string& tmp, const std::string& path) {
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = os_error();
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot rename the temporary file into place (" + why + ")");
+  }
+  fsync_folder(path);
+}
+
 }  // namespace
 
-AtomicFile::AtomicFile(const std::string& path) : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())) {
+AtomicFile::AtomicFile(const std::string& path) : path_(path), tmp_(temporary_for(path)) {
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   EASEL_CHECK(fd_ >= 0, path, ": cannot open for writing (", os_error(), "; does the folder exist?)");
 }
@@ -84,12 +97,7 @@ void AtomicFile::commit() {
     std::remove(tmp_.c_str());
     throw Error(path_ + ": close failed (" + why + ")");
   }
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    const std::string why = os_error();
-    std::remove(tmp_.c_str());
-    throw Error(path_ + ": cannot rename the temporary file into place (" + why + ")");
-  }
-  fsync_folder(path_);
+  rename_into_place(tmp_, path_);
 }
 
 void write_file_atomically(const std::string& path, const std::string& bytes) {
@@ -99,15 +107,10 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
 }
 
 void copy_file_atomically(const std::string& from, const std::string& to) {
-  const std::string tmp = to + ".tmp." + std::to_string(::getpid());
+  const std::string tmp = temporary_for(to);
   std::remove(tmp.c_str());
   if (::link(from.c_str(), tmp.c_str()) == 0) {
-    if (std::rename(tmp.c_str(), to.c_str()) != 0) {
-      const std::string why = os_error();
-      std::remove(tmp.c_str());
-      throw Error(to + ": cannot rename the temporary file into place (" + why + ")");
-    }
-    fsync_folder(to);
+    rename_into_place(tmp, to);
     return;
   }
   const MappedFile src(from);  // no hard links here (or across file systems): copy the bytes
