@@ -1,8 +1,12 @@
 // Elementwise ops and activations. Binary ops broadcast as NumPy does; their backward sums the
 // upstream gradient back to each input's shape (sum_to). Unary ops are y = f(x) with a local
-// derivative f'(x) (written in terms of x and/or y): backward is gx = gy · f'(x).
+// derivative f'(x) (written in terms of x and/or y): backward is gx = gy · f'(x). The per-element
+// math is in elementwise_math.h, shared with the CUDA kernels (autograd/cuda/elementwise.cu).
 #include <cmath>
+#include <utility>
 
+#include "autograd/cuda/elementwise.h"
+#include "autograd/elementwise_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "tensor/strided.h"
@@ -11,12 +15,26 @@ namespace easel {
 
 namespace {
 
+// Both operands on one device. A 0-d CPU tensor (the scalar of `x * 2.0`) joins the other's device.
+std::pair<Tensor, Tensor> on_one_device(const Tensor& a, const Tensor& b, const char* op) {
+  if (a.device() == b.device()) return {a, b};
+  if (a.device().is_cpu() && a.dim() == 0) return {a.to(b.device()), b};
+  if (b.device().is_cpu() && b.dim() == 0) return {a, b.to(a.device())};
+  throw Error(std::string(op) + ": the inputs are on different devices, " + a.describe() + " and " + b.describe() +
+              "; move one with .to(device)");
+}
+
 // out = f(a, b) with broadcasting; fast paths for equal shapes and scalar operands.
 template <class F>
-Tensor binary_map(const Tensor& a, const Tensor& b, const char* op, F f) {
-  EASEL_CHECK(a.dtype() == b.dtype(), op, ": dtype mismatch, ", a.describe(), " and ", b.describe());
+Tensor binary_map(const Tensor& a_in, const Tensor& b_in, const char* op, F f) {
+  EASEL_CHECK(a_in.dtype() == b_in.dtype(), op, ": dtype mismatch, ", a_in.describe(), " and ", b_in.describe());
+  const auto [a, b] = on_one_device(a_in, b_in, op);
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
-  Tensor out = Tensor::empty(shape, a.dtype());
+  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  if (a.device().is_cuda()) {
+    cuda::binary(a, b, out, f);
+    return out;
+  }
   dispatch_float(a.dtype(), op, [&](auto zero) {
     using T = decltype(zero);
     const T* pa = a.data<T>();
@@ -41,41 +59,36 @@ Tensor binary_map(const Tensor& a, const Tensor& b, const char* op, F f) {
   return out;
 }
 
-// out = f(x) on a contiguous x.
+// y = f(x), gx = gy · f.grad(x, y); f is a functor of autograd/elementwise_math.h.
 template <class F>
-Tensor unary_map(const Tensor& x, const char* op, F f) {
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
-  dispatch_float(x.dtype(), op, [&](auto zero) {
-    using T = decltype(zero);
-    const T* px = x.data<T>();
-    T* po = out.data<T>();
-    parallel_for(x.numel(), [&](int64_t i) { po[i] = f(px[i]); });
-  });
-  return out;
-}
-
-// y = f(x), gx = gy · df(x, y). Both lambdas are generic over float/double.
-template <class F, class DF>
-Tensor unary_op(const Tensor& x, const char* op, F f, DF df) {
+Tensor unary_op(const Tensor& x, const char* op, F f) {
   const Tensor xd = dense(x);
-  const Tensor y = unary_map(xd, op, f);
-  return record(y, op, {x}, [xd, y, df, op](const Tensor& gy_in) -> std::vector<Tensor> {
+  Tensor y = Tensor::empty(xd.shape(), xd.dtype(), xd.device());
+  if (xd.device().is_cuda()) {
+    cuda::unary(xd, y, f);
+  } else {
+    dispatch_float(xd.dtype(), op, [&](auto zero) {
+      using T = decltype(zero);
+      const T* px = xd.data<T>();
+      T* py = y.data<T>();
+      parallel_for(xd.numel(), [&](int64_t i) { py[i] = f(px[i]); });
+    });
+  }
+  return record(y, op, {x}, [xd, y, f, op](const Tensor& gy_in) -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
-    Tensor gx = Tensor::empty(xd.shape(), xd.dtype());
+    Tensor gx = Tensor::empty(xd.shape(), xd.dtype(), xd.device());
+    if (xd.device().is_cuda()) {
+      cuda::unary_grad(xd, y, gy, gx, f);
+      return {gx};
+    }
     dispatch_float(xd.dtype(), op, [&](auto zero) {
       using T = decltype(zero);
       const T *px = xd.data<T>(), *py = y.data<T>(), *pg = gy.data<T>();
       T* po = gx.data<T>();
-      parallel_for(xd.numel(), [&](int64_t i) { po[i] = pg[i] * T(df(px[i], py[i])); });
+      parallel_for(xd.numel(), [&](int64_t i) { po[i] = pg[i] * T(f.grad(px[i], py[i])); });
     });
     return {gx};
   });
-}
-
-template <class T> T sigmoid_of(T x) {
-  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
 }
 
 Tensor scalar_like(double v, const Tensor& t) { return Tensor::scalar(v, t.dtype()); }
@@ -86,7 +99,7 @@ Tensor scalar_like(double v, const Tensor& t) { return Tensor::scalar(v, t.dtype
 
 // y = a + b;  ga = gy, gb = gy (each summed to its input's shape)
 Tensor add(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_map(a, b, "add", [](auto x, auto z) { return x + z; });
+  Tensor y = binary_map(a, b, "add", math::Add{});
   return record(y, "add", {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& gy) -> std::vector<Tensor> {
     return {sum_to(gy, sa), sum_to(gy, sb)};
   });
@@ -94,7 +107,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 
 // y = a - b;  ga = gy, gb = -gy
 Tensor sub(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_map(a, b, "sub", [](auto x, auto z) { return x - z; });
+  Tensor y = binary_map(a, b, "sub", math::Sub{});
   return record(y, "sub", {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& gy) -> std::vector<Tensor> {
     return {sum_to(gy, sa), sum_to(neg(gy), sb)};
   });
@@ -102,7 +115,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 
 // y = a · b;  ga = gy · b, gb = gy · a
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_map(a, b, "mul", [](auto x, auto z) { return x * z; });
+  Tensor y = binary_map(a, b, "mul", math::Mul{});
   const Tensor ad = a.detach(), bd = b.detach();
   return record(y, "mul", {a, b}, [ad, bd](const Tensor& gy) -> std::vector<Tensor> {
     return {sum_to(mul(gy, bd), ad.shape()), sum_to(mul(gy, ad), bd.shape())};
@@ -111,7 +124,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 // y = a / b;  ga = gy / b, gb = -gy · a / b²
 Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_map(a, b, "div", [](auto x, auto z) { return x / z; });
+  Tensor y = binary_map(a, b, "div", math::Div{});
   const Tensor ad = a.detach(), bd = b.detach();
   return record(y, "div", {a, b}, [ad, bd](const Tensor& gy) -> std::vector<Tensor> {
     return {sum_to(div(gy, bd), ad.shape()), sum_to(neg(div(mul(gy, ad), mul(bd, bd))), bd.shape())};
@@ -120,7 +133,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 
 // y = a^b;  ga = gy · b · a^(b-1), gb = gy · y · ln a
 Tensor pow(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_map(a, b, "pow", [](auto x, auto z) { return std::pow(x, z); });
+  Tensor y = binary_map(a, b, "pow", math::Pow{});
   const Tensor ad = a.detach(), bd = b.detach(), yd = y;
   return record(y, "pow", {a, b}, [ad, bd, yd](const Tensor& gy) -> std::vector<Tensor> {
     const Tensor ga = mul(gy, mul(bd, pow(ad, sub(bd, scalar_like(1, bd)))));
@@ -143,97 +156,45 @@ Tensor operator-(double a, const Tensor& b) { return sub(scalar_like(a, b), b); 
 Tensor operator*(double a, const Tensor& b) { return mul(scalar_like(a, b), b); }
 Tensor operator/(double a, const Tensor& b) { return div(scalar_like(a, b), b); }
 
-// ---- unary -------------------------------------------------------------------------------------
+// ---- unary ------------------------------------------------------------------------------------
 
 // y = -x;  gx = -gy
-Tensor neg(const Tensor& x) {
-  return unary_op(x, "neg", [](auto v) { return -v; }, [](auto, auto) { return -1.0; });
-}
+Tensor neg(const Tensor& x) { return unary_op(x, "neg", math::Neg{}); }
 // y = eˣ;  gx = gy · y
-Tensor exp(const Tensor& x) {
-  return unary_op(x, "exp", [](auto v) { return std::exp(v); }, [](auto, auto y) { return y; });
-}
+Tensor exp(const Tensor& x) { return unary_op(x, "exp", math::Exp{}); }
 // y = ln x;  gx = gy / x
-Tensor log(const Tensor& x) {
-  return unary_op(x, "log", [](auto v) { return std::log(v); }, [](auto v, auto) { return 1 / v; });
-}
+Tensor log(const Tensor& x) { return unary_op(x, "log", math::Log{}); }
 // y = √x;  gx = gy / (2y)
-Tensor sqrt(const Tensor& x) {
-  return unary_op(x, "sqrt", [](auto v) { return std::sqrt(v); }, [](auto, auto y) { return 0.5 / y; });
-}
+Tensor sqrt(const Tensor& x) { return unary_op(x, "sqrt", math::Sqrt{}); }
 // y = |x|;  gx = gy · sign(x)  (0 at x = 0)
-Tensor abs(const Tensor& x) {
-  return unary_op(x, "abs", [](auto v) { return std::abs(v); }, [](auto v, auto) { return double((v > 0) - (v < 0)); });
-}
+Tensor abs(const Tensor& x) { return unary_op(x, "abs", math::Abs{}); }
 // y = xᵖ;  gx = gy · p · xᵖ⁻¹
-Tensor pow(const Tensor& x, double p) {
-  return unary_op(
-      x, "pow", [p](auto v) { return decltype(v)(std::pow(v, decltype(v)(p))); },
-      [p](auto v, auto) { return p == 0 ? 0.0 : p * std::pow(double(v), p - 1); });
-}
+Tensor pow(const Tensor& x, double p) { return unary_op(x, "pow", math::PowScalar{p}); }
 // y = min(max(x, lo), hi);  gx = gy where lo <= x <= hi, else 0
 Tensor clamp(const Tensor& x, double lo, double hi) {
   EASEL_CHECK(lo <= hi, "clamp: lo (", lo, ") is greater than hi (", hi, ")");
-  return unary_op(
-      x, "clamp", [lo, hi](auto v) { return decltype(v)(std::min<double>(std::max<double>(v, lo), hi)); },
-      [lo, hi](auto v, auto) { return double(v >= lo && v <= hi); });
+  return unary_op(x, "clamp", math::Clamp{lo, hi});
 }
 
 // ---- activations -------------------------------------------------------------------------------
 
 // y = max(x, 0);  gx = gy · [x > 0]
-Tensor relu(const Tensor& x) {
-  return unary_op(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); }, [](auto v, auto) { return double(v > 0); });
-}
+Tensor relu(const Tensor& x) { return unary_op(x, "relu", math::Relu{}); }
 // y = min(max(x, 0), 6);  gx = gy · [0 < x < 6]
-Tensor relu6(const Tensor& x) {
-  return unary_op(
-      x, "relu6", [](auto v) { return std::min(std::max(v, decltype(v)(0)), decltype(v)(6)); },
-      [](auto v, auto) { return double(v > 0 && v < 6); });
-}
+Tensor relu6(const Tensor& x) { return unary_op(x, "relu6", math::Relu6{}); }
 // y = x if x > 0 else s·x;  gx = gy · (1 or s)
-Tensor leaky_relu(const Tensor& x, double slope) {
-  return unary_op(
-      x, "leaky_relu", [slope](auto v) { return v > 0 ? v : decltype(v)(slope * v); },
-      [slope](auto v, auto) { return v > 0 ? 1.0 : slope; });
-}
+Tensor leaky_relu(const Tensor& x, double slope) { return unary_op(x, "leaky_relu", math::LeakyRelu{slope}); }
 // y = 1 / (1 + e⁻ˣ);  gx = gy · y(1 - y)
-Tensor sigmoid(const Tensor& x) {
-  return unary_op(x, "sigmoid", [](auto v) { return sigmoid_of(v); }, [](auto, auto y) { return y * (1 - y); });
-}
+Tensor sigmoid(const Tensor& x) { return unary_op(x, "sigmoid", math::Sigmoid{}); }
 // y = tanh x;  gx = gy · (1 - y²)
-Tensor tanh(const Tensor& x) {
-  return unary_op(x, "tanh", [](auto v) { return std::tanh(v); }, [](auto, auto y) { return 1 - y * y; });
-}
+Tensor tanh(const Tensor& x) { return unary_op(x, "tanh", math::Tanh{}); }
 // y = x·σ(x);  gx = gy · σ(x)(1 + x(1 - σ(x)))
-Tensor silu(const Tensor& x) {
-  return unary_op(
-      x, "silu", [](auto v) { return v * sigmoid_of(v); },
-      [](auto v, auto) {
-        const auto s = sigmoid_of(v);
-        return s * (1 + v * (1 - s));
-      });
-}
+Tensor silu(const Tensor& x) { return unary_op(x, "silu", math::Silu{}); }
 // y = x·Φ(x), Φ(x) = (1 + erf(x/√2))/2;  gx = gy · (Φ(x) + x·φ(x)), φ the normal density
-Tensor gelu(const Tensor& x) {
-  return unary_op(
-      x, "gelu", [](auto v) { return decltype(v)(0.5 * v * (1 + std::erf(v * M_SQRT1_2))); },
-      [](auto v, auto) {
-        const double d = double(v);
-        return 0.5 * (1 + std::erf(d * M_SQRT1_2)) + d * std::exp(-0.5 * d * d) * 0.5 * M_2_SQRTPI * M_SQRT1_2;
-      });
-}
+Tensor gelu(const Tensor& x) { return unary_op(x, "gelu", math::Gelu{}); }
 // y = x·min(max(x + 3, 0), 6)/6;  gx = gy · (0 if x < -3, 1 if x > 3, else (2x + 3)/6)
-Tensor hardswish(const Tensor& x) {
-  return unary_op(
-      x, "hardswish", [](auto v) { return v * std::min(std::max(v + 3, decltype(v)(0)), decltype(v)(6)) / 6; },
-      [](auto v, auto) { return v < -3 ? 0.0 : v > 3 ? 1.0 : (2 * double(v) + 3) / 6; });
-}
+Tensor hardswish(const Tensor& x) { return unary_op(x, "hardswish", math::Hardswish{}); }
 // y = min(max(x + 3, 0), 6)/6;  gx = gy/6 where -3 < x < 3
-Tensor hardsigmoid(const Tensor& x) {
-  return unary_op(
-      x, "hardsigmoid", [](auto v) { return std::min(std::max(v + 3, decltype(v)(0)), decltype(v)(6)) / 6; },
-      [](auto v, auto) { return v > -3 && v < 3 ? 1.0 / 6 : 0.0; });
-}
+Tensor hardsigmoid(const Tensor& x) { return unary_op(x, "hardsigmoid", math::Hardsigmoid{}); }
 
 }  // namespace easel

@@ -31,6 +31,7 @@ Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs, B
     node->next.push_back(e);
     node->input_shapes.push_back(t.defined() ? t.shape() : Shape{});
     node->input_dtypes.push_back(t.defined() ? t.dtype() : DType::f32);
+    node->input_devices.push_back(t.defined() ? t.device() : Device::cpu());
   }
   node->backward = std::move(backward);
   // The result is a new handle, so that recording never changes a tensor the caller already holds.
@@ -112,10 +113,12 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
   if (!grad.defined()) {
     EASEL_CHECK(root.numel() == 1, "backward() without a gradient needs a one-element output, got ",
                 root.describe(), "; pass the upstream gradient explicitly");
-    grad = Tensor::ones(root.shape(), root.dtype());
+    grad = Tensor::ones(root.shape(), root.dtype(), root.device());
   }
   EASEL_CHECK(grad.shape() == root.shape(), "backward(): gradient of shape ", shape_str(grad.shape()),
               " for an output of shape ", shape_str(root.shape()));
+  EASEL_CHECK(grad.device() == root.device(), "backward(): gradient on ", grad.device().str(), " for an output on ",
+              root.device().str());
   NoGradGuard no_grad;  // gradients are computed without recording (no double backward)
   BackwardProfile profile;
   if (!root.grad_fn()) {  // backward on a leaf: its gradient is the upstream gradient
@@ -139,6 +142,7 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
       EASEL_CHECK(gin[i].shape() == node->input_shapes[i], "backward of '", node->name, "' returned a gradient of shape ",
                   shape_str(gin[i].shape()), " for input ", i, " of shape ", shape_str(node->input_shapes[i]));
       Tensor g = gin[i].dtype() == node->input_dtypes[i] ? std::move(gin[i]) : gin[i].to(node->input_dtypes[i]);
+      if (g.device() != node->input_devices[i]) g = g.to(node->input_devices[i]);  // a CPU scalar beside a device tensor
       gin[i] = Tensor();
       if (e.node) {
         auto [slot, fresh] = grads.try_emplace(e.node.get(), g);

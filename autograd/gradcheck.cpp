@@ -37,7 +37,7 @@ GradcheckResult gradcheck(const GradFn& fn, const std::vector<Tensor>& inputs, c
     EASEL_CHECK(y.dtype() == DType::f64, "gradcheck: the function returned ", y.describe(), "; it must compute in f64");
     if (!v.defined()) {
       Generator g(opt.seed);
-      v = Tensor::randn(y.shape(), DType::f64, &g);
+      v = Tensor::randn(y.shape(), DType::f64, &g).to(y.device());
     }
     return sum(y * v);
   };
@@ -48,7 +48,7 @@ GradcheckResult gradcheck(const GradFn& fn, const std::vector<Tensor>& inputs, c
   for (const Tensor& t : inputs) {
     if (t.defined() && t.requires_grad()) {
       const Tensor g = t.grad();
-      analytic.push_back(g.defined() ? g.clone() : Tensor::zeros(t.shape(), DType::f64));  // unreached => 0
+      analytic.push_back(g.defined() ? g.cpu().clone() : Tensor::zeros(t.shape(), DType::f64));  // unreached => 0
     } else {
       analytic.push_back(Tensor());
     }
@@ -90,8 +90,8 @@ GradcheckResult gradcheck(const GradFn& fn, const std::vector<Tensor>& inputs, c
     loss(inputs).backward();  // on top of the first backward's gradients
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (!analytic[i].defined()) continue;
-      const Tensor g = inputs[i].grad();
-      if (!g.defined()) continue;
+      if (!inputs[i].grad().defined()) continue;
+      const Tensor g = inputs[i].grad().cpu();
       const double diff = max(abs(g - analytic[i] * 2.0)).item(), scale = max(abs(analytic[i])).item();
       if (diff > 1e-9 * (1 + scale)) {
         res.ok = false;

@@ -38,6 +38,7 @@ struct Node {
   std::vector<Edge> next;           // one per input
   std::vector<Shape> input_shapes;  // to check each gradient's shape
   std::vector<DType> input_dtypes;
+  std::vector<Device> input_devices;  // gradients are moved back to their input's device
   BackwardFn backward;              // null once released
   bool needs_grad(size_t i) const { return next[i].active(); }
 };

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "autograd/cuda/reduce.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "tensor/strided.h"
@@ -89,8 +90,9 @@ void row_max(const Rows& r, Tensor* values, Tensor* indices) {
 // y = Σ_dims x;  gx = gy broadcast back over the summed dims
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   const Rows r = to_rows(x, dims, keepdim, "sum");
-  Tensor y = Tensor::empty(r.out_shape, x.dtype());
-  dispatch_float(x.dtype(), "sum", [&](auto zero) {
+  Tensor y = Tensor::empty(r.out_shape, x.dtype(), x.device());
+  if (x.device().is_cuda()) cuda::row_sum(r.data, r.outer, r.R, y);
+  else dispatch_float(x.dtype(), "sum", [&](auto zero) {
     using T = decltype(zero);
     const T* p = r.data.data<T>();
     T* py = y.data<T>();

@@ -168,7 +168,7 @@ Tensor Tensor::contiguous() const {
 
 // y = copy of x;  gx = gy
 Tensor Tensor::clone() const {
-  Tensor y = Tensor::empty(shape(), dtype());
+  Tensor y = Tensor::empty(shape(), dtype(), device());
   y.copy_(*this);
   return view_op(*this, y, "clone", [](const Tensor& gy) { return gy; });
 }
@@ -176,10 +176,18 @@ Tensor Tensor::clone() const {
 // y = x converted;  gx = gy converted back
 Tensor Tensor::to(DType dt) const {
   if (dt == dtype()) return *this;
-  Tensor y = Tensor::empty(shape(), dt);
+  Tensor y = Tensor::empty(shape(), dt, device());
   y.copy_(*this);
   if (!is_floating(dt)) return y;
   return view_op(*this, y, "to", [back = dtype()](const Tensor& gy) { return gy.to(back); });
+}
+
+// y = x on another device;  gx = gy moved back
+Tensor Tensor::to(Device d) const {
+  if (d == device()) return *this;
+  Tensor y = Tensor::empty(shape(), dtype(), d);
+  y.copy_(*this);
+  return view_op(*this, y, "to_device", [back = device()](const Tensor& gy) { return gy.to(back); });
 }
 
 // ---- concat / split / pad ------------------------------------------------------------------

@@ -1,14 +1,13 @@
-// Element types and devices a tensor can have.
+// Element types a tensor can have (devices: tensor/device.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 namespace easel {
 
-// f32/f64 compute on the CPU; i64 holds labels and indices; bf16/f16 are storage types
-// reserved for the GPU backend (they can be allocated and converted, not computed with on CPU).
+// f32/f64 compute (on the CPU and on CUDA devices); i64 holds labels and indices; bf16/f16 are
+// storage types reserved for the GPU backend (they can be allocated and converted, not computed with).
 enum class DType : uint8_t { f32, f64, i64, bf16, f16 };
-enum class Device : uint8_t { cpu, cuda };
 
 constexpr size_t dtype_size(DType t) {
   switch (t) {
@@ -33,8 +32,6 @@ constexpr const char* dtype_name(DType t) {
 }
 
 constexpr bool is_floating(DType t) { return t == DType::f32 || t == DType::f64; }
-
-constexpr const char* device_name(Device d) { return d == Device::cpu ? "cpu" : "cuda"; }
 
 // The C++ type stored for a dtype (compile-time).
 template <class T> constexpr DType dtype_of();

@@ -46,8 +46,9 @@ void print_rec(std::ostream& os, const Tensor& t, std::vector<int64_t>& idx, int
 
 }  // namespace
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) {
-  if (!t.defined()) return os << "tensor(undefined)";
+std::ostream& operator<<(std::ostream& os, const Tensor& device_tensor) {
+  if (!device_tensor.defined()) return os << "tensor(undefined)";
+  const Tensor t = device_tensor.device().is_cpu() ? device_tensor : device_tensor.detach().cpu();
   const bool summarise = t.numel() > kSummariseAbove;
   Format f;
   double max_abs = 0, min_abs = INFINITY;
@@ -67,7 +68,8 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
     print_rec(os, t, idx, 0, f, summarise, 7);
   }
   os << ", " << dtype_name(t.dtype()) << shape_str(t.shape());
-  if (t.requires_grad()) os << ", requires_grad";
+  if (device_tensor.device().is_cuda()) os << ", " << device_tensor.device().str();
+  if (device_tensor.requires_grad()) os << ", requires_grad";
   return os << ')';
 }
 

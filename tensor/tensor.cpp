@@ -6,6 +6,8 @@
 #include <type_traits>
 
 #include "tensor/allocator.h"
+#include "tensor/cuda/copy.h"
+#include "tensor/cuda/runtime.h"
 #include "tensor/random.h"
 #include "tensor/strided.h"
 
@@ -71,13 +73,34 @@ Shape broadcast_strides(const Tensor& t, const Shape& out) {
 
 // ---- storage -------------------------------------------------------------------------------
 
+// ---- devices -------------------------------------------------------------------------------
+
+std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
+
+Device parse_device(const std::string& text) {
+  if (text == "cpu") return Device::cpu();
+  if (text == "cuda") return Device::cuda(0);
+  if (text.rfind("cuda:", 0) == 0 && text.size() > 5 && text.size() < 9 &&
+      text.find_first_not_of("0123456789", 5) == std::string::npos)
+    return Device::cuda(std::stoi(text.substr(5)));
+  throw Error("unknown device '" + text + "': expected cpu, cuda or cuda:N");
+}
+
+// ---- storage -------------------------------------------------------------------------------
+
 Storage::Storage(size_t nbytes_, Device device_) : nbytes(nbytes_), device(device_) {
-  EASEL_CHECK(device == Device::cpu, "cuda storage is allocated by the CUDA backend, not Storage()");
+  if (device.is_cuda()) {
+    data = cuda::allocate(nbytes, device.index);  // throws with the device's memory report
+    return;
+  }
   data = cpu_allocate(std::max<size_t>(nbytes, 1));
   EASEL_CHECK(data, "out of memory: cannot allocate ", double(nbytes) / double(1 << 20), " MiB");
 }
 
-Storage::~Storage() { cpu_release(data, std::max<size_t>(nbytes, 1)); }
+Storage::~Storage() {
+  if (device.is_cuda()) cuda::release(data, nbytes, device.index);
+  else cpu_release(data, std::max<size_t>(nbytes, 1));
+}
 
 // ---- half-precision conversions (storage types) --------------------------------------------
 
@@ -148,13 +171,19 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   return Tensor(std::move(impl));
 }
 
-Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
+  if (device.is_cuda()) return full(shape, 0.0, dtype, device);
   Tensor t = empty(shape, dtype);
   std::memset(t.raw_data(), 0, size_t(t.numel()) * dtype_size(dtype));
   return t;
 }
 
-Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
+Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device) {
+  if (device.is_cuda()) {
+    Tensor t = empty(shape, dtype, device);
+    cuda::fill(t, value);
+    return t;
+  }
   Tensor t = empty(shape, dtype);
   char* p = static_cast<char*>(t.raw_data());
   const size_t es = dtype_size(dtype);
@@ -163,7 +192,7 @@ Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
   return t;
 }
 
-Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
+Tensor Tensor::ones(const Shape& shape, DType dtype, Device device) { return full(shape, 1.0, dtype, device); }
 Tensor Tensor::scalar(double value, DType dtype) { return full({}, value, dtype); }
 
 Tensor Tensor::from(const std::vector<double>& values, const Shape& shape, DType dtype) {
@@ -253,10 +282,18 @@ bool Tensor::is_contiguous() const {
 }
 
 std::string Tensor::describe() const {
-  return defined() ? std::string(dtype_name(dtype())) + shape_str(shape()) : "undefined";
+  if (!defined()) return "undefined";
+  std::string s = std::string(dtype_name(dtype())) + shape_str(shape());
+  return device().is_cpu() ? s : s + " on " + device().str();
 }
 
 void* Tensor::raw_data() const {
+  EASEL_CHECK(device().is_cpu(), "CPU code reached a ", describe(),
+              " tensor: this op has no CUDA kernel yet (README lists those that do); move the tensor with .cpu()");
+  return raw_device_data();
+}
+
+void* Tensor::raw_device_data() const {
   return static_cast<char*>(impl().storage->data) + offset() * int64_t(dtype_size(dtype()));
 }
 
@@ -273,25 +310,36 @@ static int64_t element_offset(const Tensor& t, const std::vector<int64_t>& index
   return off;
 }
 
+// One element of a device tensor as a 0-d CPU tensor (a view of it, copied over).
+static Tensor element_on_host(const Tensor& t, int64_t off) {
+  return make_view(t, {}, {}, t.offset() + off).to(Device::cpu());
+}
+
 double Tensor::at(const std::vector<int64_t>& index) const {
   const int64_t off = element_offset(*this, index);
+  if (device().is_cuda()) return element_on_host(detach(), off).item();
   return read_elem(static_cast<const char*>(raw_data()) + off * int64_t(dtype_size(dtype())), dtype());
 }
 
 void Tensor::set(const std::vector<int64_t>& index, double value) {
   const int64_t off = element_offset(*this, index);
+  if (device().is_cuda()) {
+    make_view(*this, {}, {}, offset() + off).copy_(Tensor::full({}, value, dtype()));
+    return;
+  }
   write_elem(static_cast<char*>(raw_data()) + off * int64_t(dtype_size(dtype())), dtype(), value);
 }
 
 double Tensor::item() const {
   EASEL_CHECK(numel() == 1, "item() needs a one-element tensor, got ", describe());
+  if (device().is_cuda()) return detach().to(Device::cpu()).item();
   return read_elem(raw_data(), dtype());
 }
 
 std::vector<double> Tensor::to_vector() const {
   std::vector<double> out;
   out.reserve(size_t(numel()));
-  const Tensor c = detach().contiguous();
+  const Tensor c = detach().to(Device::cpu()).contiguous();
   const char* p = static_cast<const char*>(c.raw_data());
   for (int64_t i = 0; i < c.numel(); ++i) out.push_back(read_elem(p + i * int64_t(dtype_size(dtype())), dtype()));
   return out;
@@ -309,9 +357,42 @@ Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, i
 
 // ---- in-place copy -------------------------------------------------------------------------
 
+// A copy between the host and a device: the bytes travel contiguous, in the destination's dtype;
+// the device side gathers or scatters strides with the copy kernel.
+static void copy_across_devices(const Tensor& dst, const Tensor& src) {
+  if (dst.device().is_cuda() && src.device().is_cuda()) {  // device to device: through the host for now
+    copy_across_devices(dst, src.to(Device::cpu()));
+    return;
+  }
+  const size_t nbytes = size_t(dst.numel()) * dtype_size(dst.dtype());
+  if (dst.device().is_cuda()) {
+    Tensor host = Tensor::empty(dst.shape(), dst.dtype());
+    host.copy_(src);
+    const bool direct = dst.is_contiguous();
+    Tensor staged = direct ? dst : Tensor::empty(dst.shape(), dst.dtype(), dst.device());
+    cuda::copy_to_device(staged.raw_device_data(), host.raw_data(), nbytes, dst.device().index);
+    if (!direct) cuda::copy(dst, staged);
+  } else {
+    Tensor packed = src;
+    if (!src.is_contiguous() || src.dtype() != dst.dtype() || src.shape() != dst.shape()) {
+      packed = Tensor::empty(dst.shape(), dst.dtype(), src.device());
+      cuda::copy(packed, src);
+    }
+    if (dst.is_contiguous()) {
+      cuda::copy_to_host(dst.raw_data(), packed.raw_device_data(), nbytes, src.device().index);
+    } else {
+      Tensor host = Tensor::empty(dst.shape(), dst.dtype());
+      cuda::copy_to_host(host.raw_data(), packed.raw_device_data(), nbytes, src.device().index);
+      const_cast<Tensor&>(dst).copy_(host);
+    }
+  }
+}
+
 void Tensor::copy_(const Tensor& src) {
   const Shape out = broadcast_shapes(shape(), src.shape(), "copy_");
   EASEL_CHECK(out == shape(), "copy_: cannot write a ", src.describe(), " tensor into ", describe());
+  if (device() != src.device()) return copy_across_devices(*this, src);
+  if (device().is_cuda()) return cuda::copy(*this, src);
   const Shape ss = broadcast_strides(src, shape());
   const std::array<const int64_t*, 2> st{strides().data(), ss.data()};
   const DType dt = dtype(), st_t = src.dtype();
@@ -342,7 +423,7 @@ void Tensor::copy_(const Tensor& src) {
 namespace easel {
 Tensor dense(const Tensor& t) {
   if (t.is_contiguous()) return t.detach();
-  Tensor out = Tensor::empty(t.shape(), t.dtype());
+  Tensor out = Tensor::empty(t.shape(), t.dtype(), t.device());
   out.copy_(t);
   return out;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tensor/device.h"
 #include "tensor/dtype.h"
 #include "tensor/error.h"
 
@@ -30,7 +31,7 @@ struct Storage {
   Storage& operator=(const Storage&) = delete;
   void* data = nullptr;
   size_t nbytes = 0;
-  Device device = Device::cpu;
+  Device device;
 };
 
 struct Node;  // autograd/node.h
@@ -55,10 +56,10 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   // ---- factories -------------------------------------------------------------------------
-  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
-  static Tensor zeros(const Shape& shape, DType dtype = DType::f32);
-  static Tensor ones(const Shape& shape, DType dtype = DType::f32);
-  static Tensor full(const Shape& shape, double value, DType dtype = DType::f32);
+  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor ones(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor full(const Shape& shape, double value, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor scalar(double value, DType dtype = DType::f32);  // 0-d tensor
   static Tensor from(const std::vector<double>& values, const Shape& shape, DType dtype = DType::f32);
   static Tensor arange(int64_t n, DType dtype = DType::f32);
@@ -83,11 +84,17 @@ class Tensor {
   DType dtype() const { return impl().dtype; }
   Device device() const { return impl().storage->device; }
   bool is_contiguous() const;
-  std::string describe() const;  // "f32[2, 3]"
+  std::string describe() const;  // "f32[2, 3]", "f32[2, 3] on cuda:0"
 
-  // ---- element access (CPU) ----------------------------------------------------------------
+  // ---- element access ----------------------------------------------------------------------
+  // data() and raw_data() are for CPU code: on a tensor that lives on a CUDA device they throw
+  // (that is how an op without a CUDA kernel fails: clearly, never by reading device memory).
   template <class T> T* data() const;         // first element; checks that T matches dtype
   void* raw_data() const;                     // first element, untyped
+  // The first element on whatever device the tensor lives on: for kernels (tensor/cuda/launch.h).
+  template <class T> T* device_data() const;
+  void* raw_device_data() const;
+  // These copy through the host when the tensor lives on a device (slow there: for tests and output).
   double item() const;                        // single-element tensor -> double
   double at(const std::vector<int64_t>& index) const;       // one element by multi-index
   void set(const std::vector<int64_t>& index, double value);  // one element (no autograd)
@@ -108,7 +115,10 @@ class Tensor {
   Tensor contiguous() const;                  // differentiable; no copy when already contiguous
   Tensor clone() const;                       // differentiable copy
   Tensor to(DType dtype) const;               // differentiable between f32 and f64
-  void copy_(const Tensor& src);              // in place, no autograd; broadcasts src
+  Tensor to(Device device) const;             // differentiable; the same tensor when already there
+  Tensor cpu() const { return to(Device::cpu()); }
+  Tensor cuda(int index = 0) const { return to(Device::cuda(index)); }
+  void copy_(const Tensor& src);              // in place, no autograd; broadcasts src; across devices
 
   // ---- views and shape (differentiable; see autograd/shape.cpp) ----------------------------
   Tensor reshape(const Shape& shape) const;   // one dim may be -1
@@ -141,6 +151,12 @@ template <class T>
 T* Tensor::data() const {
   EASEL_CHECK(dtype_of<T>() == dtype(), "data<", dtype_name(dtype_of<T>()), ">() on a ", describe(), " tensor");
   return static_cast<T*>(raw_data());
+}
+
+template <class T>
+T* Tensor::device_data() const {
+  EASEL_CHECK(dtype_of<T>() == dtype(), "device_data<", dtype_name(dtype_of<T>()), ">() on a ", describe(), " tensor");
+  return static_cast<T*>(raw_device_data());
 }
 
 }  // namespace easel

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The sanitizer build: the whole engine and the unit tests compiled by clang with AddressSanitizer +
-# UndefinedBehaviorSanitizer, plus the libFuzzer targets of tests/fuzz.
+# UndefinedBehaviorSanitizer, plus the libFuzzer targets of tests/fuzz. It is also the CUDA
+# simulation build (-DEASEL_CUDA=SIM): the device suite runs on simulated devices there.
 #   sanitize.sh SOURCE_DIR BUILD_DIR build          configure and build (once)
 #   sanitize.sh SOURCE_DIR BUILD_DIR unit           the fast unit suite under the sanitizers
+#   sanitize.sh SOURCE_DIR BUILD_DIR cuda           the device suite (tests/cuda) on the simulated devices
 #   sanitize.sh SOURCE_DIR BUILD_DIR fuzz TARGET S  fuzz one reader for S seconds from its seeds and regressions
 set -euo pipefail
 src=$1 build=$2 step=$3
@@ -10,9 +12,12 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 case $step in
   build)
     cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-          -DEASEL_SANITIZE=ON -DEASEL_FUZZ=ON -DEASEL_CUDA=OFF > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
-    cmake --build "$build" --target easel_tests fuzz_npz fuzz_json fuzz_csv fuzz_image -j"$(nproc)" 2>&1 | grep -E 'error|Error' || true
-    test -x "$build/easel_tests" && test -x "$build/fuzz_image"
+          -DEASEL_SANITIZE=ON -DEASEL_FUZZ=ON -DEASEL_CUDA=SIM > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+    cmake --build "$build" --target easel_tests easel_cuda_tests fuzz_npz fuzz_json fuzz_csv fuzz_image -j"$(nproc)" 2>&1 | grep -E 'error|Error' || true
+    test -x "$build/easel_tests" && test -x "$build/easel_cuda_tests" && test -x "$build/fuzz_image"
+    ;;
+  cuda)
+    "$build/easel_cuda_tests" --no-intro=true --duration=false
     ;;
   unit)
     # The fast suite: everything but the cases that train on the real paintings and the two that build

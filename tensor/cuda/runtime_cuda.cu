@@ -1,31 +1,80 @@
+// The CUDA runtime on a real GPU: device discovery, the caching allocator over cudaMalloc, copies.
+// Every CUDA call is checked; errors name what was being done and the library's message.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include <string>
+#include <memory>
+#include <mutex>
+#include <vector>
 
-#include "tensor/cuda/device.h"
+#include "tensor/cuda/block_cache.h"
+#include "tensor/cuda/launch.h"
+#include "tensor/cuda/runtime.h"
 
-namespace easel {
+namespace easel::cuda {
 
-bool cuda_compiled() { return true; }
+namespace {
 
-int cuda_device_count() {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError();  // clear the sticky "no driver" error
-    return 0;
+void check(cudaError_t e, const char* what, int device) {
+  if (e == cudaSuccess) return;
+  cudaGetLastError();  // clear a non-sticky error so that the next call starts clean
+  throw Error(std::string(what) + " on cuda:" + std::to_string(device) + ": " + cudaGetErrorString(e));
+}
+
+void* device_allocate(size_t nbytes, int device) {
+  set_device(device);
+  void* p = nullptr;
+  const cudaError_t e = cudaMalloc(&p, nbytes);
+  if (e == cudaErrorMemoryAllocation) {
+    cudaGetLastError();
+    return nullptr;  // the cache empties itself and retries, then reports
   }
+  check(e, "cudaMalloc", device);
+  return p;
+}
+void device_free(void* p, int device) {
+  set_device(device);
+  cudaFree(p);  // at exit the driver may already be gone: nothing useful to report
+}
+
+BlockCache& cache(int device) {
+  static std::vector<std::unique_ptr<BlockCache>> caches;
+  static std::mutex mutex;
+  check_device(device);
+  std::lock_guard<std::mutex> lock(mutex);
+  if (caches.empty()) {
+    for (int d = 0; d < device_count(); ++d) caches.push_back(std::make_unique<BlockCache>(d, device_allocate, device_free));
+  }
+  return *caches[size_t(device)];
+}
+
+thread_local int current_device = -1;
+
+}  // namespace
+
+Backend backend() { return Backend::cuda; }
+const char* backend_description() { return "CUDA (nvcc, cuBLAS and cuDNN found at configure time)"; }
+
+int device_count() {
+  static const int n = [] {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+      cudaGetLastError();  // clear the sticky "no driver" error
+      return 0;
+    }
+    return count;
+  }();
   return n;
 }
 
-std::string cuda_device_name(int i) {
+std::string device_name(int device) {
   cudaDeviceProp prop;
-  if (i < 0 || i >= cuda_device_count() || cudaGetDeviceProperties(&prop, i) != cudaSuccess) return "";
+  if (device < 0 || device >= device_count() || cudaGetDeviceProperties(&prop, device) != cudaSuccess) return "";
   return prop.name;
 }
 
-std::string cuda_versions() {
+std::string versions() {
   int rt = 0;
   cudaRuntimeGetVersion(&rt);
   return "CUDA runtime " + std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10) + ", cuBLAS " +
@@ -33,4 +82,44 @@ std::string cuda_versions() {
          std::to_string(cudnnGetVersion());
 }
 
-}  // namespace easel
+void check_device(int device) {
+  EASEL_CHECK(device >= 0 && device < device_count(), "cuda:", device, " does not exist (", device_count(),
+              " CUDA devices visible)");
+}
+
+void set_device(int device) {
+  if (device == current_device) return;
+  check_device(device);
+  check(cudaSetDevice(device), "cudaSetDevice", device);
+  current_device = device;
+}
+
+void check_launch(const char* what) {
+  const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) throw Error(std::string("CUDA kernel for ") + what + " failed to launch: " + cudaGetErrorString(e));
+}
+
+void* allocate(size_t nbytes, int device) { return cache(device).allocate(nbytes); }
+void release(void* p, size_t nbytes, int device) { cache(device).release(p, nbytes); }
+MemoryStats memory_stats(int device) { return cache(device).stats(); }
+std::string memory_report(int device) { return "cuda:" + std::to_string(device) + ": " + describe(memory_stats(device)); }
+void empty_cache(int device) { cache(device).empty(); }
+
+void copy_to_device(void* dst, const void* src, size_t nbytes, int device) {
+  set_device(device);
+  if (nbytes) check(cudaMemcpy(dst, src, nbytes, cudaMemcpyHostToDevice), "copy to the device", device);
+}
+void copy_to_host(void* dst, const void* src, size_t nbytes, int device) {
+  set_device(device);
+  if (nbytes) check(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToHost), "copy to the host", device);
+}
+void copy_on_device(void* dst, const void* src, size_t nbytes, int device) {
+  set_device(device);
+  if (nbytes) check(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice), "copy on the device", device);
+}
+void synchronize(int device) {
+  set_device(device);
+  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (an earlier kernel failed)", device);
+}
+
+}  // namespace easel::cuda

@@ -1,0 +1,228 @@
+// Ops on a CUDA device against the same ops on the CPU (ggml's test-backend-ops in spirit): the
+// CPU is the reference; every result is also checked to live on the device.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <functional>
+
+#include "autograd/gradcheck.h"
+#include "autograd/ops.h"
+#include "tensor/cuda/runtime.h"
+#include "tensor/random.h"
+#include "tensor/tensor.h"
+
+using namespace easel;
+
+namespace {
+
+const Device kDev = Device::cuda(0);
+
+Tensor random(const Shape& s, DType dt, uint64_t seed, double lo = -2, double hi = 2) {
+  Generator g(seed);
+  return Tensor::uniform(s, lo, hi, dt, &g);
+}
+
+// Same shape and dtype, `on_device` really on the device, and |device - cpu| <= tol·(1 + |cpu|).
+void check_matches(const Tensor& on_device, const Tensor& on_cpu, const std::string& what) {
+  INFO(what);
+  REQUIRE(on_device.defined());
+  CHECK(on_device.device() == kDev);
+  CHECK(on_cpu.device().is_cpu());
+  REQUIRE(on_device.shape() == on_cpu.shape());
+  REQUIRE(on_device.dtype() == on_cpu.dtype());
+  const double tol = on_cpu.dtype() == DType::f64 ? 1e-12 : 2e-6;
+  const std::vector<double> d = on_device.to_vector(), c = on_cpu.to_vector();
+  double worst = 0;
+  size_t at = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    const double err = std::isnan(c[i]) && std::isnan(d[i]) ? 0 : std::abs(d[i] - c[i]) / (1 + std::abs(c[i]));
+    if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err, at = i;
+  }
+  CHECK_MESSAGE(worst <= tol, what, ": element ", at, " device ", d[at], " cpu ", c[at]);
+}
+
+}  // namespace
+
+TEST_SUITE("cuda") {
+
+TEST_CASE("tensors go to the device and back unchanged, in every dtype and layout") {
+  for (DType dt : {DType::f32, DType::f64, DType::i64}) {
+    const Tensor x = dt == DType::i64 ? Tensor::randint({3, 4, 5}, 100) : random({3, 4, 5}, dt, 1);
+    const Tensor d = x.cuda();
+    CHECK(d.device() == kDev);
+    CHECK(d.describe() == x.describe() + " on cuda:0");
+    CHECK(d.to_vector() == x.to_vector());
+    // Strided views both ways: a permuted, sliced device view read back; a CPU view written in.
+    const Tensor view = d.permute({2, 0, 1}).slice(1, 1, 3);
+    CHECK(view.cpu().to_vector() == x.permute({2, 0, 1}).slice(1, 1, 3).to_vector());
+    const Tensor from_view = x.permute({1, 2, 0}).cuda();
+    CHECK(from_view.to_vector() == x.permute({1, 2, 0}).to_vector());
+    Tensor target = Tensor::zeros({5, 3, 4}, dt, kDev);
+    target.permute({1, 2, 0}).copy_(x);  // a CPU source into a strided device destination
+    CHECK(target.permute({1, 2, 0}).to_vector() == x.to_vector());
+  }
+  const Tensor x = random({7, 3}, DType::f64, 2);
+  CHECK(x.cuda().to(DType::f32).cpu().to_vector() == x.to(DType::f32).to_vector());
+  CHECK(x.cuda().at({4, 1}) == x.at({4, 1}));
+  Tensor d = x.cuda();
+  d.set({4, 1}, 9.5);
+  CHECK(d.at({4, 1}) == 9.5);
+  CHECK(Tensor::full({2, 2}, 3.25, DType::f32, kDev).to_vector() == std::vector<double>(4, 3.25));
+  CHECK(Tensor::ones({3}, DType::f64, kDev).device() == kDev);
+}
+
+TEST_CASE("CPU code refuses a device tensor with a clear error") {
+  const Tensor d = Tensor::ones({2, 3}, DType::f32, kDev);
+  CHECK_THROWS_WITH_AS(d.data<float>(), doctest::Contains("f32[2, 3] on cuda:0"), Error);
+  CHECK_THROWS_WITH_AS(matmul(d, d.transpose(0, 1)), doctest::Contains("no CUDA kernel yet"), Error);
+}
+
+TEST_CASE("inputs on different devices are an error naming both; a CPU scalar joins the device") {
+  const Tensor d = Tensor::ones({3}, DType::f32, kDev), c = Tensor::ones({3}, DType::f32);
+  CHECK_THROWS_WITH_AS(add(d, c), doctest::Contains("different devices, f32[3] on cuda:0 and f32[3]"), Error);
+  const Tensor y = d * 2.0 + 1.0;
+  CHECK(y.device() == kDev);
+  CHECK(y.to_vector() == std::vector<double>(3, 3.0));
+  if (cuda::device_count() > 1) {
+    const Tensor other = Tensor::ones({3}, DType::f32, Device::cuda(1));
+    CHECK_THROWS_WITH_AS(mul(d, other), doctest::Contains("cuda:1"), Error);
+    CHECK(other.to(kDev).device() == kDev);
+  }
+  CHECK_THROWS_WITH_AS(Tensor::ones({1}, DType::f32, Device::cuda(99)), doctest::Contains("cuda:99 does not exist"), Error);
+}
+
+TEST_CASE("binary ops with broadcasting equal the CPU, forward and backward") {
+  using Op = std::function<Tensor(const Tensor&, const Tensor&)>;
+  const std::vector<std::pair<const char*, Op>> ops = {
+      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }},
+      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }},
+      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }},
+      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }}};
+  const std::vector<std::pair<Shape, Shape>> shapes = {{{4, 5}, {4, 5}}, {{3, 1, 5}, {4, 5}}, {{2, 3}, {}}, {{1}, {6, 7}}};
+  for (DType dt : {DType::f32, DType::f64}) {
+    for (const auto& [name, op] : ops) {
+      for (const auto& [sa, sb] : shapes) {
+        const std::string what = std::string(name) + " " + shape_str(sa) + " " + shape_str(sb) + " " + dtype_name(dt);
+        // pow needs a positive base for a real result and a finite log in its gradient
+        const Tensor a = random(sa, dt, 3, name == std::string("pow") ? 0.5 : -2, 2).requires_grad_();
+        const Tensor b = random(sb, dt, 4, 0.5, 2).requires_grad_();
+        const Tensor ad = a.detach().cuda().requires_grad_(), bd = b.detach().cuda().requires_grad_();
+        const Tensor y = op(a, b), yd = op(ad, bd);
+        check_matches(yd, y, what);
+        const Tensor w = random(y.shape(), dt, 5);
+        sum(y * w).backward();
+        sum(yd * w.cuda()).backward();
+        check_matches(ad.grad(), a.grad(), what + " grad a");
+        check_matches(bd.grad(), b.grad(), what + " grad b");
+      }
+    }
+    // Strided (permuted) operands go through the strided index, not a flat loop.
+    const Tensor a = random({5, 6}, dt, 6), b = random({6, 5}, dt, 7);
+    check_matches(add(a.cuda().transpose(0, 1), b.cuda()), add(a.transpose(0, 1), b), "add of a transposed view");
+  }
+}
+
+TEST_CASE("unary ops and activations equal the CPU, forward and backward") {
+  using Op = std::function<Tensor(const Tensor&)>;
+  const std::vector<std::pair<const char*, Op>> ops = {
+      {"neg", [](const Tensor& x) { return neg(x); }},
+      {"exp", [](const Tensor& x) { return exp(x); }},
+      {"log", [](const Tensor& x) { return log(abs(x) + 0.1); }},
+      {"sqrt", [](const Tensor& x) { return sqrt(abs(x) + 0.1); }},
+      {"abs", [](const Tensor& x) { return abs(x); }},
+      {"pow 2.5", [](const Tensor& x) { return pow(abs(x) + 0.1, 2.5); }},
+      {"clamp", [](const Tensor& x) { return clamp(x, -0.5, 1.0); }},
+      {"relu", [](const Tensor& x) { return relu(x); }},
+      {"relu6", [](const Tensor& x) { return relu6(x * 4.0); }},
+      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.2); }},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x * 3.0); }},
+      {"tanh", [](const Tensor& x) { return tanh(x); }},
+      {"silu", [](const Tensor& x) { return silu(x); }},
+      {"gelu", [](const Tensor& x) { return gelu(x); }},
+      {"hardswish", [](const Tensor& x) { return hardswish(x * 2.0); }},
+      {"hardsigmoid", [](const Tensor& x) { return hardsigmoid(x * 2.0); }}};
+  for (DType dt : {DType::f32, DType::f64}) {
+    for (const auto& [name, op] : ops) {
+      const std::string what = std::string(name) + " " + dtype_name(dt);
+      const Tensor x = random({3, 37}, dt, 8).requires_grad_();  // 111 elements: not a multiple of a block
+      const Tensor xd = x.detach().cuda().requires_grad_();
+      const Tensor y = op(x), yd = op(xd);
+      check_matches(yd, y, what);
+      const Tensor w = random(y.shape(), dt, 9);
+      sum(y * w).backward();
+      sum(yd * w.cuda()).backward();
+      check_matches(xd.grad(), x.grad(), what + " grad");
+    }
+  }
+}
+
+TEST_CASE("sums, means and variances equal the CPU") {
+  const Tensor x = random({4, 5, 6}, DType::f64, 10);
+  const Tensor d = x.cuda();
+  check_matches(sum(d), sum(x), "sum of all");
+  check_matches(sum(d, {1}), sum(x, {1}), "sum over dim 1");
+  check_matches(sum(d, {0, 2}, true), sum(x, {0, 2}, true), "sum over dims 0, 2, kept");
+  check_matches(mean(d, {2}), mean(x, {2}), "mean over dim 2");
+  check_matches(var(d, {0, 1}, 1, false), var(x, {0, 1}, 1, false), "variance over dims 0, 1");
+  const Tensor xf = x.to(DType::f32);
+  check_matches(sum(xf.cuda(), {0}), sum(xf, {0}), "f32 sum");
+}
+
+TEST_CASE("gradcheck passes on the device (f64, finite differences)") {
+  Generator g(11);
+  const Tensor a = Tensor::uniform({3, 4}, -1, 1, DType::f64, &g).cuda().requires_grad_();
+  const Tensor b = Tensor::uniform({4}, 0.5, 1.5, DType::f64, &g).cuda().requires_grad_();
+  const auto f = [](const std::vector<Tensor>& in) {
+    const Tensor& a = in[0];
+    const Tensor& b = in[1];
+    return sum(silu(a * b + a) / (b * b + 1.0) + tanh(a) * sigmoid(b) - gelu(a - b), {1});
+  };
+  const GradcheckResult r = gradcheck(f, {a, b});
+  CHECK_MESSAGE(r.ok, r.message);
+  CHECK(r.elements_checked == 16);
+  CHECK(f({a, b}).device() == kDev);
+}
+
+TEST_CASE("a small model's training step leaves gradients on the device, equal to the CPU") {
+  // y = σ(x·w + b) over broadcasting, loss = mean((y - t)²): no matmul yet, so a per-feature model.
+  const Tensor x = random({8, 5}, DType::f32, 12), t = random({8, 5}, DType::f32, 13, 0, 1);
+  const Tensor w = random({5}, DType::f32, 14).requires_grad_(), b = random({1, 5}, DType::f32, 15).requires_grad_();
+  const Tensor wd = w.detach().cuda().requires_grad_(), bd = b.detach().cuda().requires_grad_();
+  const auto loss = [](const Tensor& x, const Tensor& t, const Tensor& w, const Tensor& b) {
+    return mean(pow(sigmoid(x * w + b) - t, 2.0));
+  };
+  const Tensor l = loss(x, t, w, b), ld = loss(x.cuda(), t.cuda(), wd, bd);
+  check_matches(ld, l, "loss");
+  l.backward();
+  ld.backward();
+  CHECK(wd.grad().device() == kDev);
+  check_matches(wd.grad(), w.grad(), "grad w");
+  check_matches(bd.grad(), b.grad(), "grad b");
+}
+
+TEST_CASE("the device allocator reuses freed blocks and reports its memory") {
+  cuda::empty_cache(0);
+  const cuda::MemoryStats before = cuda::memory_stats(0);
+  { const Tensor a = Tensor::empty({1 << 18}, DType::f32, kDev); }  // 1 MiB, freed at once
+  const cuda::MemoryStats freed = cuda::memory_stats(0);
+  CHECK(freed.device_allocations == before.device_allocations + 1);
+  CHECK(freed.cached >= size_t(1) << 20);
+  { const Tensor b = Tensor::empty({1 << 18}, DType::f32, kDev); }
+  const cuda::MemoryStats again = cuda::memory_stats(0);
+  CHECK(again.device_allocations == freed.device_allocations);  // served from the cache
+  CHECK(again.reuses == freed.reuses + 1);
+  CHECK(again.peak_in_use >= size_t(1) << 20);
+  CHECK(cuda::memory_report(0).find("cuda:0: in use") == 0);
+  cuda::empty_cache(0);
+  CHECK(cuda::memory_stats(0).cached == 0);
+}
+
+#ifdef EASEL_CUDA_SIM
+TEST_CASE("simulation: fresh device memory is NaN, so a kernel that reads what it never wrote fails") {
+  const Tensor e = Tensor::empty({16}, DType::f32, kDev);
+  for (double v : e.to_vector()) CHECK(std::isnan(v));
+}
+#endif
+
+}  // TEST_SUITE
