@@ -28,7 +28,9 @@ std::pair<Tensor, Tensor> on_one_device(const Tensor& a, const Tensor& b, const 
 template <class F>
 Tensor binary_map(const Tensor& a_in, const Tensor& b_in, const char* op, F f) {
   EASEL_CHECK(a_in.dtype() == b_in.dtype(), op, ": dtype mismatch, ", a_in.describe(), " and ", b_in.describe());
-  const auto [a, b] = on_one_device(a_in, b_in, op);
+  const std::pair<Tensor, Tensor> both = on_one_device(a_in, b_in, op);
+  const Tensor& a = both.first;  // (not a structured binding: C++17 lambdas cannot capture those)
+  const Tensor& b = both.second;
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
   if (a.device().is_cuda()) {

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <vector>
 
+#include "autograd/cuda/loss.h"
+#include "autograd/loss_math.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "tensor/strided.h"
@@ -11,31 +13,50 @@ namespace easel {
 
 namespace {
 
-// p = softmax along `dim` (or log p when `log`), on a dense tensor.
+// p = softmax along `dim` (or log p when `log`), on a dense tensor, row by row (loss_math.h).
 Tensor softmax_kernel(const Tensor& X, int64_t dim, bool log) {
   const int64_t D = X.shape()[size_t(dim)];
   int64_t inner = 1;
   for (int64_t d = dim + 1; d < X.dim(); ++d) inner *= X.shape()[size_t(d)];
   const int64_t outer = X.numel() / std::max<int64_t>(D * inner, 1);
-  Tensor y = Tensor::empty(X.shape(), X.dtype());
+  Tensor y = Tensor::empty(X.shape(), X.dtype(), X.device());
+  if (X.device().is_cuda()) {
+    cuda::softmax_rows(X, y, outer, D, inner, log);
+    return y;
+  }
   dispatch_float(X.dtype(), log ? "log_softmax" : "softmax", [&](auto zero) {
     using T = decltype(zero);
     const T* px = X.data<T>();
     T* py = y.data<T>();
     parallel_for(outer * inner, [&](int64_t r) {
-      const int64_t o = r / inner, i = r % inner, base = o * D * inner + i;
-      double mx = -INFINITY;
-      for (int64_t k = 0; k < D; ++k) mx = std::max(mx, double(px[base + k * inner]));
-      double s = 0;
-      for (int64_t k = 0; k < D; ++k) s += std::exp(double(px[base + k * inner]) - mx);
-      const double lse = mx + std::log(s);
-      for (int64_t k = 0; k < D; ++k) {
-        const double v = double(px[base + k * inner]) - lse;
-        py[base + k * inner] = T(log ? v : std::exp(v));
-      }
+      const int64_t base = r / inner * D * inner + r % inner;
+      math::softmax_row(px + base, py + base, D, inner, log);
     }, D);
   });
   return y;
+}
+
+// cross_entropy on a device: per-sample losses and the unit gradient by kernels, the reduction
+// and the upstream gradient's scale by device ops (no value comes back to the host).
+Tensor cross_entropy_on_device(const Tensor& logits, const Tensor& L, const Tensor& target_host,
+                               const std::vector<double>& w, double wsum, double denom, double eps, Reduction red) {
+  const Device dev = logits.device();
+  const int64_t N = L.size(0), C = L.size(1);
+  const Tensor tg = target_host.to(dev), wt = Tensor::from(w, {C}, DType::f64).to(dev);
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    Tensor per = Tensor::empty({N}, L.dtype(), dev);
+    cuda::cross_entropy_rows(L, tg, wt, eps, per);
+    y = red == Reduction::none ? per : red == Reduction::mean ? sum(per) * (1.0 / denom) : sum(per);
+  }
+  return record(y, "cross_entropy", {logits}, [L, tg, wt, wsum, eps, denom, red, N](const Tensor& gy)
+                -> std::vector<Tensor> {
+    Tensor unit = Tensor::empty(L.shape(), L.dtype(), L.device());
+    cuda::cross_entropy_grad_rows(L, tg, wt, wsum, eps, unit);
+    if (red == Reduction::none) return {unit * gy.reshape({N, 1})};
+    return {unit * (red == Reduction::mean ? gy * (1.0 / denom) : gy)};
+  });
 }
 
 }  // namespace
@@ -70,7 +91,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
   EASEL_CHECK(eps >= 0 && eps <= 1, "cross_entropy: label_smoothing must be in [0, 1], got ", eps);
   EASEL_CHECK(!opt.weight.defined() || (opt.weight.dim() == 1 && opt.weight.size(0) == C), "cross_entropy: weight must be [",
               C, "], got ", opt.weight.describe());
-  const Tensor T_ = dense(target);
+  const Tensor T_ = dense(target.cpu());  // read on the host: the class indices are checked here
   const int64_t* tg = T_.data<int64_t>();
   for (int64_t i = 0; i < N; ++i)
     EASEL_CHECK(tg[i] >= 0 && tg[i] < C, "cross_entropy: target ", tg[i], " at row ", i, " is not a class index in [0, ",
@@ -79,18 +100,15 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
   if (opt.weight.defined()) w = opt.weight.to_vector();
   double wsum = 0;
   for (double v : w) wsum += v;
-  const Tensor L = softmax_kernel(dense(logits), 1, true);  // log-probabilities [N, C]
-  std::vector<double> per(static_cast<size_t>(N));
   double denom = 0;
+  for (int64_t i = 0; i < N; ++i) denom += w[size_t(tg[i])];
+  const Tensor L = softmax_kernel(dense(logits), 1, true);  // log-probabilities [N, C]
+  if (logits.device().is_cuda()) return cross_entropy_on_device(logits, L, T_, w, wsum, denom, eps, opt.reduction);
+  std::vector<double> per(static_cast<size_t>(N));
   dispatch_float(logits.dtype(), "cross_entropy", [&](auto zero) {
     using T = decltype(zero);
     const T* pl = L.data<T>();
-    for (int64_t i = 0; i < N; ++i) {
-      double smooth = 0;
-      for (int64_t c = 0; c < C; ++c) smooth -= w[size_t(c)] * double(pl[i * C + c]);
-      per[size_t(i)] = (1 - eps) * w[size_t(tg[i])] * -double(pl[i * C + tg[i]]) + eps / double(C) * smooth;
-      denom += w[size_t(tg[i])];
-    }
+    for (int64_t i = 0; i < N; ++i) per[size_t(i)] = math::cross_entropy_row(pl + i * C, tg[i], w.data(), C, eps);
   });
   Tensor y;
   if (opt.reduction == Reduction::none) {
@@ -112,12 +130,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
       T* pg = gx.data<T>();
       parallel_for(N, [&](int64_t i) {
         const double scale = red == Reduction::none ? gy[size_t(i)] : red == Reduction::mean ? gy[0] / denom : gy[0];
-        const int64_t t = tg[i];
-        for (int64_t c = 0; c < C; ++c) {
-          const double p = std::exp(double(pl[i * C + c]));
-          const double g = (1 - eps) * w[size_t(t)] * (p - (c == t)) + eps / double(C) * (p * wsum - w[size_t(c)]);
-          pg[i * C + c] = T(scale * g);
-        }
+        math::cross_entropy_row_grad(pl + i * C, tg[i], w.data(), wsum, C, eps, scale, pg + i * C);
       }, C);
     });
     return {gx};

@@ -2,6 +2,7 @@
 #include "autograd/flops.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "tensor/cuda/blas.h"
 #include "tensor/gemm.h"
 #include "tensor/strided.h"
 
@@ -15,13 +16,21 @@ Tensor batched_gemm(const Tensor& A, bool ta, const Tensor& B, bool tb) {
   const int64_t M = ta ? A.size(2) : A.size(1), K = ta ? A.size(1) : A.size(2);
   const int64_t N = tb ? B.size(1) : B.size(2);
   EASEL_CHECK(K == (tb ? B.size(2) : B.size(1)), "matmul: inner dims differ (", A.describe(), " x ", B.describe(), ")");
-  Tensor C = Tensor::empty({batch, M, N}, A.dtype());
+  Tensor C = Tensor::empty({batch, M, N}, A.dtype(), A.device());
   MacCounter::add(batch * M * N * K);
+  const int64_t sa = A.size(0) == 1 ? 0 : A.size(1) * A.size(2), sb = B.size(0) == 1 ? 0 : B.size(1) * B.size(2);
+  if (A.device().is_cuda()) {
+    dispatch_float(A.dtype(), "matmul", [&](auto zero) {
+      using T = decltype(zero);
+      cuda::gemm_batched<T>(A.device().index, ta, tb, M, N, K, T(1), A.device_data<T>(), A.size(2), sa,
+                            B.device_data<T>(), B.size(2), sb, T(0), C.device_data<T>(), N, M * N, batch);
+    });
+    return C;
+  }
   dispatch_float(A.dtype(), "matmul", [&](auto zero) {
     using T = decltype(zero);
     const T *pa = A.data<T>(), *pb = B.data<T>();
     T* pc = C.data<T>();
-    const int64_t sa = A.size(0) == 1 ? 0 : A.size(1) * A.size(2), sb = B.size(0) == 1 ? 0 : B.size(1) * B.size(2);
     auto one = [&](int64_t i) {
       gemm<T>(ta, tb, M, N, K, T(1), pa + i * sa, A.size(2), pb + i * sb, B.size(2), T(0), pc + i * M * N, N);
     };
@@ -30,6 +39,33 @@ Tensor batched_gemm(const Tensor& A, bool ta, const Tensor& B, bool tb) {
     else for (int64_t i = 0; i < batch; ++i) one(i);
   });
   return C;
+}
+
+// linear on a device: y = b (broadcast) then y += X·Wᵀ; backward by the same products and a column sum.
+Tensor linear_on_device(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& X, const Tensor& W,
+                        const Tensor& b, Tensor& y, int64_t rows, int64_t in, int64_t out) {
+  const int dev = x.device().index;
+  if (b.defined()) y.reshape({rows, out}).copy_(b.reshape({1, out}));
+  dispatch_float(x.dtype(), "linear", [&](auto zero) {
+    using T = decltype(zero);
+    cuda::gemm_batched<T>(dev, false, true, rows, out, in, T(1), X.device_data<T>(), in, 0, W.device_data<T>(), in, 0,
+                          T(b.defined() ? 1 : 0), y.device_data<T>(), out, 0, 1);
+  });
+  return record(y, "linear", {x, weight, bias}, [X, W, rows, in, out, dev, has_bias = bias.defined()](const Tensor& gy_in)
+                -> std::vector<Tensor> {
+    const Tensor gy = dense(gy_in);
+    Tensor gx = Tensor::empty(X.shape(), X.dtype(), X.device()), gw = Tensor::empty(W.shape(), W.dtype(), W.device());
+    dispatch_float(X.dtype(), "linear backward", [&](auto zero) {
+      using T = decltype(zero);
+      const T* g = gy.device_data<T>();
+      cuda::gemm_batched<T>(dev, false, false, rows, in, out, T(1), g, out, 0, W.device_data<T>(), in, 0, T(0),
+                            gx.device_data<T>(), in, 0, 1);
+      cuda::gemm_batched<T>(dev, true, false, out, in, rows, T(1), g, out, 0, X.device_data<T>(), in, 0, T(0),
+                            gw.device_data<T>(), in, 0, 1);
+    });
+    const Tensor gb = has_bias ? sum(gy.reshape({rows, out}), {0}) : Tensor();
+    return {gx, gw, gb};
+  });
 }
 
 }  // namespace
@@ -41,6 +77,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
   if (b.dim() == 1) return matmul(a, b.unsqueeze(-1)).squeeze(-1);
   EASEL_CHECK(a.dtype() == b.dtype(), "matmul: dtype mismatch, ", a.describe(), " and ", b.describe());
+  EASEL_CHECK(a.device() == b.device(), "matmul: the inputs are on different devices, ", a.describe(), " and ",
+              b.describe());
   const int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
   EASEL_CHECK(b.size(-2) == K, "matmul: ", a.describe(), " x ", b.describe(), ": inner dims ", K, " and ", b.size(-2),
               " differ");
@@ -85,12 +123,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   EASEL_CHECK(x.dtype() == weight.dtype(), "linear: dtype mismatch, input ", x.describe(), ", weight ", weight.describe());
   EASEL_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == out), "linear: bias must be [", out, "], got ",
               bias.describe());
+  for (const Tensor& t : {weight, bias})
+    EASEL_CHECK(!t.defined() || t.device() == x.device(), "linear: the input is ", x.describe(), " but a parameter is ",
+                t.describe(), "; move the module with .to(device)");
   const Tensor X = dense(x), W = dense(weight), b = bias.defined() ? dense(bias) : Tensor();
   const int64_t rows = x.numel() / in;
   Shape ys = x.shape();
   ys.back() = out;
-  Tensor y = Tensor::empty(ys, x.dtype());
+  Tensor y = Tensor::empty(ys, x.dtype(), x.device());
   MacCounter::add(rows * in * out);
+  if (x.device().is_cuda()) return linear_on_device(x, weight, bias, X, W, b, y, rows, in, out);
   dispatch_float(x.dtype(), "linear", [&](auto zero) {
     using T = decltype(zero);
     T* py = y.data<T>();

@@ -188,6 +188,19 @@ void Module::to(DType dtype) {
     }
 }
 
+void Module::to(Device device) {
+  for (auto& list : {named_parameters(), named_buffers()})
+    for (auto [name, t] : list) {
+      if (t.device() == device) continue;
+      const Tensor c = t.detach().to(device);
+      TensorImpl& impl = *t.impl_;  // swap the storage under every handle that shares this impl
+      impl.storage = c.impl_->storage;
+      impl.strides = c.strides();
+      impl.offset = c.offset();
+      impl.grad.reset();
+    }
+}
+
 void Module::set_trainable(const std::string& prefix, bool on) {
   int64_t hit = 0;
   for (auto& [name, t] : named_parameters())

@@ -68,6 +68,8 @@ class Module {
   LoadReport load_state_dict(const NamedTensors& sd, const LoadOptions& opt = {});
   // Converts every floating parameter and buffer in place (f32 <-> f64); handles stay valid.
   void to(DType dtype);
+  // Moves every parameter and buffer to `device` in place (gradients are dropped); handles stay valid.
+  void to(Device device);
   // requires_grad on/off for every parameter whose name starts with prefix ("" = all).
   void set_trainable(const std::string& prefix, bool on);
 

@@ -5,6 +5,8 @@
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "optim/cuda/steps.h"
+#include "optim/step_math.h"
 #include "tensor/parallel.h"
 #include "tensor/strided.h"
 
@@ -28,7 +30,7 @@ void Optimizer::zero_grad() {
 Tensor& Optimizer::slot(size_t g, size_t i, const std::string& name, const Tensor& like) {
   auto& slots = state_[g][i];
   auto it = slots.find(name);
-  if (it == slots.end()) it = slots.emplace(name, Tensor::zeros(like.shape(), like.dtype())).first;
+  if (it == slots.end()) it = slots.emplace(name, Tensor::zeros(like.shape(), like.dtype(), like.device())).first;
   return it->second;
 }
 
@@ -69,7 +71,9 @@ void Optimizer::load_state_dict(const NamedTensors& sd) {
     bool found = false;
     for (size_t i = 0; i < groups_[g].names.size() && !found; ++i)
       if (groups_[g].names[i] == pname) {
-        Tensor& s = slot(g, i, sname, t);
+        // step counts stay host scalars; moments and buffers live with their parameter (device, dtype)
+        const bool bookkeeping = sname == "step" || sname == "started";
+        Tensor& s = slot(g, i, sname, bookkeeping ? t : groups_[g].params[i]);
         EASEL_CHECK(s.shape() == t.shape(), "optimizer state '", k, "': shape ", shape_str(t.shape()), " but the slot has ",
                     shape_str(s.shape()));
         s.copy_(t);
@@ -100,22 +104,14 @@ void SGD::step() {
       Tensor buf = use_buf ? slot(gi, i, "momentum_buffer", p) : Tensor();
       const bool first = use_buf && started.item() == 0;
       if (use_buf) started.set({}, 1);
-      const double lr = G.lr, wd = G.weight_decay, mu = G.momentum, damp = dampening;
-      const bool nest = nesterov;
+      const math::SgdUpdate u{G.lr, G.weight_decay, G.momentum, dampening, nesterov, first};
+      if (p.device().is_cuda()) return cuda::sgd_step(p, g, buf, u);
       dispatch_float(p.dtype(), "SGD", [&](auto zero) {
         using T = decltype(zero);
         T* pp = p.data<T>();
         const T* pg = g.data<T>();
         T* pb = use_buf ? buf.data<T>() : nullptr;
-        parallel_for(p.numel(), [&](int64_t k) {
-          double d = double(pg[k]) + wd * double(pp[k]);
-          if (pb) {
-            const double b = first ? d : mu * double(pb[k]) + (1 - damp) * d;
-            pb[k] = T(b);
-            d = nest ? d + mu * b : b;
-          }
-          pp[k] = T(double(pp[k]) - lr * d);
-        });
+        parallel_for(p.numel(), [&](int64_t k) { u(pp[k], pg[k], pb ? pb + k : nullptr); });
       });
   });
 }
@@ -127,24 +123,14 @@ void Adam::step() {
       const double t = count.item() + 1;
       count.set({}, t);
       Tensor m = slot(gi, i, "exp_avg", p), v = slot(gi, i, "exp_avg_sq", p);
-      const double lr = G.lr, wd = G.weight_decay, b1 = G.momentum, b2 = beta2, e = eps;
-      const double bc1 = 1 - std::pow(b1, t), sqrt_bc2 = std::sqrt(1 - std::pow(b2, t));
-      const bool dec = decoupled;
+      const double b1 = G.momentum, bc1 = 1 - std::pow(b1, t), sqrt_bc2 = std::sqrt(1 - std::pow(beta2, t));
+      const math::AdamUpdate u{G.lr, G.weight_decay, b1, beta2, eps, bc1, sqrt_bc2, decoupled};
+      if (p.device().is_cuda()) return cuda::adam_step(p, g, m, v, u);
       dispatch_float(p.dtype(), "Adam", [&](auto zero) {
         using T = decltype(zero);
         T *pp = p.data<T>(), *pm = m.data<T>(), *pv = v.data<T>();
         const T* pg = g.data<T>();
-        parallel_for(p.numel(), [&](int64_t k) {
-          double w = double(pp[k]), d = double(pg[k]);
-          if (wd != 0) {
-            if (dec) w *= 1 - lr * wd;
-            else d += wd * w;
-          }
-          const double mk = b1 * double(pm[k]) + (1 - b1) * d, vk = b2 * double(pv[k]) + (1 - b2) * d * d;
-          pm[k] = T(mk);
-          pv[k] = T(vk);
-          pp[k] = T(w - lr / bc1 * mk / (std::sqrt(vk) / sqrt_bc2 + e));
-        });
+        parallel_for(p.numel(), [&](int64_t k) { u(pp[k], pg[k], pm[k], pv[k]); });
       });
   });
 }

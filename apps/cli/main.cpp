@@ -56,9 +56,10 @@ int info() {
   std::printf("CUDA devices visible: %d\n", n);
   for (int i = 0; i < n; ++i) std::printf("  cuda:%d: %s\n", i, cuda::device_name(i).c_str());
   if (cuda::backend() != cuda::Backend::none)
-    std::printf("On a CUDA device so far: tensors and copies, elementwise ops and activations, sums and means\n"
-                "  (forward and backward); every other op says it has no CUDA kernel yet. Verified by the\n"
-                "  simulation build in CI; on a real GPU only when one was present (README).\n");
+    std::printf("On a CUDA device so far (forward and backward): copies, elementwise ops and activations,\n"
+                "  sums, matmul / linear (cuBLAS), softmax, cross-entropy; SGD / Adam / AdamW steps. Other ops\n"
+                "  (convolution, pooling, batch norm, ...) say they have no CUDA kernel yet. Verified on the\n"
+                "  simulated device in CI; on a real GPU only where the device suite ran on one (README).\n");
   return 0;
 }
 

@@ -31,3 +31,17 @@ void copy_on_device(void*, const void*, size_t, int device) { no_backend(device)
 void synchronize(int device) { no_backend(device); }
 
 }  // namespace easel::cuda
+
+#include "tensor/cuda/blas.h"
+
+namespace easel::cuda {
+template <class T>
+void cublas_gemm_strided_batched(int device, bool, bool, int, int, int, T, const T*, int, int64_t, const T*, int,
+                                 int64_t, T, T*, int, int64_t, int) {
+  no_backend(device);
+}
+template void cublas_gemm_strided_batched<float>(int, bool, bool, int, int, int, float, const float*, int, int64_t,
+                                                 const float*, int, int64_t, float, float*, int, int64_t, int);
+template void cublas_gemm_strided_batched<double>(int, bool, bool, int, int, int, double, const double*, int, int64_t,
+                                                  const double*, int, int64_t, double, double*, int, int64_t, int);
+}  // namespace easel::cuda

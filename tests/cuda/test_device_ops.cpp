@@ -7,6 +7,8 @@
 
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
+#include "layers/basic.h"
+#include "optim/optimizer.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
@@ -39,6 +41,24 @@ void check_matches(const Tensor& on_device, const Tensor& on_cpu, const std::str
     if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err, at = i;
   }
   CHECK_MESSAGE(worst <= tol, what, ": element ", at, " device ", d[at], " cpu ", c[at]);
+}
+
+// f(inputs) on the CPU and on the device: outputs and the gradients of Σ f·w equal.
+void check_op(const std::string& what, const std::vector<Tensor>& cpu_inputs,
+              const std::function<Tensor(const std::vector<Tensor>&)>& f) {
+  std::vector<Tensor> host, dev;
+  for (const Tensor& t : cpu_inputs) {
+    const bool grad = is_floating(t.dtype());
+    host.push_back(grad ? t.detach().clone().requires_grad_() : t);
+    dev.push_back(grad ? t.detach().cuda().requires_grad_() : t.cuda());
+  }
+  const Tensor y = f(host), yd = f(dev);
+  check_matches(yd, y, what);
+  const Tensor w = random(y.shape(), y.dtype(), 99);
+  sum(y * w).backward();
+  sum(yd * w.cuda()).backward();
+  for (size_t i = 0; i < host.size(); ++i)
+    if (host[i].requires_grad()) check_matches(dev[i].grad(), host[i].grad(), what + " grad " + std::to_string(i));
 }
 
 }  // namespace
@@ -74,7 +94,7 @@ TEST_CASE("tensors go to the device and back unchanged, in every dtype and layou
 TEST_CASE("CPU code refuses a device tensor with a clear error") {
   const Tensor d = Tensor::ones({2, 3}, DType::f32, kDev);
   CHECK_THROWS_WITH_AS(d.data<float>(), doctest::Contains("f32[2, 3] on cuda:0"), Error);
-  CHECK_THROWS_WITH_AS(matmul(d, d.transpose(0, 1)), doctest::Contains("no CUDA kernel yet"), Error);
+  CHECK_THROWS_WITH_AS(max_pool2d(d.reshape({1, 1, 2, 3}), MaxPool2dOptions{}), doctest::Contains("no CUDA kernel yet"), Error);
 }
 
 TEST_CASE("inputs on different devices are an error naming both; a CPU scalar joins the device") {
@@ -199,6 +219,150 @@ TEST_CASE("a small model's training step leaves gradients on the device, equal t
   CHECK(wd.grad().device() == kDev);
   check_matches(wd.grad(), w.grad(), "grad w");
   check_matches(bd.grad(), b.grad(), "grad b");
+}
+
+TEST_CASE("matrix products (cuBLAS's column-major call) equal the CPU, forward and backward") {
+  for (DType dt : {DType::f32, DType::f64}) {
+    const std::string t = dtype_name(dt);
+    auto mm = [](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); };
+    check_op("matmul 2-d " + t, {random({3, 4}, dt, 20), random({4, 5}, dt, 21)}, mm);
+    check_op("matmul batched x shared " + t, {random({2, 3, 4}, dt, 22), random({4, 5}, dt, 23)}, mm);
+    check_op("matmul broadcast batches " + t, {random({2, 1, 3, 4}, dt, 24), random({5, 4, 6}, dt, 25)}, mm);
+    check_op("matmul vector " + t, {random({7}, dt, 26), random({7, 2}, dt, 27)}, mm);
+    check_op("matmul of transposed views " + t, {random({4, 3}, dt, 28), random({5, 4}, dt, 29)},
+             [](const std::vector<Tensor>& in) { return matmul(in[0].transpose(0, 1), in[1].transpose(0, 1)); });
+    check_op("linear with bias, 3-d input " + t, {random({2, 3, 6}, dt, 30), random({4, 6}, dt, 31), random({4}, dt, 32)},
+             [](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); });
+    check_op("linear without bias " + t, {random({5, 6}, dt, 33), random({4, 6}, dt, 34)},
+             [](const std::vector<Tensor>& in) { return linear(in[0], in[1], Tensor()); });
+  }
+  const Tensor a = Tensor::ones({2, 3}, DType::f32, kDev);
+  CHECK_THROWS_WITH_AS(matmul(a, Tensor::ones({3, 2})), doctest::Contains("different devices"), Error);
+}
+
+TEST_CASE("softmax, log_softmax and cross-entropy equal the CPU, forward and backward") {
+  for (DType dt : {DType::f32, DType::f64}) {
+    const std::string t = dtype_name(dt);
+    for (int64_t dim : {0, 1, -1}) {
+      check_op("softmax dim " + std::to_string(dim) + " " + t, {random({3, 4, 5}, dt, 40, -4, 4)},
+               [dim](const std::vector<Tensor>& in) { return softmax(in[0], dim); });
+      check_op("log_softmax dim " + std::to_string(dim) + " " + t, {random({3, 4, 5}, dt, 41, -4, 4)},
+               [dim](const std::vector<Tensor>& in) { return log_softmax(in[0], dim); });
+    }
+    const Tensor target = Tensor::from({2, 0, 4, 1, 4, 3}, {6}, DType::i64);
+    const Tensor weight = Tensor::from({1.0, 2.0, 0.5, 1.5, 3.0}, {5}, DType::f64);
+    for (Reduction red : {Reduction::none, Reduction::mean, Reduction::sum}) {
+      for (double eps : {0.0, 0.1}) {
+        const std::string what = "cross_entropy reduction " + std::to_string(int(red)) + " smoothing " +
+                                 std::to_string(eps) + " " + t;
+        check_op(what, {random({6, 5}, dt, 42, -3, 3), target}, [&](const std::vector<Tensor>& in) {
+          CrossEntropyOptions opt;
+          opt.reduction = red;
+          opt.label_smoothing = eps;
+          opt.weight = weight;
+          return cross_entropy(in[0], in[1], opt);
+        });
+      }
+    }
+  }
+  // Targets may stay on the host; out-of-range ones are refused, naming the row.
+  const Tensor logits = random({2, 3}, DType::f32, 43).cuda();
+  CHECK(cross_entropy(logits, Tensor::from({0, 2}, {2}, DType::i64)).device() == kDev);
+  CHECK_THROWS_WITH_AS(cross_entropy(logits, Tensor::from({0, 3}, {2}, DType::i64).cuda()),
+                       doctest::Contains("target 3 at row 1"), Error);
+}
+
+TEST_CASE("gradcheck passes on the device for matmul, linear and cross-entropy (f64)") {
+  Generator g(44);
+  auto leaf = [&](const Shape& s) { return Tensor::uniform(s, -1, 1, DType::f64, &g).cuda().requires_grad_(); };
+  const Tensor x = leaf({3, 4}), w = leaf({5, 4}), b = leaf({5}), m = leaf({4, 2});
+  const Tensor target = Tensor::from({1, 4, 0}, {3}, DType::i64);
+  const auto f = [&](const std::vector<Tensor>& in) {
+    CrossEntropyOptions opt;
+    opt.label_smoothing = 0.05;
+    return cross_entropy(linear(in[0], in[1], in[2]), target, opt) + sum(matmul(in[0], in[3])) * 0.5;
+  };
+  const GradcheckResult r = gradcheck(f, {x, w, b, m});
+  CHECK_MESSAGE(r.ok, r.message);
+  CHECK(r.elements_checked == 12 + 20 + 5 + 8);
+}
+
+TEST_CASE("optimizer steps on the device equal the CPU, and their state lives on the device") {
+  const std::vector<std::pair<const char*, std::function<std::unique_ptr<Optimizer>()>>> cases = {
+      {"sgd", [] { return std::make_unique<SGD>(0.0); }},
+      {"sgd momentum", [] { return std::make_unique<SGD>(0.9); }},
+      {"nesterov", [] { return std::make_unique<SGD>(0.9, true); }},
+      {"adam", [] { return std::make_unique<Adam>(); }},
+      {"adamw", [] { return std::make_unique<Adam>(0.9, 0.999, 1e-8, true); }}};
+  for (DType dt : {DType::f32, DType::f64}) {
+    for (const auto& [name, make] : cases) {
+      const std::string what = std::string(name) + " " + dtype_name(dt);
+      const Tensor p = random({4, 3}, dt, 50).requires_grad_(), pd = p.detach().cuda().requires_grad_();
+      std::unique_ptr<Optimizer> opt = make(), optd = make();
+      ParamGroup g, gd;
+      g.names = gd.names = {"p"};
+      g.params = {p};
+      gd.params = {pd};
+      g.lr = gd.lr = 0.05;
+      g.weight_decay = gd.weight_decay = 0.01;
+      opt->add_group(g);
+      optd->add_group(gd);
+      for (int step = 0; step < 3; ++step) {
+        const Tensor target = random({4, 3}, dt, uint64_t(51 + step));
+        opt->zero_grad();
+        optd->zero_grad();
+        sum(pow(p - target, 2.0)).backward();
+        sum(pow(pd - target.cuda(), 2.0)).backward();
+        opt->step();
+        optd->step();
+      }
+      check_matches(pd.detach(), p.detach(), what + ": parameters after 3 steps");
+      for (const auto& named : optd->state_dict())
+        if (named.second.dim() > 0)
+          CHECK_MESSAGE(named.second.device() == kDev, what, ": state ", named.first, " is on ", named.second.device().str());
+    }
+  }
+}
+
+TEST_CASE("a small MLP trains on the device step for step as on the CPU (Module::to, AdamW)") {
+  auto make = [] {
+    manual_seed(60);
+    auto net = std::make_shared<Sequential>();
+    net->push(std::make_shared<Linear>(6, 16));
+    net->push(std::make_shared<Activation>("relu", [](const Tensor& x) { return relu(x); }));
+    net->push(std::make_shared<Linear>(16, 3));
+    return net;
+  };
+  auto cpu_net = make(), dev_net = make();
+  dev_net->to(kDev);
+  for (const auto& named : dev_net->state_dict()) CHECK_MESSAGE(named.second.device() == kDev, named.first);
+  for (const auto& named : cpu_net->state_dict()) CHECK(named.second.device().is_cpu());
+  Adam opt(0.9, 0.999, 1e-8, true), optd(0.9, 0.999, 1e-8, true);
+  ParamGroup g, gd;
+  for (const auto& [name, t] : cpu_net->named_parameters()) g.names.push_back(name), g.params.push_back(t);
+  for (const auto& [name, t] : dev_net->named_parameters()) gd.names.push_back(name), gd.params.push_back(t);
+  g.lr = gd.lr = 0.01;
+  opt.add_group(g);
+  optd.add_group(gd);
+  const Tensor x = random({10, 6}, DType::f32, 61), target = Tensor::from({0, 1, 2, 0, 1, 2, 2, 1, 0, 0}, {10}, DType::i64);
+  double first = 0, last = 0;
+  for (int step = 0; step < 5; ++step) {
+    opt.zero_grad();
+    optd.zero_grad();
+    const Tensor loss = cross_entropy(cpu_net->forward(x), target);
+    const Tensor loss_d = cross_entropy(dev_net->forward(x.cuda()), target);
+    check_matches(loss_d, loss, "loss at step " + std::to_string(step));
+    loss.backward();
+    loss_d.backward();
+    opt.step();
+    optd.step();
+    (step == 0 ? first : last) = loss_d.item();
+  }
+  CHECK(last < first);  // it learns
+  const NamedTensors a = cpu_net->state_dict(), b = dev_net->state_dict();
+  for (size_t i = 0; i < a.size(); ++i) check_matches(b[i].second, a[i].second, "after 5 steps: " + a[i].first);
+  dev_net->to(Device::cpu());
+  CHECK(dev_net->state_dict()[0].second.device().is_cpu());
 }
 
 TEST_CASE("the device allocator reuses freed blocks and reports its memory") {

@@ -1,0 +1,30 @@
+// Row-major products as cuBLAS's column-major ones. A row-major M×N matrix with row stride ld is,
+// read column-major, its N×M transpose with leading dimension ld. So C = op(A)·op(B) (row-major)
+// is Cᵀ = op(B)ᵀ·op(A)ᵀ (column-major): swap the operands, keep each one's transpose flag, and
+// swap M and N.
+#include "tensor/cuda/blas.h"
+
+#include <climits>
+
+#include "tensor/error.h"
+
+namespace easel::cuda {
+
+template <class T>
+void gemm_batched(int device, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                  int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
+                  int64_t stride_c, int64_t batch) {
+  if (M == 0 || N == 0 || batch == 0) return;
+  for (int64_t v : {M, N, K, lda, ldb, ldc, batch})
+    EASEL_CHECK(v <= INT_MAX, "matrix product on cuda: dimension ", v, " exceeds cuBLAS's 32-bit sizes (M ", M, ", N ",
+                N, ", K ", K, ", batch ", batch, ")");
+  cublas_gemm_strided_batched<T>(device, trans_b, trans_a, int(N), int(M), int(K), alpha, B, int(ldb), stride_b, A,
+                                 int(lda), stride_a, beta, C, int(ldc), stride_c, int(batch));
+}
+
+template void gemm_batched<float>(int, bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,
+                                  const float*, int64_t, int64_t, float, float*, int64_t, int64_t, int64_t);
+template void gemm_batched<double>(int, bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t, int64_t,
+                                   const double*, int64_t, int64_t, double, double*, int64_t, int64_t, int64_t);
+
+}  // namespace easel::cuda
