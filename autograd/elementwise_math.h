@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tensor/cuda/launch.h"  // EASEL_HD: __host__ __device__ under nvcc
+#include "tensor/cuda/host_device.h"  // EASEL_HD: __host__ __device__ under nvcc
 
 namespace easel::math {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "tensor/cuda/launch.h"  // EASEL_HD
+#include "tensor/cuda/host_device.h"  // EASEL_HD
 
 namespace easel::math {
 

@@ -89,7 +89,7 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
   strides[d] *= step;
   const Tensor y = make_view(*this, shape, strides, offset() + start * this->strides()[d]);
   return view_op(*this, y, "slice", [xs = this->shape(), d, start, end, step](const Tensor& gy) {
-    Tensor gx = Tensor::zeros(xs, gy.dtype());
+    Tensor gx = Tensor::zeros(xs, gy.dtype(), gy.device());
     gx.slice(d, start, end, step).copy_(gy);
     return gx;
   });
@@ -201,14 +201,14 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   shape[size_t(dim)] = 0;
   for (size_t i = 0; i < xs.size(); ++i) {
     const Tensor& x = xs[i];
-    EASEL_CHECK(x.dim() == first.dim() && x.dtype() == first.dtype(), "concat: tensor ", i, " is ", x.describe(),
-                " but tensor 0 is ", first.describe());
+    EASEL_CHECK(x.dim() == first.dim() && x.dtype() == first.dtype() && x.device() == first.device(), "concat: tensor ",
+                i, " is ", x.describe(), " but tensor 0 is ", first.describe());
     for (int64_t d = 0; d < x.dim(); ++d)
       EASEL_CHECK(d == dim || x.shape()[d] == first.shape()[d], "concat along dim ", dim, ": tensor ", i, " is ",
                   x.describe(), " but tensor 0 is ", first.describe(), " (dim ", d, " differs)");
     shape[size_t(dim)] += x.shape()[size_t(dim)];
   }
-  Tensor y = Tensor::empty(shape, first.dtype());
+  Tensor y = Tensor::empty(shape, first.dtype(), first.device());
   std::vector<int64_t> starts;
   int64_t at = 0;
   for (const Tensor& x : xs) {
@@ -263,13 +263,13 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& amounts, double value) {
     }
     return t;
   };
-  Tensor y = Tensor::full(shape, value, x.dtype());
+  Tensor y = Tensor::full(shape, value, x.dtype(), x.device());
   {
     NoGradGuard ng;
     region(y, false).copy_(region(x.detach(), true));
   }
   return record(y, "pad", {x}, [region, xs = x.shape()](const Tensor& gy) -> std::vector<Tensor> {
-    Tensor gx = Tensor::zeros(xs, gy.dtype());
+    Tensor gx = Tensor::zeros(xs, gy.dtype(), gy.device());
     region(gx, true).copy_(region(gy, false));
     return {gx};
   });

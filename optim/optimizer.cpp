@@ -31,6 +31,7 @@ Tensor& Optimizer::slot(size_t g, size_t i, const std::string& name, const Tenso
   auto& slots = state_[g][i];
   auto it = slots.find(name);
   if (it == slots.end()) it = slots.emplace(name, Tensor::zeros(like.shape(), like.dtype(), like.device())).first;
+  else if (it->second.device() != like.device()) it->second = it->second.to(like.device());  // the module moved
   return it->second;
 }
 

@@ -4,7 +4,7 @@
 #pragma once
 #include <cmath>
 
-#include "tensor/cuda/launch.h"  // EASEL_HD
+#include "tensor/cuda/host_device.h"  // EASEL_HD
 
 namespace easel::math {
 

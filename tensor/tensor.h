@@ -91,9 +91,9 @@ class Tensor {
   // (that is how an op without a CUDA kernel fails: clearly, never by reading device memory).
   template <class T> T* data() const;         // first element; checks that T matches dtype
   void* raw_data() const;                     // first element, untyped
-  // The first element on whatever device the tensor lives on: for kernels (tensor/cuda/launch.h).
+  // For CUDA kernels: the first element in device memory (device_data checks the tensor is there).
   template <class T> T* device_data() const;
-  void* raw_device_data() const;
+  void* raw_device_data() const;  // the first element wherever the tensor lives, unchecked
   // These copy through the host when the tensor lives on a device (slow there: for tests and output).
   double item() const;                        // single-element tensor -> double
   double at(const std::vector<int64_t>& index) const;       // one element by multi-index
@@ -156,6 +156,7 @@ T* Tensor::data() const {
 template <class T>
 T* Tensor::device_data() const {
   EASEL_CHECK(dtype_of<T>() == dtype(), "device_data<", dtype_name(dtype_of<T>()), ">() on a ", describe(), " tensor");
+  EASEL_CHECK(device().is_cuda(), "a CUDA kernel was handed a ", describe(), " tensor that lives on the CPU");
   return static_cast<T*>(raw_device_data());
 }
 

@@ -2,6 +2,7 @@
 // (autograd/elementwise_math.h); only the loop differs.
 #include "autograd/cuda/elementwise.h"
 #include "autograd/elementwise_math.h"
+#include "tensor/cuda/launch.h"
 #include "tensor/cuda/strided.h"
 #include "tensor/parallel.h"
 #include "tensor/strided.h"

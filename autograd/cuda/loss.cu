@@ -1,6 +1,7 @@
 // Softmax and cross-entropy kernels: one thread per row (the reference form), the CPU's own math.
 #include "autograd/cuda/loss.h"
 #include "autograd/loss_math.h"
+#include "tensor/cuda/launch.h"
 #include "tensor/parallel.h"
 
 namespace easel::cuda {

@@ -1,5 +1,6 @@
 // Fused optimizer kernels: each thread updates its parameter elements in place (step_math.h).
 #include "optim/cuda/steps.h"
+#include "tensor/cuda/launch.h"
 #include "tensor/parallel.h"
 
 namespace easel::cuda {

@@ -18,8 +18,10 @@ void gemm_batched(int device, bool trans_a, bool trans_b, int64_t M, int64_t N, 
   for (int64_t v : {M, N, K, lda, ldb, ldc, batch})
     EASEL_CHECK(v <= INT_MAX, "matrix product on cuda: dimension ", v, " exceeds cuBLAS's 32-bit sizes (M ", M, ", N ",
                 N, ", K ", K, ", batch ", batch, ")");
-  cublas_gemm_strided_batched<T>(device, trans_b, trans_a, int(N), int(M), int(K), alpha, B, int(ldb), stride_b, A,
-                                 int(lda), stride_a, beta, C, int(ldc), stride_c, int(batch));
+  // cuBLAS wants every leading dimension >= 1, even when K = 0 makes a row stride 0.
+  auto ld = [](int64_t v) { return int(v < 1 ? 1 : v); };
+  cublas_gemm_strided_batched<T>(device, trans_b, trans_a, int(N), int(M), int(K), alpha, B, ld(ldb), stride_b, A,
+                                 ld(lda), stride_a, beta, C, ld(ldc), stride_c, int(batch));
 }
 
 template void gemm_batched<float>(int, bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,

@@ -2,9 +2,11 @@
 // CPU with Eigen column-major maps of the same pointers, leading dimensions and strides — so the
 // row-major → column-major translation in blas.cpp is tested exactly as a GPU would use it.
 #include <Eigen/Core>
+#include <algorithm>
 
 #include "tensor/cuda/blas.h"
 #include "tensor/cuda/runtime.h"
+#include "tensor/error.h"
 
 namespace easel::cuda {
 
@@ -13,6 +15,11 @@ void cublas_gemm_strided_batched(int device, bool trans_a, bool trans_b, int m, 
                                  int lda, int64_t stride_a, const T* B, int ldb, int64_t stride_b, T beta, T* C, int ldc,
                                  int64_t stride_c, int batch) {
   check_device(device);
+  // cuBLAS's own argument rules: it returns CUBLAS_STATUS_INVALID_VALUE where these fail.
+  EASEL_CHECK(m >= 0 && n >= 0 && k >= 0 && batch >= 0 && lda >= std::max(1, trans_a ? k : m) &&
+                  ldb >= std::max(1, trans_b ? n : k) && ldc >= std::max(1, m),
+              "cuBLAS gemmStridedBatched would reject m ", m, " n ", n, " k ", k, " lda ", lda, " ldb ", ldb, " ldc ", ldc,
+              " (transposes ", trans_a, ", ", trans_b, ")");
   using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
   using Stride = Eigen::OuterStride<>;
   for (int b = 0; b < batch; ++b) {

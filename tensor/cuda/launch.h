@@ -16,11 +16,11 @@
 
 #include "tensor/error.h"
 
+#include "tensor/cuda/host_device.h"
+
 #if defined(__CUDACC__)
 #include <cuda_runtime.h>
-#define EASEL_HD __host__ __device__
 #else
-#define EASEL_HD
 #define __global__
 #define __device__
 #define __host__

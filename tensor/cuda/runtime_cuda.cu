@@ -34,8 +34,9 @@ void* device_allocate(size_t nbytes, int device) {
   return p;
 }
 void device_free(void* p, int device) {
-  set_device(device);
-  cudaFree(p);  // at exit the driver may already be gone: nothing useful to report
+  // Never throws: it also runs from the caches' destructors at exit, when the runtime may be gone.
+  if (cudaSetDevice(device) == cudaSuccess) cudaFree(p);
+  cudaGetLastError();
 }
 
 BlockCache& cache(int device) {
@@ -48,8 +49,6 @@ BlockCache& cache(int device) {
   }
   return *caches[size_t(device)];
 }
-
-thread_local int current_device = -1;
 
 }  // namespace
 
@@ -87,11 +86,11 @@ void check_device(int device) {
               " CUDA devices visible)");
 }
 
-void set_device(int device) {
-  if (device == current_device) return;
+void set_device(int device) {  // asks the runtime each time: cuDNN, NCCL or the user may have switched
+  int current = -1;
+  if (cudaGetDevice(&current) == cudaSuccess && current == device) return;
   check_device(device);
   check(cudaSetDevice(device), "cudaSetDevice", device);
-  current_device = device;
 }
 
 void check_launch(const char* what) {

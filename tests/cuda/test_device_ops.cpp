@@ -238,6 +238,9 @@ TEST_CASE("matrix products (cuBLAS's column-major call) equal the CPU, forward a
   }
   const Tensor a = Tensor::ones({2, 3}, DType::f32, kDev);
   CHECK_THROWS_WITH_AS(matmul(a, Tensor::ones({3, 2})), doctest::Contains("different devices"), Error);
+  // An empty inner dimension: zeros, with leading dimensions cuBLAS accepts (the simulation checks its rules).
+  const Tensor empty_product = matmul(Tensor::ones({3, 0}, DType::f32, kDev), Tensor::ones({0, 4}, DType::f32, kDev));
+  CHECK(empty_product.to_vector() == std::vector<double>(12, 0.0));
 }
 
 TEST_CASE("softmax, log_softmax and cross-entropy equal the CPU, forward and backward") {
@@ -363,6 +366,44 @@ TEST_CASE("a small MLP trains on the device step for step as on the CPU (Module:
   for (size_t i = 0; i < a.size(); ++i) check_matches(b[i].second, a[i].second, "after 5 steps: " + a[i].first);
   dev_net->to(Device::cpu());
   CHECK(dev_net->state_dict()[0].second.device().is_cpu());
+}
+
+TEST_CASE("concat, pad, slices and their gradients stay on the device and equal the CPU") {
+  for (DType dt : {DType::f32, DType::f64}) {
+    const std::string t = dtype_name(dt);
+    check_op("concat dim 1 " + t, {random({2, 3, 4}, dt, 70), random({2, 5, 4}, dt, 71)},
+             [](const std::vector<Tensor>& in) { return concat({in[0], in[1]}, 1); });
+    check_op("pad and crop " + t, {random({2, 3, 4}, dt, 72)},
+             [](const std::vector<Tensor>& in) { return pad(in[0], {1, 2, -1, 3}, 0.5); });
+    check_op("slice with a step, select, chunk " + t, {random({6, 5}, dt, 73)}, [](const std::vector<Tensor>& in) {
+      const std::vector<Tensor> parts = chunk(in[0].slice(0, 1, 6, 2), 2, 1);
+      return concat({parts[1], in[0].slice(0, 1, 6, 2).select(1, 3).unsqueeze(1)}, 1);
+    });
+  }
+  CHECK_THROWS_WITH_AS(concat({Tensor::ones({2}, DType::f32, kDev), Tensor::ones({2})}, 0),
+                       doctest::Contains("tensor 1 is f32[2] but tensor 0 is f32[2] on cuda:0"), Error);
+}
+
+TEST_CASE("an optimizer follows its module to the device mid-training") {
+  auto run = [](bool move_after_two) {
+    manual_seed(80);
+    Linear layer(4, 2);
+    Adam opt(0.9, 0.999, 1e-8, true);
+    ParamGroup g;
+    for (const auto& named : layer.named_parameters()) g.names.push_back(named.first), g.params.push_back(named.second);
+    opt.add_group(g);
+    const Tensor x = random({3, 4}, DType::f32, 81);
+    for (int step = 0; step < 4; ++step) {
+      if (move_after_two && step == 2) layer.to(kDev);
+      opt.zero_grad();
+      const Tensor in = move_after_two && step >= 2 ? x.cuda() : x;
+      sum(pow(layer.forward(in), 2.0)).backward();
+      opt.step();
+    }
+    return layer.state_dict();
+  };
+  const NamedTensors cpu = run(false), moved = run(true);
+  for (size_t i = 0; i < cpu.size(); ++i) check_matches(moved[i].second, cpu[i].second, "moved: " + cpu[i].first);
 }
 
 TEST_CASE("the device allocator reuses freed blocks and reports its memory") {
