@@ -71,8 +71,6 @@ Shape broadcast_strides(const Tensor& t, const Shape& out) {
   return st;
 }
 
-// ---- storage -------------------------------------------------------------------------------
-
 // ---- devices -------------------------------------------------------------------------------
 
 std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
