@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "autograd/conv_winograd.h"
+#include "autograd/cuda/conv.h"
 #include "autograd/flops.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -106,7 +107,38 @@ ConvGeom geometry(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2
   EASEL_CHECK(g.OH > 0 && g.OW > 0, "conv2d: input ", x.describe(), " is smaller than the ", g.kh, "x", g.kw,
               " kernel (dilation ", opt.dilation.h, ", padding ", opt.padding.h, ")");
   EASEL_CHECK(!b.defined() || (b.dim() == 1 && b.size(0) == g.O), "conv2d: bias must be [", g.O, "], got ", b.describe());
+  for (const Tensor& t : {w, b})
+    EASEL_CHECK(!t.defined() || t.device() == x.device(), "conv2d: the input is ", x.describe(), " but a parameter is ",
+                t.describe(), "; move the module with .to(device)");
   return g;
+}
+
+math::ConvShape conv_shape(const ConvGeom& g) {
+  const Conv2dOptions& o = g.opt;
+  return {g.N,        g.C,        g.H,        g.W,        g.O,        g.OH,     g.OW,   g.kh, g.kw,
+          o.stride.h, o.stride.w, o.padding.h, o.padding.w, o.dilation.h, o.dilation.w, g.groups, g.Cg, g.Og};
+}
+
+// The device path: im2col / col2im kernels and cuBLAS (autograd/cuda/conv.cu); the bias gradient is a sum.
+Tensor conv2d_on_device(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeom& g) {
+  const Tensor X = dense(x), Wt = dense(weight), B = bias.defined() ? dense(bias) : Tensor();
+  Tensor y = Tensor::empty({g.N, g.O, g.OH, g.OW}, x.dtype(), x.device());
+  MacCounter::add(g.N * g.O * g.OH * g.OW * g.col_rows());
+  cuda::conv2d_forward(conv_shape(g), X, Wt, B, y);
+  const bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
+  return record(y, conv_kind(g), {x, weight, bias}, [g, X, Wt, need_x, need_w, need_b](const Tensor& gy_in)
+                -> std::vector<Tensor> {
+    const Tensor gy = dense(gy_in);
+    const Tensor gx = need_x ? Tensor::empty(X.shape(), X.dtype(), X.device()) : Tensor();
+    const Tensor gw = need_w ? Tensor::zeros(Wt.shape(), Wt.dtype(), Wt.device()) : Tensor();
+    cuda::conv2d_backward(conv_shape(g), X, Wt, gy, gx, gw);
+    return {gx, gw, need_b ? sum(gy.detach(), {0, 2, 3}) : Tensor()};
+  });
+}
+
+// Depthwise convolutions take the direct loops below, unless im2col is forced for every convolution.
+bool use_depthwise(const ConvGeom& g) {
+  return g.Cg == 1 && g.groups > 1 && conv_algorithm() != ConvAlgorithm::im2col;
 }
 
 bool use_winograd(const ConvGeom& g) {
@@ -221,6 +253,7 @@ void depthwise_backward(const ConvGeom& g, const T* x, const T* w, const T* gy, 
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& opt) {
   const ConvGeom g = geometry(x, weight, bias, opt);
+  if (x.device().is_cuda()) return conv2d_on_device(x, weight, bias, g);
   const Tensor X = dense(x), Wt = dense(weight), B = bias.defined() ? dense(bias) : Tensor();
   Tensor y = Tensor::empty({g.N, g.O, g.OH, g.OW}, x.dtype());
   MacCounter::add(g.N * g.O * g.OH * g.OW * g.col_rows());
@@ -234,7 +267,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       winograd_conv3x3_forward<T>(shape3(g), px, pw, pb, py);
       return;
     }
-    if (g.Cg == 1 && g.groups > 1) {
+    if (use_depthwise(g)) {
       depthwise_forward<T>(g, px, pw, pb, py);
       return;
     }
@@ -283,7 +316,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       using T = decltype(zero);
       const T *px = X.data<T>(), *pw = Wt.data<T>(), *pg = gy.data<T>();
       const int64_t K = g.col_rows(), hw = g.col_cols(), chunk = chunk_images(g);
-      const bool winograd = use_winograd(g), depthwise = !winograd && g.Cg == 1 && g.groups > 1;
+      const bool winograd = use_winograd(g), depthwise = !winograd && use_depthwise(g);
       // Winograd's input gradient overwrites every element: no zero-fill pass for it.
       if (need_x) gx = winograd ? Tensor::empty(X.shape(), X.dtype()) : Tensor::zeros(X.shape(), X.dtype());
       if (need_w) gw = Tensor::zeros(Wt.shape(), Wt.dtype());

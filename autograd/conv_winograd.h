@@ -15,7 +15,8 @@ namespace easel {
 
 // Which algorithm conv2d uses for a 3×3 stride-1 convolution. automatic: Winograd where it pays
 // (both channel counts ≥ 16, groups 1, dilation 1, padding ≤ 2). EASEL_CONV=im2col in the
-// environment, or set_conv_algorithm(), forces one (tests force each on small shapes).
+// environment, or set_conv_algorithm(), forces one (tests force each on small shapes); im2col then
+// also replaces the direct depthwise loops, so every convolution is one im2col + GEMM.
 enum class ConvAlgorithm { automatic, im2col, winograd };
 ConvAlgorithm conv_algorithm();
 void set_conv_algorithm(ConvAlgorithm a);

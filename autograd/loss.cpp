@@ -137,35 +137,37 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
   });
 }
 
-// loss = (1-y)·x + (1 + (pw-1)·y)·softplus(-x), softplus(z) = log(1 + eᶻ) computed stably;
-// ∂/∂x = (1-y) - (1 + (pw-1)·y)·σ(-x),  ∂/∂y = -x + (pw-1)·softplus(-x)
+// loss = (1-y)·x + (1 + (pw-1)·y)·softplus(-x) per element (loss_math.h), with its unit gradients
+// computed in the same pass; the upstream gradient scales them.
 Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& y, const Tensor& pos_weight, Reduction reduction) {
   EASEL_CHECK(x.shape() == y.shape() && x.dtype() == y.dtype(), "binary_cross_entropy_with_logits: logits ",
               x.describe(), " and target ", y.describe(), " must have the same shape and dtype");
+  for (const Tensor& t : {y, pos_weight})
+    EASEL_CHECK(!t.defined() || t.device() == x.device(), "binary_cross_entropy_with_logits: the logits are ",
+                x.describe(), " but ", t.describe(), " is on another device");
+  const Device dev = x.device();
   const Tensor X = dense(x), Y = dense(y);
   const Tensor PW = pos_weight.defined() ? dense(pos_weight.detach().expand(x.shape())) : Tensor();
-  Tensor loss = Tensor::empty(x.shape(), x.dtype());
-  Tensor gx_unit = Tensor::empty(x.shape(), x.dtype()), gy_unit = Tensor::empty(x.shape(), x.dtype());
-  Tensor gpw_unit = PW.defined() ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
-  dispatch_float(x.dtype(), "binary_cross_entropy_with_logits", [&](auto zero) {
+  Tensor loss = Tensor::empty(x.shape(), x.dtype(), dev);
+  Tensor gx_unit = Tensor::empty(x.shape(), x.dtype(), dev), gy_unit = Tensor::empty(x.shape(), x.dtype(), dev);
+  Tensor gpw_unit = PW.defined() ? Tensor::empty(x.shape(), x.dtype(), dev) : Tensor();
+  if (dev.is_cuda()) cuda::bce_with_logits(X, Y, PW, loss, gx_unit, gy_unit, gpw_unit);
+  else dispatch_float(x.dtype(), "binary_cross_entropy_with_logits", [&](auto zero) {
     using T = decltype(zero);
     const T *px = X.data<T>(), *py = Y.data<T>();
     const T* pw = PW.defined() ? PW.data<T>() : nullptr;
     T *pl = loss.data<T>(), *gx = gx_unit.data<T>(), *gyu = gy_unit.data<T>();
     T* gp = PW.defined() ? gpw_unit.data<T>() : nullptr;
     parallel_for(x.numel(), [&](int64_t i) {
-      const double v = double(px[i]), t = double(py[i]), w = pw ? double(pw[i]) : 1.0;
-      const double sp = std::log1p(std::exp(-std::abs(v))) + std::max(-v, 0.0);  // softplus(-v)
-      const double sig_neg = v >= 0 ? std::exp(-v) / (1 + std::exp(-v)) : 1 / (1 + std::exp(v));  // σ(-v)
-      const double coef = 1 + (w - 1) * t;
-      pl[i] = T((1 - t) * v + coef * sp);
-      gx[i] = T((1 - t) - coef * sig_neg);
-      gyu[i] = T(-v + (w - 1) * sp);
-      if (gp) gp[i] = T(t * sp);
+      const math::BceTerms b = math::bce_with_logits(double(px[i]), double(py[i]), pw ? double(pw[i]) : 1.0);
+      pl[i] = T(b.loss), gx[i] = T(b.d_logit), gyu[i] = T(b.d_target);
+      if (gp) gp[i] = T(b.d_pos_weight);
     });
   });
   const double scale = reduction == Reduction::mean ? 1.0 / double(std::max<int64_t>(x.numel(), 1)) : 1.0;
-  Tensor out = reduction == Reduction::none ? loss : Tensor::scalar(sum(loss).item() * scale, x.dtype());
+  Tensor out = reduction == Reduction::none ? loss
+               : dev.is_cuda()                ? (sum(loss) * scale).detach()  // the value stays on the device
+                                              : Tensor::scalar(sum(loss).item() * scale, x.dtype());
   return record(out, "binary_cross_entropy_with_logits", {x, y, pos_weight},
                 [gx_unit, gy_unit, gpw_unit, scale, pws = pos_weight.defined() ? pos_weight.shape() : Shape{}](
                     const Tensor& g) -> std::vector<Tensor> {

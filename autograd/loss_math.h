@@ -41,4 +41,17 @@ EASEL_HD void cross_entropy_row_grad(const T* l, int64_t t, const double* w, dou
   }
 }
 
+// Binary cross-entropy with logits of one element: logit v, target t, positive weight w.
+//   loss = (1-t)·v + (1 + (w-1)·t)·softplus(-v),  softplus(z) = log(1 + eᶻ) computed stably;
+//   ∂/∂v = (1-t) - (1 + (w-1)·t)·σ(-v),  ∂/∂t = -v + (w-1)·softplus(-v),  ∂/∂w = t·softplus(-v)
+struct BceTerms {
+  double loss, d_logit, d_target, d_pos_weight;
+};
+EASEL_HD inline BceTerms bce_with_logits(double v, double t, double w) {
+  const double sp = std::log1p(std::exp(-std::abs(v))) + (v < 0 ? -v : 0.0);                   // softplus(-v)
+  const double sig_neg = v >= 0 ? std::exp(-v) / (1 + std::exp(-v)) : 1 / (1 + std::exp(v));  // σ(-v)
+  const double coef = 1 + (w - 1) * t;
+  return {(1 - t) * v + coef * sp, (1 - t) - coef * sig_neg, -v + (w - 1) * sp, t * sp};
+}
+
 }  // namespace easel::math

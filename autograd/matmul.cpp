@@ -41,31 +41,18 @@ Tensor batched_gemm(const Tensor& A, bool ta, const Tensor& B, bool tb) {
   return C;
 }
 
-// linear on a device: y = b (broadcast) then y += X·Wᵀ; backward by the same products and a column sum.
-Tensor linear_on_device(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& X, const Tensor& W,
-                        const Tensor& b, Tensor& y, int64_t rows, int64_t in, int64_t out) {
-  const int dev = x.device().index;
-  if (b.defined()) y.reshape({rows, out}).copy_(b.reshape({1, out}));
-  dispatch_float(x.dtype(), "linear", [&](auto zero) {
-    using T = decltype(zero);
-    cuda::gemm_batched<T>(dev, false, true, rows, out, in, T(1), X.device_data<T>(), in, 0, W.device_data<T>(), in, 0,
-                          T(b.defined() ? 1 : 0), y.device_data<T>(), out, 0, 1);
-  });
-  return record(y, "linear", {x, weight, bias}, [X, W, rows, in, out, dev, has_bias = bias.defined()](const Tensor& gy_in)
-                -> std::vector<Tensor> {
-    const Tensor gy = dense(gy_in);
-    Tensor gx = Tensor::empty(X.shape(), X.dtype(), X.device()), gw = Tensor::empty(W.shape(), W.dtype(), W.device());
-    dispatch_float(X.dtype(), "linear backward", [&](auto zero) {
-      using T = decltype(zero);
-      const T* g = gy.device_data<T>();
-      cuda::gemm_batched<T>(dev, false, false, rows, in, out, T(1), g, out, 0, W.device_data<T>(), in, 0, T(0),
-                            gx.device_data<T>(), in, 0, 1);
-      cuda::gemm_batched<T>(dev, true, false, out, in, rows, T(1), g, out, 0, X.device_data<T>(), in, 0, T(0),
-                            gw.device_data<T>(), in, 0, 1);
-    });
-    const Tensor gb = has_bias ? sum(gy.reshape({rows, out}), {0}) : Tensor();
-    return {gx, gw, gb};
-  });
+// The first element of `t` wherever it lives, for gemm_on.
+template <class T>
+T* first(const Tensor& t) {
+  return t.device().is_cuda() ? t.device_data<T>() : t.data<T>();
+}
+
+// One row-major GEMM, C = alpha·op(A)·op(B) + beta·C, on `device`: tensor/gemm.h or cuBLAS.
+template <class T>
+void gemm_on(const Device& device, bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+             int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  if (device.is_cuda()) cuda::gemm_batched<T>(device.index, ta, tb, M, N, K, alpha, A, lda, 0, B, ldb, 0, beta, C, ldc, 0, 1);
+  else gemm<T>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace
@@ -132,36 +119,24 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   ys.back() = out;
   Tensor y = Tensor::empty(ys, x.dtype(), x.device());
   MacCounter::add(rows * in * out);
-  if (x.device().is_cuda()) return linear_on_device(x, weight, bias, X, W, b, y, rows, in, out);
+  const Device dev = x.device();
+  if (b.defined()) y.reshape({rows, out}).copy_(b.reshape({1, out}).expand({rows, out}));
   dispatch_float(x.dtype(), "linear", [&](auto zero) {
     using T = decltype(zero);
-    T* py = y.data<T>();
-    if (b.defined()) {
-      const T* pb = b.data<T>();
-      parallel_for(rows, [&](int64_t r) { std::copy(pb, pb + out, py + r * out); }, out);
-    }
-    gemm<T>(false, true, rows, out, in, T(1), X.data<T>(), in, W.data<T>(), in, T(b.defined() ? 1 : 0), py, out);
+    gemm_on<T>(dev, false, true, rows, out, in, T(1), first<T>(X), in, first<T>(W), in, T(b.defined() ? 1 : 0),
+               first<T>(y), out);
   });
-  return record(y, "linear", {x, weight, bias}, [X, W, rows, in, out, has_bias = bias.defined()](const Tensor& gy_in)
+  return record(y, "linear", {x, weight, bias}, [X, W, rows, in, out, dev, has_bias = bias.defined()](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
-    Tensor gx = Tensor::empty(X.shape(), X.dtype()), gw = Tensor::empty(W.shape(), W.dtype()), gb;
+    Tensor gx = Tensor::empty(X.shape(), X.dtype(), dev), gw = Tensor::empty(W.shape(), W.dtype(), dev);
     dispatch_float(X.dtype(), "linear backward", [&](auto zero) {
       using T = decltype(zero);
-      const T* g = gy.data<T>();
-      gemm<T>(false, false, rows, in, out, T(1), g, out, W.data<T>(), in, T(0), gx.data<T>(), in);
-      gemm<T>(true, false, out, in, rows, T(1), g, out, X.data<T>(), in, T(0), gw.data<T>(), in);
-      if (has_bias) {
-        gb = Tensor::empty({out}, X.dtype());
-        T* pb = gb.data<T>();
-        parallel_for(out, [&](int64_t o) {
-          double acc = 0;
-          for (int64_t r = 0; r < rows; ++r) acc += double(g[r * out + o]);
-          pb[o] = T(acc);
-        }, rows);
-      }
+      const T* g = first<T>(gy);
+      gemm_on<T>(dev, false, false, rows, in, out, T(1), g, out, first<T>(W), in, T(0), first<T>(gx), in);
+      gemm_on<T>(dev, true, false, out, in, rows, T(1), g, out, first<T>(X), in, T(0), first<T>(gw), in);
     });
-    return {gx, gw, gb};
+    return {gx, gw, has_bias ? sum(gy.reshape({rows, out}), {0}) : Tensor()};
   });
 }
 

@@ -8,6 +8,7 @@
 #include "autograd/cuda/reduce.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/reduce_math.h"
 #include "tensor/strided.h"
 
 namespace easel {
@@ -67,20 +68,17 @@ std::vector<int64_t> inverse_perm(const std::vector<int64_t>& p) {
 
 // Row-wise maximum and the index of its first occurrence.
 void row_max(const Rows& r, Tensor* values, Tensor* indices) {
-  *values = Tensor::empty({r.outer}, r.data.dtype());
-  *indices = Tensor::empty({r.outer}, DType::i64);
+  *values = Tensor::empty({r.outer}, r.data.dtype(), r.data.device());
+  *indices = Tensor::empty({r.outer}, DType::i64, r.data.device());
+  if (r.data.device().is_cuda()) return cuda::row_max(r.data, r.outer, r.R, *values, *indices);
   dispatch_float(r.data.dtype(), "max", [&](auto zero) {
     using T = decltype(zero);
     const T* p = r.data.data<T>();
     T* pv = values->data<T>();
     int64_t* pi = indices->data<int64_t>();
     parallel_for(r.outer, [&](int64_t o) {
-      const T* row = p + o * r.R;
-      int64_t best = 0;
-      for (int64_t j = 1; j < r.R; ++j)
-        if (row[j] > row[best] || (std::isnan(row[j]) && !std::isnan(row[best]))) best = j;
-      pv[o] = row[best];
-      pi[o] = best;
+      pi[o] = math::row_argmax(p + o * r.R, r.R);
+      pv[o] = p[o * r.R + pi[o]];
     }, r.R);
   });
 }
@@ -138,14 +136,18 @@ Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
   return record(y, "max", {x}, [r_outer = r.outer, R = r.R, indices, permuted, perm = r.perm](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
-    Tensor g = Tensor::zeros({r_outer, R}, gy.dtype());
-    dispatch_float(gy.dtype(), "max backward", [&](auto zero) {
-      using T = decltype(zero);
-      const int64_t* pi = indices.data<int64_t>();
-      const T* pg = gy.data<T>();
-      T* po = g.data<T>();
-      for (int64_t o = 0; o < r_outer; ++o) po[o * R + pi[o]] = pg[o];
-    });
+    Tensor g = Tensor::zeros({r_outer, R}, gy.dtype(), gy.device());
+    if (gy.device().is_cuda()) {
+      cuda::scatter_to_rows(gy, indices, r_outer, R, g);
+    } else {
+      dispatch_float(gy.dtype(), "max backward", [&](auto zero) {
+        using T = decltype(zero);
+        const int64_t* pi = indices.data<int64_t>();
+        const T* pg = gy.data<T>();
+        T* po = g.data<T>();
+        for (int64_t o = 0; o < r_outer; ++o) po[o * R + pi[o]] = pg[o];
+      });
+    }
     return {g.reshape(permuted).permute(inverse_perm(perm))};
   });
 }

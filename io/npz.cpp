@@ -116,7 +116,7 @@ Tensor parse_npy(std::string_view b, const std::string& where) {
 
 // The array as written: detached, bf16 widened to f32, dense (no copy when it already is).
 Tensor npy_array(const Tensor& t_in) {
-  Tensor t = t_in.detach();
+  Tensor t = t_in.detach().cpu();  // written from the host: a device tensor is copied over first
   if (t.dtype() == DType::bf16) t = t.to(DType::f32);
   return dense(t);
 }

@@ -44,7 +44,8 @@ LSTMOutput LSTM::run(const Tensor& x_in) {
     for (int64_t d = 0; d < dirs; ++d) {
       const Weights& w = w_[size_t(l * dirs + d)];
       const Tensor xp = linear(x, w.w_ih, w.b_ih);  // [B, T, 4H], every step at once
-      Tensor h = Tensor::zeros({B, H}, x.dtype()), c = Tensor::zeros({B, H}, x.dtype());
+      Tensor h = Tensor::zeros({B, H}, x.dtype(), x.device());
+      Tensor c = Tensor::zeros({B, H}, x.dtype(), x.device());
       std::vector<Tensor> hs(static_cast<size_t>(T));
       for (int64_t s = 0; s < T; ++s) {
         const int64_t t = d == 0 ? s : T - 1 - s;

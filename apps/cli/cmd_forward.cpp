@@ -2,9 +2,11 @@
 // input — the tool the PyTorch parity tests drive.
 //   easel forward --model NAME [--classes N] [--weights W.npz] --input IN.npz --output OUT.npz
 //                 [--labels 1,3 --grads G.npz] [--train-mode] [--seed S] [--dtype f32|f64]
+//                 [--device cpu|cuda|cuda:N]
 // IN.npz holds `input` (N, 3, H, W) float32. OUT.npz gets `logits` and `embedding`. With --labels,
 // G.npz gets the gradient of the summed cross-entropy for every parameter under its state_dict key.
-// --dtype f64 runs the whole pass in double precision (input and weights converted).
+// --dtype f64 runs the whole pass in double precision (input and weights converted); --device runs
+// it on a CUDA device (the files are read and written on the host).
 // Dropout and stochastic depth are off; batch norm uses running statistics unless --train-mode.
 #include <cstdio>
 #include <sstream>
@@ -20,7 +22,8 @@
 namespace easel {
 
 int cmd_forward(int argc, char** argv) {
-  const Args args(argc, argv, 2, {"model", "classes", "weights", "input", "output", "labels", "grads", "seed", "dtype"},
+  const Args args(argc, argv, 2,
+                  {"model", "classes", "weights", "input", "output", "labels", "grads", "seed", "dtype", "device"},
                   {"train-mode"});
   const std::string model = args.require("model"), in_path = args.require("input"), out_path = args.require("output");
   manual_seed(uint64_t(args.get_int("seed", 0)));
@@ -51,6 +54,8 @@ int cmd_forward(int argc, char** argv) {
   const std::string dtype = args.get("dtype", "f32");
   EASEL_CHECK(dtype == "f32" || dtype == "f64", "forward: --dtype must be f32 or f64, got '", dtype, "'");
   if (dtype == "f64") net->to(DType::f64);
+  const Device device = parse_device(args.get("device", "cpu"));
+  net->to(device);
   net->eval();
   if (args.has("train-mode"))
     for (auto& [name, m] : net->named_modules())
@@ -60,12 +65,12 @@ int cmd_forward(int argc, char** argv) {
   check_finite({{"input", x}}, in_path);
   EASEL_CHECK(x.dim() == 4 && x.size(1) == 3 && is_floating(x.dtype()), in_path,
               ": 'input' must be a float (N, 3, H, W) array, got ", x.describe());
-  x = x.to(dtype == "f64" ? DType::f64 : DType::f32);
+  x = x.to(dtype == "f64" ? DType::f64 : DType::f32).to(device);
   const bool want_grads = args.has("labels");
   EASEL_CHECK(want_grads == args.has("grads"), "forward: --labels and --grads go together");
   const Tensor embedding = net->embed(x);
   const Tensor logits = net->at(net->head_path)(embedding);  // = forward(x) with dropout off
-  save_npz(out_path, {{"logits", logits.detach()}, {"embedding", embedding.detach()}});
+  save_npz(out_path, {{"logits", logits.detach().cpu()}, {"embedding", embedding.detach().cpu()}});
   std::printf("forward: %s on %s -> logits %s\n", model.c_str(), x.describe().c_str(), shape_str(logits.shape()).c_str());
   if (want_grads) {
     std::vector<double> labels;
@@ -78,7 +83,7 @@ int cmd_forward(int argc, char** argv) {
     loss.backward();
     NamedTensors grads;
     for (auto& [name, p] : net->named_parameters())
-      grads.emplace_back(name, p.grad().defined() ? p.grad() : Tensor::zeros(p.shape(), p.dtype()));
+      grads.emplace_back(name, p.grad().defined() ? p.grad().cpu() : Tensor::zeros(p.shape(), p.dtype()));
     save_npz(args.get("grads"), grads);
     std::printf("forward: summed cross-entropy %.6g, %zu gradients written to %s\n", loss.item(), grads.size(),
                 args.get("grads").c_str());

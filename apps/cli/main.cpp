@@ -20,7 +20,8 @@ const char* kUsage =
     "                                (or your data): train, calibrate, evaluate, SVM head, Grad-CAM, outliers, report\n"
     "  models [--size 224]           the model registry: parameter counts and multiply-adds\n"
     "  forward --model NAME --input IN.npz --output OUT.npz [--weights W.npz] [--classes N]\n"
-    "          [--labels 1,3 --grads G.npz] [--train-mode]   one pass of a net (PyTorch parity tool)\n"
+    "          [--labels 1,3 --grads G.npz] [--train-mode] [--dtype f64] [--device cuda]\n"
+    "                                one pass of a net (PyTorch parity tool)\n"
     "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (see README)\n"
     "  eval --run RUN_DIR [--data DIR|CSV] [--group-by COLUMN [--group-chart PNG]] [--json]\n"
     "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"
@@ -56,10 +57,11 @@ int info() {
   std::printf("CUDA devices visible: %d\n", n);
   for (int i = 0; i < n; ++i) std::printf("  cuda:%d: %s\n", i, cuda::device_name(i).c_str());
   if (cuda::backend() != cuda::Backend::none)
-    std::printf("On a CUDA device so far (forward and backward): copies, elementwise ops and activations,\n"
-                "  sums, matmul / linear (cuBLAS), softmax, cross-entropy; SGD / Adam / AdamW steps. Other ops\n"
-                "  (convolution, pooling, batch norm, ...) say they have no CUDA kernel yet. Verified on the\n"
-                "  simulated device in CI; on a real GPU only where the device suite ran on one (README).\n");
+    std::printf("On a CUDA device (forward and backward, in the library): every op of autograd/ops.h,\n"
+                "  convolution as im2col + cuBLAS, pooling, batch norm, losses; SGD / Adam / AdamW steps.\n"
+                "  `train` and `forward` take --device cuda; eval, predict and the rest run on the CPU.\n"
+                "  Verified on the simulated device in CI; on a real GPU only where the device suite ran\n"
+                "  on one (README).\n");
   return 0;
 }
 

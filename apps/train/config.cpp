@@ -143,6 +143,7 @@ std::vector<TrainField> make_fields() {
        [](C& c, J v, W w) { c.seed = uint64_t(as_integer(v, w)); }, [](const C& c) { return Json(int64_t(c.seed)); }},
       {"workers", Kind::integer, "image-decoding threads", [](C& c, J v, W w) { c.workers = int(as_integer(v, w)); },
        [](const C& c) { return Json(c.workers); }},
+      member("device", &C::device, "where to train: cpu, cuda or cuda:N (files stay on the host)"),
       member("out", &C::out, "run directory"),
       member("resume", &C::resume, "continue the run in --out from its last.npz"),
       member("overwrite", &C::overwrite, "train into an --out that already holds a run, replacing it"),
@@ -195,7 +196,8 @@ void validate(const TrainConfig& c, const std::string& where) {
   const std::vector<std::string> monitors = {"macro_f1", "accuracy", "weighted_f1", "auc", "loss"};
   EASEL_CHECK(std::find(monitors.begin(), monitors.end(), c.monitor) != monitors.end(), "unknown --monitor '", c.monitor,
               "' (macro_f1, accuracy, weighted_f1, auc, loss)");
-  normalize(Tensor::zeros({3, 1, 1}), c.pre.preset);  // an unknown preset fails here
+  parse_device(c.device);                             // an unknown device fails here
+  normalize(Tensor::zeros({3, 1, 1}), c.pre.preset);  // ... and an unknown preset
   make_optimizer(c.optimizer);                        // ... and an unknown optimizer
   bool known = false;
   for (const NetInfo& n : net_registry()) known = known || n.name == c.model;

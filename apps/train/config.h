@@ -39,6 +39,7 @@ struct TrainConfig {
   std::string out;
   uint64_t seed = 0;
   int workers = 2;
+  std::string device = "cpu";  // where the net trains: cpu, cuda or cuda:N
   bool resume = false, quiet = false;
   bool overwrite = false;  // train into an --out that holds another run (its files are replaced)
   int64_t stop_after = 0;  // end this invocation after that epoch (a planned interruption; --resume goes on)

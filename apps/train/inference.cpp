@@ -6,6 +6,8 @@ namespace easel {
 
 Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer) {
   net.eval();
+  const std::vector<Tensor> params = net.parameters();
+  const Device device = params.empty() ? Device::cpu() : params[0].device();  // batches go where the net is
   NoGradGuard ng;
   if (!layer.empty()) net.at(layer);  // an unknown name fails here, listing the modules
   Outputs out;
@@ -13,18 +15,19 @@ Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer) 
   loader.start_epoch(0);
   Batch b;
   while (loader.next(&b)) {
+    const Tensor images = b.images.to(device);
     Tensor e, z;
     if (layer.empty()) {
-      e = net.embed(b.images);
+      e = net.embed(images);
       z = net.at(net.head_path)(e);
     } else {
       FeatureCapture cap(net, {layer});
-      z = net(b.images);
+      z = net(images);
       e = cap.get(layer);
       e = e.dim() == 4 ? mean(e, {2, 3}) : e.contiguous().reshape({e.size(0), -1});
     }
     const Tensor p = softmax(z, 1);
-    emb.push_back(e);
+    emb.push_back(e.cpu());
     const int64_t C = p.size(1);
     const std::vector<double> flat = p.to_vector(), lab = b.labels.to_vector(), zf = z.to_vector();
     for (int64_t i = 0; i < p.size(0); ++i) {

@@ -160,6 +160,7 @@ struct Trainer {
   EarlyStopping early;
   CrossEntropyOptions ce;
   int64_t best_epoch = 0, steps = 0;
+  Device device = Device::cpu();  // the net's; batches are moved there, files stay on the host
 };
 
 void save_state(const Trainer& t, const std::string& path, int64_t epoch) {
@@ -239,7 +240,7 @@ EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
   EpochStats s;
   int64_t step = 0;
   for (Batch b; loader.next(&b);) {
-    const Tensor logits = (*t.net)(b.images);                   // forward
+    const Tensor logits = (*t.net)(b.images.to(t.device));      // forward
     const Tensor loss = cross_entropy(logits, b.labels, t.ce);  // loss
     if (!std::isfinite(loss.item())) diverged(t.o, epoch, step + 1, "training loss", loss.item());
     t.opt->zero_grad();                                         // forget the last step's gradients
@@ -314,6 +315,8 @@ TrainResult train(const TrainConfig& o) {
 
   Trainer t{o, build_net(o, d.classes), nullptr, nullptr, EarlyStopping(o.patience > 0 ? o.patience : o.epochs + 1), {}};
   const int64_t frozen = freeze_first_layers(*t.net, o.freeze);
+  t.device = parse_device(o.device);
+  t.net->to(t.device);
   t.opt = build_optimizer(o, *t.net);
   t.steps = train_loader.batches_per_epoch();
   t.sched = make_scheduler(o.scheduler, *t.opt, o.epochs, t.steps);

@@ -28,7 +28,27 @@ __global__ void cross_entropy_grad_kernel(const T* l, const int64_t* target, con
   EASEL_GRID_STRIDE_LOOP(i, N) { math::cross_entropy_row_grad(l + i * C, target[i], w, wsum, C, eps, 1.0, g + i * C); }
 }
 
+template <class T>
+__global__ void bce_kernel(int64_t n, const T* x, const T* y, const T* pw, T* loss, T* gx, T* gy, T* gpw) {
+  EASEL_GRID_STRIDE_LOOP(i, n) {
+    const math::BceTerms b = math::bce_with_logits(double(x[i]), double(y[i]), pw ? double(pw[i]) : 1.0);
+    loss[i] = T(b.loss), gx[i] = T(b.d_logit), gy[i] = T(b.d_target);
+    if (gpw) gpw[i] = T(b.d_pos_weight);
+  }
+}
+
 }  // namespace
+
+void bce_with_logits(const Tensor& x, const Tensor& y, const Tensor& pw, const Tensor& loss, const Tensor& gx,
+                     const Tensor& gy, const Tensor& gpw) {
+  if (x.numel() == 0) return;
+  dispatch_float(x.dtype(), "binary_cross_entropy_with_logits on cuda", [&](auto zero) {
+    using T = decltype(zero);
+    launch("binary_cross_entropy_with_logits", x.device().index, grid_for(x.numel()), bce_kernel<T>, x.numel(),
+           x.device_data<T>(), y.device_data<T>(), pw.defined() ? pw.device_data<T>() : nullptr, loss.device_data<T>(),
+           gx.device_data<T>(), gy.device_data<T>(), gpw.defined() ? gpw.device_data<T>() : nullptr);
+  });
+}
 
 void softmax_rows(const Tensor& X, const Tensor& y, int64_t outer, int64_t D, int64_t inner, bool log) {
   const int64_t rows = outer * inner;

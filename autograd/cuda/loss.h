@@ -12,4 +12,9 @@ void cross_entropy_rows(const Tensor& L, const Tensor& target, const Tensor& w, 
 void cross_entropy_grad_rows(const Tensor& L, const Tensor& target, const Tensor& w, double wsum, double eps,
                              const Tensor& g);
 
+// Per element of dense x, y (and pw, may be undefined): the loss and its three unit gradients
+// (gpw only with pw), loss_math.h's bce_with_logits.
+void bce_with_logits(const Tensor& x, const Tensor& y, const Tensor& pw, const Tensor& loss, const Tensor& gx,
+                     const Tensor& gy, const Tensor& gpw);
+
 }  // namespace easel::cuda

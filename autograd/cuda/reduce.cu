@@ -1,6 +1,7 @@
 // Reduction kernels. The reference: one thread per output row, a plain loop over the row (the
 // readable form; a tree reduction in shared memory is the fast path to come, tested against it).
 #include "autograd/cuda/reduce.h"
+#include "autograd/reduce_math.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/parallel.h"
 
@@ -18,7 +19,38 @@ __global__ void row_sum_kernel(T* y, const T* x, int64_t outer, int64_t R) {
   }
 }
 
+template <class T>
+__global__ void row_max_kernel(T* values, int64_t* indices, const T* x, int64_t outer, int64_t R) {
+  EASEL_GRID_STRIDE_LOOP(o, outer) {
+    indices[o] = math::row_argmax(x + o * R, R);
+    values[o] = x[o * R + indices[o]];
+  }
+}
+
+template <class T>
+__global__ void scatter_to_rows_kernel(T* g, const T* gy, const int64_t* indices, int64_t outer, int64_t R) {
+  EASEL_GRID_STRIDE_LOOP(o, outer) { g[o * R + indices[o]] = gy[o]; }
+}
+
 }  // namespace
+
+void row_max(const Tensor& rows, int64_t outer, int64_t R, const Tensor& values, const Tensor& indices) {
+  if (outer == 0) return;
+  dispatch_float(rows.dtype(), "max on cuda", [&](auto zero) {
+    using T = decltype(zero);
+    launch("max", rows.device().index, grid_for(outer), row_max_kernel<T>, values.device_data<T>(),
+           indices.device_data<int64_t>(), rows.device_data<T>(), outer, R);
+  });
+}
+
+void scatter_to_rows(const Tensor& gy, const Tensor& indices, int64_t outer, int64_t R, const Tensor& g) {
+  if (outer == 0) return;
+  dispatch_float(gy.dtype(), "max backward on cuda", [&](auto zero) {
+    using T = decltype(zero);
+    launch("max backward", gy.device().index, grid_for(outer), scatter_to_rows_kernel<T>, g.device_data<T>(),
+           gy.device_data<T>(), indices.device_data<int64_t>(), outer, R);
+  });
+}
 
 void row_sum(const Tensor& rows, int64_t outer, int64_t R, const Tensor& y) {
   if (outer == 0) return;

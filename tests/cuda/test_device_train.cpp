@@ -1,0 +1,69 @@
+// `easel train --device cuda` against the same run on the CPU: the training loop, the evaluation
+// and the checkpoints (written through the host) of a small ResNet on generated paintings.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "apps/train/run.h"
+#include "apps/train/trainer.h"
+#include "autograd/conv_winograd.h"
+#include "io/checkpoint.h"
+#include "tests/cuda/device_check.h"
+#include "tests/paintings.h"
+
+using namespace easel;
+using namespace easel::device_check;
+using namespace easel::test;
+
+namespace {
+
+TrainConfig small_run(const std::string& data, const std::string& out, const std::string& device) {
+  TrainConfig o;
+  o.data = data, o.out = out, o.model = "resnet18", o.pre.size = 24, o.epochs = 2, o.batch = 8;
+  o.optimizer = "adamw", o.lr = 1e-3, o.quiet = true, o.workers = 1, o.seed = 5, o.overwrite = true;
+  o.aug = Augment::parse("hflip");
+  o.device = device;
+  return o;
+}
+
+}  // namespace
+
+TEST_SUITE("cuda") {
+
+TEST_CASE("training on the device follows the CPU run, and its checkpoints resume it exactly") {
+  const std::string data = make_paintings(12), cpu = data + "_cpu", dev = data + "_dev", resumed = data + "_resumed";
+  set_conv_algorithm(ConvAlgorithm::im2col);  // the CPU convolves as the device does (see test_device_nets.cpp)
+  train(small_run(data, cpu, "cpu"));
+  set_conv_algorithm(ConvAlgorithm::automatic);
+  train(small_run(data, dev, "cuda"));
+  const std::vector<Json> lc = log_lines(cpu), ld = log_lines(dev);
+  REQUIRE(lc.size() == 2);
+  REQUIRE(ld.size() == 2);
+  // f32, GEMMs summing in different orders, and training amplifies that step by step (by the end
+  // of epoch 2 the losses differ by about 1%): the first epoch is compared.
+  MESSAGE("epoch 1 train loss cpu ", lc[0]["train_loss"].num(), " device ", ld[0]["train_loss"].num(), ", val loss cpu ",
+          lc[0]["val_loss"].num(), " device ", ld[0]["val_loss"].num());
+  CHECK(ld[0]["train_loss"].num() == doctest::Approx(lc[0]["train_loss"].num()).epsilon(1e-3));
+  CHECK(ld[0]["val_loss"].num() == doctest::Approx(lc[0]["val_loss"].num()).epsilon(3e-3));
+  // The checkpoint holds host tensors that load into a CPU net.
+  const Checkpoint ck = load_checkpoint(dev + "/last.npz");
+  for (const auto& [name, t] : ck.model) CHECK(t.device().is_cpu());
+  CHECK(!ck.optimizer.empty());
+
+  // Interrupted after epoch 1 on the device and resumed there: the uninterrupted device run, bit for bit.
+  TrainConfig o = small_run(data, resumed, "cuda");
+  o.stop_after = 1;
+  train(o);
+  o.stop_after = 0, o.resume = true;
+  train(o);
+  const std::vector<Json> lr = log_lines(resumed);
+  REQUIRE(lr.size() == 2);
+  for (size_t e = 0; e < 2; ++e) {
+    CHECK(lr[e]["train_loss"].num() == ld[e]["train_loss"].num());
+    CHECK(lr[e]["val_loss"].num() == ld[e]["val_loss"].num());
+  }
+  CHECK_THROWS_WITH_AS(train(small_run(data, data + "_bad", "gpu")), doctest::Contains("unknown device 'gpu'"), Error);
+  for (const auto& d : {data, cpu, dev, resumed}) std::filesystem::remove_all(d);
+}
+
+}  // TEST_SUITE
