@@ -102,8 +102,10 @@ ConvGeom geometry(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2
   EASEL_CHECK(opt.stride.h > 0 && opt.stride.w > 0 && opt.dilation.h > 0 && opt.dilation.w > 0 &&
                   opt.padding.h >= 0 && opt.padding.w >= 0,
               "conv2d: stride and dilation must be positive and padding non-negative");
-  g.OH = (g.H + 2 * opt.padding.h - opt.dilation.h * (g.kh - 1) - 1) / opt.stride.h + 1;
-  g.OW = (g.W + 2 * opt.padding.w - opt.dilation.w * (g.kw - 1) - 1) / opt.stride.w + 1;
+  const int64_t span_h = g.H + 2 * opt.padding.h - opt.dilation.h * (g.kh - 1) - 1;
+  const int64_t span_w = g.W + 2 * opt.padding.w - opt.dilation.w * (g.kw - 1) - 1;
+  g.OH = span_h < 0 ? 0 : span_h / opt.stride.h + 1;  // 0 (an error below): the kernel does not fit
+  g.OW = span_w < 0 ? 0 : span_w / opt.stride.w + 1;
   EASEL_CHECK(g.OH > 0 && g.OW > 0, "conv2d: input ", x.describe(), " is smaller than the ", g.kh, "x", g.kw,
               " kernel (dilation ", opt.dilation.h, ", padding ", opt.padding.h, ")");
   EASEL_CHECK(!b.defined() || (b.dim() == 1 && b.size(0) == g.O), "conv2d: bias must be [", g.O, "], got ", b.describe());

@@ -33,7 +33,8 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
   const Tensor mean = Tensor::empty({C}, DType::f64, x.device()), invstd = Tensor::empty({C}, DType::f64, x.device());
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   if (x.device().is_cuda()) {
-    EASEL_CHECK(!args.update_running || (running_mean.is_contiguous() && running_var.is_contiguous()),
+    const bool uses_running = !args.batch_stats || args.update_running;  // the kernel reads them as dense
+    EASEL_CHECK(!uses_running || (running_mean.is_contiguous() && running_var.is_contiguous()),
                 "batch_norm: running statistics on a device must be contiguous");
     cuda::batch_norm_forward(args, X, running_mean, running_var, w, b, mean, invstd, y);
   } else {

@@ -12,8 +12,10 @@ namespace {
 
 using cuda::Pool;
 
+// PyTorch's output size; 0 (an error below) when even one window does not fit in the padded input.
 int64_t pooled_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode) {
   const int64_t span = in + 2 * p - d * (k - 1) - 1;
+  if (span < 0) return 0;
   int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
   if (ceil_mode && (out - 1) * s >= in + p) --out;  // the last window must start inside the input or left pad
   return out;
@@ -74,13 +76,14 @@ Tensor pool2d(Pool kind, const char* op, const Tensor& x, const math::PoolShape&
       using T = decltype(zero);
       const T* pg = gy.data<T>();
       T* px = gx.data<T>();
+      const int64_t* pi = kind == Pool::max ? idx.data<int64_t>() : nullptr;
       parallel_for(planes, [&](int64_t pl) {
         T* plane = px + pl * g.H * g.W;
         for (int64_t oh = 0; oh < g.OH; ++oh)
           for (int64_t ow = 0; ow < g.OW; ++ow) {
             const int64_t o = (pl * g.OH + oh) * g.OW + ow;
             if (kind == Pool::max) {
-              plane[idx.data<int64_t>()[o]] += pg[o];
+              if (pi[o] >= 0) plane[pi[o]] += pg[o];  // -1: a window wholly in the padding
               continue;
             }
             int64_t h0, h1, w0, w1;

@@ -4,6 +4,7 @@
 // The backward passes here *gather*: each input pixel sums what the outputs that read it send back
 // (a GPU thread per pixel writes only its own pixel, no atomics; the CPU scatters instead).
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "tensor/cuda/host_device.h"  // EASEL_HD
@@ -19,9 +20,10 @@ struct PoolShape {
 
 // The maximum of window (oh, ow) and, in *arg, the flat index h·W + w of its first maximal element
 // (a NaN wins: the last one, as in PyTorch's CPU loop).
+// A window wholly in the padding (possible with dilation) has maximum -∞ and no index (*arg = -1).
 template <class T>
 EASEL_HD T max_window(const PoolShape& s, const T* plane, int64_t oh, int64_t ow, int64_t* arg) {
-  T best = T(0);
+  T best = T(-INFINITY);
   *arg = -1;
   for (int64_t i = 0; i < s.kh; ++i) {
     const int64_t ih = oh * s.sh - s.ph + i * s.dh;
@@ -113,15 +115,26 @@ EASEL_HD T avg_pool_grad_at(const PoolShape& s, const T* gy, int64_t ih, int64_t
   return T(acc);
 }
 
+// The bins [lo, hi] that contain input index i: start(o) ≤ i ⇔ o < (i+1)·n/in, and
+// end(o) > i ⇔ o ≥ ⌊i·n/in⌋.
+EASEL_HD inline void adaptive_bins_of(int64_t i, int64_t in, int64_t n, int64_t* lo, int64_t* hi) {
+  *lo = i * n / in;
+  *hi = ((i + 1) * n + in - 1) / in - 1;
+  if (*hi > n - 1) *hi = n - 1;
+}
+
 // gx at pixel (ih, iw): Σ gy / bin size over the adaptive bins that contain it.
 template <class T>
 EASEL_HD T adaptive_grad_at(const PoolShape& s, const T* gy, int64_t ih, int64_t iw) {
+  int64_t oh0, oh1, ow0, ow1;
+  adaptive_bins_of(ih, s.H, s.OH, &oh0, &oh1);
+  adaptive_bins_of(iw, s.W, s.OW, &ow0, &ow1);
   double acc = 0;
-  for (int64_t oh = 0; oh < s.OH; ++oh) {
+  for (int64_t oh = oh0; oh <= oh1; ++oh) {
     int64_t h0, h1;
     adaptive_bin(oh, s.H, s.OH, &h0, &h1);
     if (ih < h0 || ih >= h1) continue;
-    for (int64_t ow = 0; ow < s.OW; ++ow) {
+    for (int64_t ow = ow0; ow <= ow1; ++ow) {
       int64_t w0, w1;
       adaptive_bin(ow, s.W, s.OW, &w0, &w1);
       if (iw >= w0 && iw < w1) acc += double(gy[oh * s.OW + ow]) / double((h1 - h0) * (w1 - w0));

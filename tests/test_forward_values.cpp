@@ -53,6 +53,28 @@ TEST_CASE("pooling matches PyTorch on a 5x7 ramp (torch.arange(35.).reshape(1,1,
   CHECK(max_pool2d(x, m).shape() == Shape{1, 1, 3, 4});
 }
 
+TEST_CASE("pooling and convolution at the edges: a window wholly in the padding, a kernel that does not fit") {
+  // A dilated window can see only padding: its maximum is -inf and it routes no gradient (PyTorch's
+  // kernel starts from -inf with index -1 too).
+  MaxPool2dOptions m;
+  m.kernel = 2, m.stride = Hw(1), m.padding = 1, m.dilation = 2;
+  const Tensor x = Tensor::from({5.0}, {1, 1, 1, 1}, DType::f64).requires_grad_();
+  const Tensor y = max_pool2d(x, m);
+  REQUIRE(y.shape() == Shape{1, 1, 1, 1});
+  CHECK(y.item() == -INFINITY);
+  y.backward(Tensor::ones({1, 1, 1, 1}, DType::f64));
+  CHECK(x.grad().item() == 0);
+  // No window fits: an error, not an output of size 1 from rounding a negative span towards zero.
+  m.dilation = 3, m.stride = Hw(2);
+  CHECK(error_of([&] { max_pool2d(Tensor::zeros({1, 1, 1, 1}), m); }).find("too small for a 2x2 window") != std::string::npos);
+  Conv2dOptions c;
+  c.stride = 2;
+  CHECK(error_of([] { conv2d(Tensor::zeros({1, 1, 2, 2}), Tensor::zeros({1, 1, 3, 3}), Tensor(), Conv2dOptions{}); })
+            .find("smaller than the 3x3 kernel") != std::string::npos);
+  CHECK(error_of([&] { conv2d(Tensor::zeros({1, 1, 2, 2}), Tensor::zeros({1, 1, 3, 3}), Tensor(), c); })
+            .find("smaller than the 3x3 kernel") != std::string::npos);
+}
+
 TEST_CASE("cross_entropy matches PyTorch's weighted, label-smoothed semantics") {
   // x, t, w as below; values from F.cross_entropy(x, t, weight=w, label_smoothing=0.2, reduction=...)
   const Tensor x = Tensor::from({1, 2, 0.5, 0.1, -1, 3, 2, 2, -2, 0, 0.3, 0.2}, {4, 3}, DType::f64);

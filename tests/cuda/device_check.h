@@ -36,7 +36,8 @@ inline void check_matches(const Tensor& on_device, const Tensor& on_cpu, const s
   double worst = 0;
   size_t at = 0;
   for (size_t i = 0; i < c.size(); ++i) {
-    const double err = std::isnan(c[i]) && std::isnan(d[i]) ? 0 : std::abs(d[i] - c[i]) / (1 + std::abs(c[i]));
+    const bool same = d[i] == c[i] || (std::isnan(c[i]) && std::isnan(d[i]));  // infinities and NaNs included
+    const double err = same ? 0 : std::abs(d[i] - c[i]) / (1 + std::abs(c[i]));
     if (!(err <= worst)) worst = std::isnan(err) ? INFINITY : err, at = i;
   }
   CHECK_MESSAGE(worst <= tol, what, ": element ", at, " device ", d[at], " cpu ", c[at]);

@@ -78,6 +78,12 @@ TEST_CASE("max, average and adaptive pooling equal the CPU, forward and backward
     pool("adaptive_avg_pool to 4x3 (overlapping bins)", [](const Tensor& v) { return adaptive_avg_pool2d(v, Hw(4, 3)); });
     pool("adaptive_avg_pool to a larger 11x9", [](const Tensor& v) { return adaptive_avg_pool2d(v, Hw(11, 9)); });
   }
+  // A dilated window wholly in the padding: -inf and no gradient, on both devices.
+  check_op("max_pool of a window in the padding", {random({1, 2, 1, 1}, DType::f64, 111)}, [](const std::vector<Tensor>& in) {
+    MaxPool2dOptions o;
+    o.kernel = 2, o.stride = Hw(1), o.padding = 1, o.dilation = 2;
+    return max_pool2d(in[0], o);
+  });
   // Ties: the first maximal element takes the gradient on both devices.
   const Tensor ties = Tensor::ones({1, 1, 4, 4}, DType::f64);
   check_op("max_pool of equal values", {ties}, [](const std::vector<Tensor>& in) {
