@@ -120,23 +120,29 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor y = Tensor::empty(ys, x.dtype(), x.device());
   MacCounter::add(rows * in * out);
   const Device dev = x.device();
-  if (b.defined()) y.reshape({rows, out}).copy_(b.reshape({1, out}).expand({rows, out}));
+  // The bias enters as a rank-1 product, y = 1·bᵀ, so one body serves both devices; the GEMM then adds x·Wᵀ.
+  const Tensor ones = b.defined() ? Tensor::ones({rows}, x.dtype(), dev) : Tensor();
   dispatch_float(x.dtype(), "linear", [&](auto zero) {
     using T = decltype(zero);
+    if (b.defined()) gemm_on<T>(dev, false, false, rows, out, 1, T(1), first<T>(ones), 1, first<T>(b), out, T(0),
+                                first<T>(y), out);
     gemm_on<T>(dev, false, true, rows, out, in, T(1), first<T>(X), in, first<T>(W), in, T(b.defined() ? 1 : 0),
                first<T>(y), out);
   });
-  return record(y, "linear", {x, weight, bias}, [X, W, rows, in, out, dev, has_bias = bias.defined()](const Tensor& gy_in)
+  return record(y, "linear", {x, weight, bias}, [X, W, ones, rows, in, out, dev](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     Tensor gx = Tensor::empty(X.shape(), X.dtype(), dev), gw = Tensor::empty(W.shape(), W.dtype(), dev);
+    Tensor gb = ones.defined() ? Tensor::empty({out}, X.dtype(), dev) : Tensor();
     dispatch_float(X.dtype(), "linear backward", [&](auto zero) {
       using T = decltype(zero);
       const T* g = first<T>(gy);
       gemm_on<T>(dev, false, false, rows, in, out, T(1), g, out, first<T>(W), in, T(0), first<T>(gx), in);
       gemm_on<T>(dev, true, false, out, in, rows, T(1), g, out, first<T>(X), in, T(0), first<T>(gw), in);
+      if (gb.defined())  // gb = gyᵀ·1
+        gemm_on<T>(dev, true, false, out, 1, rows, T(1), g, out, first<T>(ones), 1, T(0), first<T>(gb), 1);
     });
-    return {gx, gw, has_bias ? sum(gy.reshape({rows, out}), {0}) : Tensor()};
+    return {gx, gw, gb};
   });
 }
 

@@ -103,15 +103,14 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
   });
 }
 
-// y = x·mask/(1-p), mask ~ Bernoulli(1-p);  gx = gy·mask/(1-p) (through mul). The mask is drawn on
-// the host from `gen` for every device, so a seed gives the same mask on the CPU and on a GPU (one
-// copy per call: a device-side counter-based generator is the fast path still to come).
+// y = x·mask/(1-p), mask ~ Bernoulli(1-p);  gx = gy·mask/(1-p) (through mul). The mask comes from a
+// counter-based stream keyed by one draw from `gen` (Tensor::keep_mask), drawn on x's device: a
+// seed gives the same mask on the CPU and on a GPU.
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {
   EASEL_CHECK(p >= 0 && p <= 1, "dropout: p must be in [0, 1], got ", p);
   if (!training || p == 0) return x;
   if (p == 1) return x * 0.0;
-  const Tensor mask = Tensor::bernoulli(x.shape(), 1 - p, x.dtype(), gen).to(x.device());
-  return x * (mask * (1.0 / (1 - p)));
+  return x * Tensor::keep_mask(x.shape(), 1 - p, 1.0 / (1 - p), x.dtype(), x.device(), gen);
 }
 
 }  // namespace easel

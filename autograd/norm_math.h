@@ -9,6 +9,11 @@
 
 namespace easel::math {
 
+// Element k (0 ≤ k < N·S) of channel c: x[(n·C + c)·S + i] with n = k / S, i = k mod S.
+EASEL_HD inline int64_t channel_element(int64_t C, int64_t S, int64_t c, int64_t k) {
+  return (k / S * C + c) * S + k % S;
+}
+
 // The mean and the biased variance (Σ (x - μ)² / M) of channel c, in two passes, in double.
 template <class T>
 EASEL_HD void channel_moments(const T* x, int64_t N, int64_t C, int64_t S, int64_t c, double* mean, double* var) {

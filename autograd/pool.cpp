@@ -87,14 +87,8 @@ Tensor pool2d(Pool kind, const char* op, const Tensor& x, const math::PoolShape&
               continue;
             }
             int64_t h0, h1, w0, w1;
-            double div;
-            if (kind == Pool::average) {
-              div = math::avg_window(g, oh, ow, &h0, &h1, &w0, &w1);
-            } else {
-              math::adaptive_bin(oh, g.H, g.OH, &h0, &h1);
-              math::adaptive_bin(ow, g.W, g.OW, &w0, &w1);
-              div = double((h1 - h0) * (w1 - w0));
-            }
+            const double div = kind == Pool::average ? math::avg_window(g, oh, ow, &h0, &h1, &w0, &w1)
+                                                     : math::adaptive_window(g, oh, ow, &h0, &h1, &w0, &w1);
             const T share = T(pg[o] / div);
             for (int64_t i = h0; i < h1; ++i)
               for (int64_t j = w0; j < w1; ++j) plane[i * g.W + j] += share;

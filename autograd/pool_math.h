@@ -66,15 +66,22 @@ EASEL_HD inline void adaptive_bin(int64_t i, int64_t in, int64_t n, int64_t* sta
   *end = ((i + 1) * in + n - 1) / n;
 }
 
+// Output (oh, ow)'s adaptive window [h0, h1) × [w0, w1); returns its size, the divisor.
+EASEL_HD inline double adaptive_window(const PoolShape& s, int64_t oh, int64_t ow, int64_t* h0, int64_t* h1,
+                                       int64_t* w0, int64_t* w1) {
+  adaptive_bin(oh, s.H, s.OH, h0, h1);
+  adaptive_bin(ow, s.W, s.OW, w0, w1);
+  return double((*h1 - *h0) * (*w1 - *w0));
+}
+
 template <class T>
 EASEL_HD T adaptive_mean(const PoolShape& s, const T* plane, int64_t oh, int64_t ow) {
   int64_t h0, h1, w0, w1;
-  adaptive_bin(oh, s.H, s.OH, &h0, &h1);
-  adaptive_bin(ow, s.W, s.OW, &w0, &w1);
+  const double div = adaptive_window(s, oh, ow, &h0, &h1, &w0, &w1);
   double acc = 0;
   for (int64_t a = h0; a < h1; ++a)
     for (int64_t b = w0; b < w1; ++b) acc += double(plane[a * s.W + b]);
-  return T(acc / double((h1 - h0) * (w1 - w0)));
+  return T(acc / div);
 }
 
 // The output rows whose window tap i reads input row ih: oh = (ih + ph - i·dh) / sh when exact.
@@ -130,16 +137,12 @@ EASEL_HD T adaptive_grad_at(const PoolShape& s, const T* gy, int64_t ih, int64_t
   adaptive_bins_of(ih, s.H, s.OH, &oh0, &oh1);
   adaptive_bins_of(iw, s.W, s.OW, &ow0, &ow1);
   double acc = 0;
-  for (int64_t oh = oh0; oh <= oh1; ++oh) {
-    int64_t h0, h1;
-    adaptive_bin(oh, s.H, s.OH, &h0, &h1);
-    if (ih < h0 || ih >= h1) continue;
+  for (int64_t oh = oh0; oh <= oh1; ++oh)
     for (int64_t ow = ow0; ow <= ow1; ++ow) {
-      int64_t w0, w1;
-      adaptive_bin(ow, s.W, s.OW, &w0, &w1);
-      if (iw >= w0 && iw < w1) acc += double(gy[oh * s.OW + ow]) / double((h1 - h0) * (w1 - w0));
+      int64_t h0, h1, w0, w1;
+      const double div = adaptive_window(s, oh, ow, &h0, &h1, &w0, &w1);
+      if (ih >= h0 && ih < h1 && iw >= w0 && iw < w1) acc += double(gy[oh * s.OW + ow]) / div;
     }
-  }
   return T(acc);
 }
 

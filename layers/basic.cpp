@@ -99,8 +99,7 @@ Tensor StochasticDepth::forward(const Tensor& x) {
   if (!training() || p == 0) return x;
   Shape s(size_t(x.dim()), 1);
   s[0] = x.size(0);
-  const Tensor keep = Tensor::bernoulli(s, 1 - p, x.dtype()).to(x.device());  // drawn on the host, as dropout
-  return p == 1 ? x * keep : x * (keep * (1.0 / (1 - p)));
+  return x * Tensor::keep_mask(s, 1 - p, p == 1 ? 0.0 : 1.0 / (1 - p), x.dtype(), x.device());  // as dropout
 }
 
 }  // namespace easel

@@ -7,6 +7,7 @@
 
 #include "tensor/allocator.h"
 #include "tensor/cuda/copy.h"
+#include "tensor/counter_rng.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/random.h"
 #include "tensor/strided.h"
@@ -260,6 +261,23 @@ Tensor Tensor::uniform(const Shape& shape, double lo, double hi, DType dtype, Ge
 Tensor Tensor::bernoulli(const Shape& shape, double p, DType dtype, Generator* gen) {
   EASEL_CHECK(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got ", p);
   return random_fill(shape, dtype, gen, [=](Generator& g) { return g.uniform() < p ? 1.0 : 0.0; });
+}
+Tensor Tensor::keep_mask(const Shape& shape, double keep, double scale, DType dtype, Device device, Generator* gen) {
+  EASEL_CHECK(keep >= 0 && keep <= 1, "keep_mask: keep must be in [0, 1], got ", keep);
+  const uint64_t key = (gen ? *gen : default_generator()).next_u64();
+  Tensor t = Tensor::empty(shape, dtype, device);
+  if (device.is_cuda()) {
+    cuda::fill_keep_mask(t, key, keep, scale);
+    return t;
+  }
+  auto fill = [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    parallel_for(t.numel(), [&](int64_t i) { p[i] = T(math::keep_mask_at(key, uint64_t(i), keep, scale)); }, 8);
+  };
+  if (dtype == DType::f32) fill(t.data<float>());
+  else if (dtype == DType::f64) fill(t.data<double>());
+  else EASEL_CHECK(false, "keep_mask: f32 or f64, got ", dtype_name(dtype));
+  return t;
 }
 Tensor Tensor::randint(const Shape& shape, int64_t high, Generator* gen) {
   EASEL_CHECK(high > 0, "randint: high must be positive, got ", high);

@@ -71,6 +71,11 @@ class Tensor {
   static Tensor normal(const Shape& shape, double mean, double std, DType dtype = DType::f32, Generator* gen = nullptr);
   static Tensor uniform(const Shape& shape, double lo, double hi, DType dtype = DType::f32, Generator* gen = nullptr);
   static Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::f32, Generator* gen = nullptr);
+  // Dropout's mask on `device`: `scale` with probability `keep`, else 0. One number is drawn from
+  // `gen` (the global generator when null) as the key of a counter-based stream (counter_rng.h):
+  // the same seed gives the same mask on every device, drawn in parallel where the tensor lives.
+  static Tensor keep_mask(const Shape& shape, double keep, double scale, DType dtype, Device device,
+                          Generator* gen = nullptr);
   static Tensor randint(const Shape& shape, int64_t high, Generator* gen = nullptr);  // i64 in [0, high)
 
   // ---- metadata ----------------------------------------------------------------------------

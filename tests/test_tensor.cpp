@@ -1,5 +1,6 @@
 // Tensor storage, views, dtypes, random numbers, printing and error messages.
 #include "helpers.h"
+#include "tensor/counter_rng.h"
 #include "tensor/parallel.h"
 #include "tensor/strided.h"
 
@@ -125,6 +126,31 @@ TEST_CASE("random numbers are reproducible and have the right distribution") {
   const double next = g.normal();
   g.set_state(st);
   CHECK(g.normal() == next);  // checkpointable state
+}
+
+TEST_CASE("keep_mask: counter-based, so the mask is a function of one draw, whatever the thread count") {
+  Generator g(21), twin(21);
+  const std::vector<double> m = Tensor::keep_mask({200000}, 0.7, 1 / 0.7, DType::f64, Device::cpu(), &g).to_vector();
+  double kept = 0, other = 0;
+  for (double v : m) kept += v == 1 / 0.7, other += v != 0 && v != 1 / 0.7;
+  CHECK(other == 0);
+  CHECK(std::abs(kept / 200000 - 0.7) < 0.005);
+  twin.next_u64();
+  CHECK(g.next_u64() == twin.next_u64());  // exactly one number drawn from the generator
+  // Element i is counter_uniform(key, i) < keep: the first element from the formula, and the mask
+  // does not depend on how the elements were shared among threads.
+  Generator k(21);
+  CHECK((m[0] != 0) == (math::counter_uniform(k.next_u64(), 0) < 0.7));
+  const int saved = num_threads();
+  set_num_threads(1);
+  Generator g1(21);
+  CHECK(Tensor::keep_mask({200000}, 0.7, 1 / 0.7, DType::f64, Device::cpu(), &g1).to_vector() == m);
+  set_num_threads(saved);
+  const std::vector<double> none = Tensor::keep_mask({1000}, 0, 0, DType::f32, Device::cpu(), &g).to_vector();
+  const std::vector<double> all = Tensor::keep_mask({1000}, 1, 2, DType::f32, Device::cpu(), &g).to_vector();
+  CHECK(*std::max_element(none.begin(), none.end()) == 0);
+  CHECK(*std::min_element(all.begin(), all.end()) == 2);
+  CHECK_THROWS_WITH_AS(Tensor::keep_mask({3}, 1.5, 1, DType::f32, Device::cpu()), doctest::Contains("keep must be in [0, 1]"), Error);
 }
 
 TEST_CASE("printing is readable") {

@@ -36,16 +36,18 @@ struct Collected {
 // The images a command looks at: --data (all of it), or the run's own images (--split).
 Collected collect(const Args& a, bool allow_model = false) {
   Collected c;
+  const Device device = parse_device(a.get("device", "cpu"));
   if (a.has("model")) {  // a bare registry net with converted weights (e.g. ImageNet): features only
     EASEL_CHECK(allow_model, "--model works with `easel features` only; this command needs a trained --run");
     EASEL_CHECK(a.has("data"), "features --model: give the images with --data");
     EASEL_CHECK(!a.has("run"), "features: give --run or --model, not both");
     c.run.net = create_net(a.get("model"), a.get_int("classes", 1000));
     if (a.has("weights")) c.run.net->load_state_dict(load_npz(a.get("weights")));
+    c.run.net->to(device);
     c.run.pre.size = a.get_int("size", 224);
     c.run.pre.preset = a.get("preprocess", "imagenet");
   } else {
-    c.run = load_run(a.require("run"), a.get("checkpoint", "best.npz"));
+    c.run = load_run(a.require("run"), a.get("checkpoint", "best.npz"), device);
   }
   std::vector<size_t> idx;
   if (a.has("data")) {
@@ -86,7 +88,7 @@ Collected collect(const Args& a, bool allow_model = false) {
 int cmd_features(int argc, char** argv) {
   const Args a(argc, argv, 2,
                with(kDataFlags, {"run", "checkpoint", "model", "weights", "classes", "size", "preprocess", "layer", "split",
-                                 "batch", "out"}),
+                                 "batch", "out", "device"}),
                {});
   const std::string out = a.require("out");
   const Collected c = collect(a, true);
@@ -142,7 +144,7 @@ int cmd_calibrate(int argc, char** argv) {
 }
 
 int cmd_outliers(int argc, char** argv) {
-  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "batch", "out", "threshold", "shrinkage"}), {});
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "batch", "out", "threshold", "shrinkage", "device"}), {});
   const std::string dir = a.require("out");
   const double threshold = a.get_double("threshold", 0.5), shrink = a.get_double("shrinkage", 0.1);
   const Collected c = collect(a);

@@ -70,7 +70,7 @@ int cmd_forward(int argc, char** argv) {
   EASEL_CHECK(want_grads == args.has("grads"), "forward: --labels and --grads go together");
   const Tensor embedding = net->embed(x);
   const Tensor logits = net->at(net->head_path)(embedding);  // = forward(x) with dropout off
-  save_npz(out_path, {{"logits", logits.detach().cpu()}, {"embedding", embedding.detach().cpu()}});
+  save_npz(out_path, {{"logits", logits.detach()}, {"embedding", embedding.detach()}});
   std::printf("forward: %s on %s -> logits %s\n", model.c_str(), x.describe().c_str(), shape_str(logits.shape()).c_str());
   if (want_grads) {
     std::vector<double> labels;
@@ -83,7 +83,7 @@ int cmd_forward(int argc, char** argv) {
     loss.backward();
     NamedTensors grads;
     for (auto& [name, p] : net->named_parameters())
-      grads.emplace_back(name, p.grad().defined() ? p.grad().cpu() : Tensor::zeros(p.shape(), p.dtype()));
+      grads.emplace_back(name, p.grad().defined() ? p.grad() : Tensor::zeros(p.shape(), p.dtype()));
     save_npz(args.get("grads"), grads);
     std::printf("forward: summed cross-entropy %.6g, %zu gradients written to %s\n", loss.item(), grads.size(),
                 args.get("grads").c_str());

@@ -52,10 +52,10 @@ int cmd_train(int argc, char** argv) {
 }
 
 int cmd_eval(int argc, char** argv) {
-  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug", "group-by", "group-chart"}),
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug", "group-by", "group-chart", "device"}),
                {"json"});
   const std::string dir = a.require("run");
-  Run run = load_run(dir, a.get("checkpoint", "best.npz"));
+  Run run = load_run(dir, a.get("checkpoint", "best.npz"), parse_device(a.get("device", "cpu")));
   LoaderOptions lo;
   lo.batch = a.get_int("batch", 32), lo.workers = int(a.get_int("workers", 2)), lo.pre = run.pre;
   lo.aug = a.has("eval-aug") ? Augment::parse(a.get("eval-aug")) : run.eval_aug;
@@ -92,8 +92,9 @@ int cmd_eval(int argc, char** argv) {
 }
 
 int cmd_predict(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "top", "positive"}, {"json"});
-  Run run = load_run(a.require("run"), a.get("checkpoint", "best.npz"));
+  const Args a(argc, argv, 2, {"run", "checkpoint", "top", "positive", "device"}, {"json"});
+  const Device device = parse_device(a.get("device", "cpu"));
+  Run run = load_run(a.require("run"), a.get("checkpoint", "best.npz"), device);
   // Two classes: the probability of the positive class is the score (e.g. --positive abstract).
   size_t positive = 1;
   if (a.has("positive")) {
@@ -106,7 +107,7 @@ int cmd_predict(int argc, char** argv) {
   NoGradGuard ng;
   for (const std::string& path : a.positional()) {
     Generator g(0);
-    const Tensor x = prepare_image(load_image(path), run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g).unsqueeze(0);
+    const Tensor x = prepare_image(load_image(path), run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g).unsqueeze(0).to(device);
     const std::vector<double> p = softmax((*run.net)(x) * (1.0 / run.temperature), 1).to_vector();  // calibrated
     std::vector<size_t> order(p.size());
     std::iota(order.begin(), order.end(), 0);

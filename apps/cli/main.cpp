@@ -43,7 +43,8 @@ const char* kUsage =
     "        [--steps 5] [--warmup 2] [--json] [--profile]   images/s, GFLOP/s, peak RSS; time per op with --profile\n"
     "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"
     "  info                          build configuration: threads, CUDA backend and devices\n"
-    "  help                          this text\n";
+    "  help                          this text\n"
+    "train, eval, predict, features, outliers and forward take --device cpu|cuda|cuda:N (default cpu).\n";
 
 }  // namespace
 
@@ -59,7 +60,8 @@ int info() {
   if (cuda::backend() != cuda::Backend::none)
     std::printf("On a CUDA device (forward and backward, in the library): every op of autograd/ops.h,\n"
                 "  convolution as im2col + cuBLAS, pooling, batch norm, losses; SGD / Adam / AdamW steps.\n"
-                "  `train` and `forward` take --device cuda; eval, predict and the rest run on the CPU.\n"
+                "  train, eval, predict, features, outliers and forward take --device cuda; the rest\n"
+                "  (gradcam, calibrate, svm, ...) run on the CPU.\n"
                 "  Verified on the simulated device in CI; on a real GPU only where the device suite ran\n"
                 "  on one (README).\n");
   return 0;

@@ -90,12 +90,13 @@ Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vect
   return data;
 }
 
-Run load_run(const std::string& dir, const std::string& checkpoint) {
+Run load_run(const std::string& dir, const std::string& checkpoint, const Device& device) {
   Run r;
   r.train = read_run_config(dir, &r.classes);
   r.net = create_net(r.train.model, int64_t(r.classes.size()));
   r.net->load_state_dict(load_model_weights(dir + "/" + checkpoint));
   r.net->eval();
+  r.net->to(device);
   r.pre = r.train.pre;
   r.eval_aug = r.train.eval_aug;
   if (fs::exists(dir + "/calibration.json")) r.temperature = Json::load(dir + "/calibration.json")["temperature"].num();

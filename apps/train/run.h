@@ -28,7 +28,8 @@ struct Run {
   Augment eval_aug;        // = train.eval_aug
   double temperature = 1;  // from calibration.json when `easel calibrate` has run
 };
-Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz");
+// The net in eval mode on `device` (files stay on the host; inputs follow the net: input_device).
+Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz", const Device& device = Device::cpu());
 
 // config.json: written once the data set is split, read back by load_run.
 void write_run_config(const std::string& dir, const TrainConfig& c, const Dataset& d, const Split& split);

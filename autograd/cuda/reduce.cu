@@ -10,11 +10,23 @@ namespace easel::cuda {
 namespace {
 
 // y[o] = Σ_j x[o·R + j]
+// slices[o·P + p] = Σ_{j ≡ p (mod P)} x[o·R + j]  (reduce_math.h reduction_slices)
 template <class T>
-__global__ void row_sum_kernel(T* y, const T* x, int64_t outer, int64_t R) {
+__global__ void row_slice_sums_kernel(double* slices, const T* x, int64_t outer, int64_t R, int64_t P) {
+  EASEL_GRID_STRIDE_LOOP(i, outer * P) {
+    const int64_t o = i / P;
+    double acc = 0;
+    for (int64_t j = i % P; j < R; j += P) acc += double(x[o * R + j]);
+    slices[i] = acc;
+  }
+}
+
+// y[o] = Σ_p slices[o·P + p], in order
+template <class T>
+__global__ void add_slices_kernel(T* y, const double* slices, int64_t outer, int64_t P) {
   EASEL_GRID_STRIDE_LOOP(o, outer) {
     double acc = 0;
-    for (int64_t j = 0; j < R; ++j) acc += double(x[o * R + j]);
+    for (int64_t p = 0; p < P; ++p) acc += slices[o * P + p];
     y[o] = T(acc);
   }
 }
@@ -56,8 +68,12 @@ void row_sum(const Tensor& rows, int64_t outer, int64_t R, const Tensor& y) {
   if (outer == 0) return;
   dispatch_float(rows.dtype(), "sum on cuda", [&](auto zero) {
     using T = decltype(zero);
-    launch("sum", rows.device().index, grid_for(outer), row_sum_kernel<T>, y.device_data<T>(), rows.device_data<T>(),
-           outer, R);
+    const int64_t P = math::reduction_slices(R);
+    const Tensor slices = Tensor::empty({outer * P}, DType::f64, rows.device());
+    launch("sum (slices)", rows.device().index, grid_for(outer * P), row_slice_sums_kernel<T>,
+           slices.device_data<double>(), rows.device_data<T>(), outer, R, P);
+    launch("sum", rows.device().index, grid_for(outer), add_slices_kernel<T>, y.device_data<T>(),
+           slices.device_data<double>(), outer, P);
   });
 }
 

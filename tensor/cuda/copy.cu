@@ -1,6 +1,7 @@
 // Fill and strided copy / cast kernels: what Tensor::copy_, contiguous(), clone(), to(dtype) and the
 // factories run on a CUDA device. One thread per element, grid-stride.
 #include "tensor/cuda/copy.h"
+#include "tensor/counter_rng.h"
 #include "tensor/cuda/strided.h"
 #include "tensor/strided.h"
 
@@ -16,6 +17,12 @@ __global__ void fill_kernel(T* out, StridedIndex<1> ix, int64_t n, T value) {
     ix.offsets(i, off);
     out[off[0]] = value;
   }
+}
+
+// out[i] = scale with probability keep, else 0 (counter_rng.h)
+template <class T>
+__global__ void keep_mask_kernel(T* out, int64_t n, uint64_t key, double keep, double scale) {
+  EASEL_GRID_STRIDE_LOOP(i, n) out[i] = T(math::keep_mask_at(key, uint64_t(i), keep, scale));
 }
 
 // dst[off0(i)] = To(src[off1(i)])
@@ -47,6 +54,19 @@ void fill(const Tensor& out, double value) {
     using T = decltype(zero);
     launch("fill", out.device().index, grid_for(n), fill_kernel<T>, out.device_data<T>(), ix, n, T(value));
   });
+}
+
+void fill_keep_mask(const Tensor& out, uint64_t key, double keep, double scale) {
+  EASEL_CHECK(out.is_contiguous(), "keep_mask on cuda: needs a dense tensor, got ", out.describe());
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  auto run = [&](auto zero) {
+    using T = decltype(zero);
+    launch("keep_mask", out.device().index, grid_for(n), keep_mask_kernel<T>, out.device_data<T>(), n, key, keep, scale);
+  };
+  if (out.dtype() == DType::f32) run(float{});
+  else if (out.dtype() == DType::f64) run(double{});
+  else throw Error(std::string("keep_mask on cuda: f32 or f64, got ") + dtype_name(out.dtype()));
 }
 
 void copy(const Tensor& dst, const Tensor& src) {

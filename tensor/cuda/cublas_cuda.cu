@@ -1,13 +1,13 @@
 // cuBLAS on a GPU: one handle per device, on the default stream, default math mode (no TF32:
-// f32 products stay f32 unless a caller asks otherwise).
-#include <cublas_v2.h>
-
+// f32 products stay f32 unless a caller asks otherwise). The library is opened at run time
+// (libraries.h).
 #include <memory>
 #include <mutex>
 #include <vector>
 
 #include "tensor/cuda/blas.h"
 #include "tensor/cuda/launch.h"
+#include "tensor/cuda/libraries.h"
 #include "tensor/cuda/runtime.h"
 
 namespace easel::cuda {
@@ -15,7 +15,7 @@ namespace easel::cuda {
 namespace {
 
 void check(cublasStatus_t s, const char* what) {
-  if (s != CUBLAS_STATUS_SUCCESS) throw Error(std::string(what) + ": " + cublasGetStatusString(s));
+  if (s != CUBLAS_STATUS_SUCCESS) throw Error(std::string(what) + ": " + cublas().status_string(s));
 }
 
 cublasHandle_t handle(int device) {
@@ -27,7 +27,7 @@ cublasHandle_t handle(int device) {
   cublasHandle_t& h = handles[size_t(device)];
   if (!h) {
     set_device(device);
-    check(cublasCreate(&h), "cublasCreate");
+    check(cublas().create(&h), "cublasCreate");
   }
   return h;
 }
@@ -41,7 +41,7 @@ void cublas_gemm_strided_batched<float>(int device, bool ta, bool tb, int m, int
                                         int lda, int64_t sa, const float* B, int ldb, int64_t sb, float beta, float* C,
                                         int ldc, int64_t sc, int batch) {
   set_device(device);
-  check(cublasSgemmStridedBatched(handle(device), op(ta), op(tb), m, n, k, &alpha, A, lda, sa, B, ldb, sb, &beta, C,
+  check(cublas().sgemm_strided_batched(handle(device), op(ta), op(tb), m, n, k, &alpha, A, lda, sa, B, ldb, sb, &beta, C,
                                   ldc, sc, batch),
         "cublasSgemmStridedBatched");
 }
@@ -51,7 +51,7 @@ void cublas_gemm_strided_batched<double>(int device, bool ta, bool tb, int m, in
                                          const double* A, int lda, int64_t sa, const double* B, int ldb, int64_t sb,
                                          double beta, double* C, int ldc, int64_t sc, int batch) {
   set_device(device);
-  check(cublasDgemmStridedBatched(handle(device), op(ta), op(tb), m, n, k, &alpha, A, lda, sa, B, ldb, sb, &beta, C,
+  check(cublas().dgemm_strided_batched(handle(device), op(ta), op(tb), m, n, k, &alpha, A, lda, sa, B, ldb, sb, &beta, C,
                                   ldc, sc, batch),
         "cublasDgemmStridedBatched");
 }

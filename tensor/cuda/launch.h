@@ -52,7 +52,7 @@ inline Grid grid_for(int64_t n, unsigned threads = 256) {
 void set_device(int device);  // makes `device` current for this thread (runtime_*.cpp)
 
 #if defined(__CUDACC__)
-void check_launch(const char* what);  // throws naming `what` when the last launch failed
+void check_launch(const char* what);  // throws naming `what` when the last launch failed (EASEL_CUDA_SYNC=1: waits for it)
 
 // kernel<<<grid>>>(args...) on `device`'s stream; `what` names the op in errors.
 template <class... KernelArgs, class... Args>

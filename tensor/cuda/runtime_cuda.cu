@@ -1,15 +1,15 @@
 // The CUDA runtime on a real GPU: device discovery, the caching allocator over cudaMalloc, copies.
 // Every CUDA call is checked; errors name what was being done and the library's message.
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
-#include <cudnn.h>
 
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 #include "tensor/cuda/block_cache.h"
 #include "tensor/cuda/launch.h"
+#include "tensor/cuda/libraries.h"
 #include "tensor/cuda/runtime.h"
 
 namespace easel::cuda {
@@ -53,7 +53,7 @@ BlockCache& cache(int device) {
 }  // namespace
 
 Backend backend() { return Backend::cuda; }
-const char* backend_description() { return "CUDA (nvcc, cuBLAS and cuDNN found at configure time)"; }
+const char* backend_description() { return "CUDA (nvcc; cuBLAS and cuDNN opened at run time)"; }
 
 int device_count() {
   static const int n = [] {
@@ -76,9 +76,8 @@ std::string device_name(int device) {
 std::string versions() {
   int rt = 0;
   cudaRuntimeGetVersion(&rt);
-  return "CUDA runtime " + std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10) + ", cuBLAS " +
-         std::to_string(CUBLAS_VER_MAJOR) + "." + std::to_string(CUBLAS_VER_MINOR) + ", cuDNN " +
-         std::to_string(cudnnGetVersion());
+  return "CUDA runtime " + std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10) + " (linked statically)\n  " +
+         library_report();
 }
 
 void check_device(int device) {
@@ -93,9 +92,21 @@ void set_device(int device) {  // asks the runtime each time: cuDNN, NCCL or the
   check(cudaSetDevice(device), "cudaSetDevice", device);
 }
 
+// EASEL_CUDA_SYNC=1: wait for every kernel as it is launched, so that a fault is reported by the
+// op that caused it rather than by a later copy (slow; for debugging).
 void check_launch(const char* what) {
-  const cudaError_t e = cudaGetLastError();
+  static const bool sync_each = [] {
+    const char* v = std::getenv("EASEL_CUDA_SYNC");
+    return v && std::string(v) == "1";
+  }();
+  cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) throw Error(std::string("CUDA kernel for ") + what + " failed to launch: " + cudaGetErrorString(e));
+  if (!sync_each) return;
+  e = cudaDeviceSynchronize();
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    throw Error(std::string("CUDA kernel for ") + what + " failed (EASEL_CUDA_SYNC=1): " + cudaGetErrorString(e));
+  }
 }
 
 void* allocate(size_t nbytes, int device) { return cache(device).allocate(nbytes); }

@@ -28,26 +28,36 @@ Pass forward_backward(Net& net, const Tensor& x, const Tensor& w) {
   return p;
 }
 
-// The net `name` on the CPU and on the device: logits and every parameter's gradient within 1e-9.
-void check_net(const std::string& name) {
-  CAPTURE(name);
-  manual_seed(170);
+// The net `name` built twice from one seed in f64: the first stays on the CPU, the second moves to the device.
+std::pair<std::shared_ptr<Net>, std::shared_ptr<Net>> twin_nets(const std::string& name, uint64_t seed, bool train) {
+  manual_seed(seed);
   const std::shared_ptr<Net> cpu = create_net(name, 3);
-  manual_seed(170);
+  manual_seed(seed);
   const std::shared_ptr<Net> dev = create_net(name, 3);
-  for (const auto& net : {cpu, dev}) net->to(DType::f64), net->eval();
+  for (const auto& net : {cpu, dev}) net->to(DType::f64), train ? net->train() : net->eval();
   dev->to(kDev);
-  // One image (eval mode): batches are the training-mode case's and the op tests' business.
-  const Tensor x = random({1, 3, 32, 32}, DType::f64, 171), w = random({1, 3}, DType::f64, 173);
-  const Pass c = forward_backward(*cpu, x, w), d = forward_backward(*dev, x.cuda(), w);
+  return {cpu, dev};
+}
+
+// The two passes' logits and every parameter's gradient within 1e-9.
+void check_passes(const std::string& name, const Net& cpu, const Pass& c, const Pass& d) {
   check_matches(d.logits, c.logits, name + " logits", 1e-9);
   REQUIRE(c.grads.size() == d.grads.size());
-  const NamedTensors names = cpu->named_parameters();
+  const NamedTensors names = cpu.named_parameters();
   for (size_t i = 0; i < c.grads.size(); ++i) {
     CHECK(c.grads[i].defined() == d.grads[i].defined());
     if (c.grads[i].defined() && d.grads[i].defined())
       check_matches(d.grads[i], c.grads[i], name + " grad " + names[i].first, 1e-9);
   }
+}
+
+// The net `name` on the CPU and on the device, one image in eval mode (batches are the
+// training-mode case's and the op tests' business).
+void check_net(const std::string& name) {
+  CAPTURE(name);
+  const auto [cpu, dev] = twin_nets(name, 170, false);
+  const Tensor x = random({1, 3, 32, 32}, DType::f64, 171), w = random({1, 3}, DType::f64, 173);
+  check_passes(name, *cpu, forward_backward(*cpu, x, w), forward_backward(*dev, x.cuda(), w));
 }
 
 bool is_vgg(const std::string& name) { return name.rfind("vgg", 0) == 0; }
@@ -85,21 +95,13 @@ TEST_CASE("a training-mode step on the device equals the CPU: batch statistics, 
   set_conv_algorithm(ConvAlgorithm::im2col);
   for (const char* name : {"resnet18", "efficientnet_b0", "recurrent_cnn"}) {
     CAPTURE(name);
-    manual_seed(180);
-    const std::shared_ptr<Net> cpu = create_net(name, 3);
-    manual_seed(180);
-    const std::shared_ptr<Net> dev = create_net(name, 3);
-    for (const auto& net : {cpu, dev}) net->to(DType::f64), net->train();
-    dev->to(kDev);
+    const auto [cpu, dev] = twin_nets(name, 180, true);
     const Tensor x = random({4, 3, 64, 64}, DType::f64, 181), w = random({4, 3}, DType::f64, 182);
     manual_seed(183);  // the same dropout and stochastic-depth masks on both devices
     const Pass c = forward_backward(*cpu, x, w);
     manual_seed(183);
     const Pass d = forward_backward(*dev, x.cuda(), w);
-    check_matches(d.logits, c.logits, std::string(name) + " logits", 1e-9);
-    const NamedTensors names = cpu->named_parameters();
-    for (size_t i = 0; i < c.grads.size(); ++i)
-      if (c.grads[i].defined()) check_matches(d.grads[i], c.grads[i], std::string(name) + " grad " + names[i].first, 1e-9);
+    check_passes(name, *cpu, c, d);
     const NamedTensors sc = cpu->state_dict(), sd = dev->state_dict();
     for (size_t i = 0; i < sc.size(); ++i)
       if (sc[i].first.find("running_") != std::string::npos)

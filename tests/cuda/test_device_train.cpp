@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "apps/train/inference.h"
 #include "apps/train/run.h"
 #include "apps/train/trainer.h"
 #include "autograd/conv_winograd.h"
@@ -62,6 +63,21 @@ TEST_CASE("training on the device follows the CPU run, and its checkpoints resum
     CHECK(lr[e]["train_loss"].num() == ld[e]["train_loss"].num());
     CHECK(lr[e]["val_loss"].num() == ld[e]["val_loss"].num());
   }
+  // eval / predict / features --device: the trained run loaded onto the device says what it says on the CPU.
+  const Run on_cpu = load_run(dev), on_dev = load_run(dev, "best.npz", kDev);
+  CHECK(on_dev.net->parameters().at(0).device() == kDev);
+  std::vector<size_t> test_rows;
+  const Dataset images = run_dataset(on_cpu, &test_rows);
+  LoaderOptions lo;
+  lo.batch = 4, lo.workers = 1, lo.pre = on_cpu.pre;
+  DataLoader lc_loader(images, test_rows, lo), ld_loader(images, test_rows, lo);
+  const Outputs oc = collect_outputs(*on_cpu.net, lc_loader), od = collect_outputs(*on_dev.net, ld_loader);
+  REQUIRE(!oc.logits.empty());
+  REQUIRE(od.logits.size() == oc.logits.size());
+  CHECK(od.indices == oc.indices);
+  for (size_t i = 0; i < oc.logits.size(); ++i)
+    for (size_t k = 0; k < oc.logits[i].size(); ++k) CHECK(od.logits[i][k] == doctest::Approx(oc.logits[i][k]).epsilon(1e-4));
+  check_matches(od.embeddings.cuda(), oc.embeddings, "embeddings", 1e-4);
   CHECK_THROWS_WITH_AS(train(small_run(data, data + "_bad", "gpu")), doctest::Contains("unknown device 'gpu'"), Error);
   for (const auto& d : {data, cpu, dev, resumed}) std::filesystem::remove_all(d);
 }

@@ -48,6 +48,8 @@ check "'conv1.weight' f32[64, 3, 7, 7] holds 2 non-finite values" $(fw "$f/npz_n
 check "unknown device 'gpu': expected cpu, cuda or cuda:N" forward --model resnet18 --classes 2 --input "$f/npz_nan_input.npz" --output "$work/o.npz" --device gpu
 check "cuda:99" forward --model resnet18 --classes 2 --input "$f/npz_nan_input.npz" --output "$work/o.npz" --device cuda:99
 check "'input' f32[1, 3, 32, 32] holds 1 non-finite value" forward --model resnet18 --classes 2 --input "$f/npz_nan_input.npz" --output "$work/o.npz"
+check "unknown device 'gpu'" eval --run "$work/run" --device gpu
+check "cuda:99" predict --run "$work/run" --device cuda:99 "$f/png_1x100000.png"
 check "an aspect ratio over 50:1" predict --run "$work/run" "$f/png_1x100000.png"
 check "larger than Easel reads" predict --run "$work/run" "$f/png_too_many_pixels.png"
 check "nested more than 200 levels deep" experiment "$f/json_deep.json" --out "$work/x"
