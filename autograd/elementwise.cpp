@@ -15,11 +15,16 @@ namespace easel {
 
 namespace {
 
-// Both operands on one device. A 0-d CPU tensor (the scalar of `x * 2.0`) joins the other's device.
+// Both operands on one device (values only: the caller records the op on its own inputs). A 0-d CPU
+// tensor (the scalar of `x * 2.0`) joins the other's device; a float one as a fill kernel's
+// argument, not as a blocking host-to-device copy.
+Tensor join_device(const Tensor& scalar, const Device& device) {
+  return is_floating(scalar.dtype()) ? Tensor::full({}, scalar.item(), scalar.dtype(), device) : scalar.to(device);
+}
 std::pair<Tensor, Tensor> on_one_device(const Tensor& a, const Tensor& b, const char* op) {
   if (a.device() == b.device()) return {a, b};
-  if (a.device().is_cpu() && a.dim() == 0) return {a.to(b.device()), b};
-  if (b.device().is_cpu() && b.dim() == 0) return {a, b.to(a.device())};
+  if (a.device().is_cpu() && a.dim() == 0) return {join_device(a, b.device()), b};
+  if (b.device().is_cpu() && b.dim() == 0) return {a, join_device(b, a.device())};
   throw Error(std::string(op) + ": the inputs are on different devices, " + a.describe() + " and " + b.describe() +
               "; move one with .to(device)");
 }

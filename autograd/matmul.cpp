@@ -110,6 +110,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   EASEL_CHECK(x.dtype() == weight.dtype(), "linear: dtype mismatch, input ", x.describe(), ", weight ", weight.describe());
   EASEL_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == out), "linear: bias must be [", out, "], got ",
               bias.describe());
+  EASEL_CHECK(!bias.defined() || bias.dtype() == x.dtype(), "linear: dtype mismatch, input ", x.describe(), ", bias ",
+              bias.describe());
   for (const Tensor& t : {weight, bias})
     EASEL_CHECK(!t.defined() || t.device() == x.device(), "linear: the input is ", x.describe(), " but a parameter is ",
                 t.describe(), "; move the module with .to(device)");

@@ -28,7 +28,7 @@ struct Run {
   Augment eval_aug;        // = train.eval_aug
   double temperature = 1;  // from calibration.json when `easel calibrate` has run
 };
-// The net in eval mode on `device` (files stay on the host; inputs follow the net: input_device).
+// The net in eval mode on `device` (files stay on the host; collect_outputs moves batches to the net).
 Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz", const Device& device = Device::cpu());
 
 // config.json: written once the data set is split, read back by load_run.

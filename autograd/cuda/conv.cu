@@ -5,6 +5,7 @@
 // col holds every channel of a chunk of images, [images, C·kh·kw, OH·OW]: group g of image n is
 // the block of K = Cg·kh·kw rows starting at row g·K.
 #include <algorithm>
+#include <atomic>
 
 #include "autograd/cuda/conv.h"
 #include "tensor/cuda/blas.h"
@@ -64,14 +65,19 @@ void products(int dev, int64_t images, int64_t groups, bool ta, bool tb, int64_t
                     beta, C.p + n * C.image, C.ld, C.group, groups);
 }
 
-// Images per chunk: the col buffer of a chunk holds at most 2^26 elements (256 MB in f32).
+constexpr int64_t kDefaultColLimit = int64_t(1) << 26;  // elements: 256 MB in f32
+std::atomic<int64_t> col_limit{kDefaultColLimit};
+
+// Images per chunk: the col buffer of a chunk holds at most col_limit elements (one image at least).
 int64_t chunk_images(const math::ConvShape& s) {
   const int64_t per_image = s.C * s.taps() * s.pixels();
-  const int64_t n = (int64_t(1) << 26) / (per_image > 0 ? per_image : 1);
+  const int64_t n = col_limit.load() / (per_image > 0 ? per_image : 1);
   return n < 1 ? 1 : n > s.N ? s.N : n;
 }
 
 }  // namespace
+
+void set_col_buffer_limit(int64_t elements) { col_limit.store(elements > 0 ? elements : kDefaultColLimit); }
 
 void conv2d_forward(const math::ConvShape& s, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y) {
   if (s.N == 0) return;

@@ -12,5 +12,8 @@ void conv2d_forward(const math::ConvShape& s, const Tensor& x, const Tensor& w, 
 // gx = col2im(Wᵀ·gy) (overwritten) and gw += Σ_n gy·colᵀ (pass zeros); either may be undefined
 void conv2d_backward(const math::ConvShape& s, const Tensor& x, const Tensor& w, const Tensor& gy, const Tensor& gx,
                      const Tensor& gw);
+// The im2col buffer's cap in elements, images batched up to it (0: the default, 2^26 = 256 MB in
+// f32). Tests lower it so that a small batch runs in several chunks.
+void set_col_buffer_limit(int64_t elements);
 
 }  // namespace easel::cuda

@@ -1,5 +1,6 @@
-// Reduction kernels. The reference: one thread per output row, a plain loop over the row (the
-// readable form; a tree reduction in shared memory is the fast path to come, tested against it).
+// Reduction kernels. Sums: two passes, interleaved slices of each row summed by neighbouring
+// threads, then a thread per row adds its slice sums in order (reduce_math.h reduction_slices);
+// max / argmax: a thread per row.
 #include "autograd/cuda/reduce.h"
 #include "autograd/reduce_math.h"
 #include "tensor/cuda/launch.h"

@@ -66,24 +66,33 @@ const CudnnApi& cudnn() {
   return api;
 }
 
+namespace {
+
+// The version line of one library, or why it is unusable (opened but missing an entry point too).
+template <class Version>
+std::string report(const char* name, const Library& lib, Version version) {
+  if (!lib.handle) return std::string(name) + " not loaded (" + lib.error + ")";
+  try {
+    return std::string(name) + " " + version() + " (" + lib.file + ")";
+  } catch (const Error& e) {
+    return std::string(name) + " loaded but unusable: " + e.what();
+  }
+}
+
+}  // namespace
+
 std::string library_report() {
-  std::string out;
-  if (cublas_library().handle) {
+  const std::string blas = report("cuBLAS", cublas_library(), [] {
     int major = 0, minor = 0;
     cublas().get_property(MAJOR_VERSION, &major);
     cublas().get_property(MINOR_VERSION, &minor);
-    out += "cuBLAS " + std::to_string(major) + "." + std::to_string(minor) + " (" + cublas_library().file + ")";
-  } else {
-    out += "cuBLAS not loaded (" + cublas_library().error + ")";
-  }
-  if (cudnn_library().handle) {
+    return std::to_string(major) + "." + std::to_string(minor);
+  });
+  const std::string dnn = report("cuDNN", cudnn_library(), [] {
     const size_t v = cudnn().get_version();
-    out += "\n  cuDNN " + std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100) +
-           " (" + cudnn_library().file + ")";
-  } else {
-    out += "\n  cuDNN not loaded (" + cudnn_library().error + ")";
-  }
-  return out;
+    return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+  });
+  return blas + "\n  " + dnn;
 }
 
 }  // namespace easel::cuda

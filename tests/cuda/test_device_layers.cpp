@@ -2,6 +2,7 @@
 // batch norm, max / argmax, binary cross-entropy and dropout; forward, backward and gradcheck.
 #include <doctest/doctest.h>
 
+#include "autograd/cuda/conv.h"
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "tests/cuda/device_check.h"
@@ -52,6 +53,21 @@ TEST_CASE("convolutions equal the CPU, forward and backward, in every shape the 
   }
   CHECK_THROWS_WITH_AS(conv2d(Tensor::ones({1, 1, 3, 3}, DType::f32, kDev), Tensor::ones({1, 1, 3, 3})),
                        doctest::Contains("move the module with .to(device)"), Error);
+}
+
+TEST_CASE("a batch whose im2col buffer is over the cap runs in chunks of images, equal to the CPU") {
+  // One image's col is 4·9·36 = 1296 elements (2 groups: 648 each); a cap of 2600 gives chunks of
+  // 2, 2 and 1 images, so the chunk offsets, the last short chunk and gW's accumulation across
+  // chunks all run.
+  cuda::set_col_buffer_limit(2600);
+  for (int64_t groups : {1, 2}) {
+    const std::vector<Tensor> in = {random({5, 4, 6, 6}, DType::f64, 103), random({6, 4 / groups, 3, 3}, DType::f64, 104),
+                                    random({6}, DType::f64, 105)};
+    check_op("conv2d in chunks, groups " + std::to_string(groups), in, [groups](const std::vector<Tensor>& t) {
+      return conv2d(t[0], t[1], t[2], conv_opt(1, 1, 1, groups));
+    });
+  }
+  cuda::set_col_buffer_limit(0);
 }
 
 TEST_CASE("max, average and adaptive pooling equal the CPU, forward and backward") {
