@@ -191,7 +191,8 @@ void depthwise_taps(const ConvGeom& g, F&& tap) {  // tap(ki, kj, oh, ih, ow_lo,
       if (ih < 0 || ih >= g.H) continue;
       for (int64_t kj = 0; kj < g.kw; ++kj) {
         const int64_t off = kj * g.opt.dilation.w - g.opt.padding.w, s = g.opt.stride.w;
-        const int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s, hi = std::min(g.OW, (g.W - 1 - off) / s + 1);
+        // hi: the outputs whose tap stays left of W (none when off ≥ W: / truncates towards zero)
+        const int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s, hi = off >= g.W ? 0 : std::min(g.OW, (g.W - 1 - off) / s + 1);
         if (lo < hi) tap(ki, kj, oh, ih, lo, hi, off);
       }
     }

@@ -1,6 +1,7 @@
 // Forward values against independent references: hand computations, direct (loop) definitions of
 // convolution and pooling, and numbers printed by PyTorch 1.13 (Debian python3-torch) for the ops
 // whose semantics are easy to get subtly wrong. Each PyTorch number says how it was produced.
+#include "autograd/conv_winograd.h"
 #include "autograd/conv_reference.h"
 #include "helpers.h"
 
@@ -73,6 +74,29 @@ TEST_CASE("pooling and convolution at the edges: a window wholly in the padding,
             .find("smaller than the 3x3 kernel") != std::string::npos);
   CHECK(error_of([&] { conv2d(Tensor::zeros({1, 1, 2, 2}), Tensor::zeros({1, 1, 3, 3}), Tensor(), c); })
             .find("smaller than the 3x3 kernel") != std::string::npos);
+}
+
+TEST_CASE("direct depthwise convolution equals im2col where a strided tap starts right of the input") {
+  // A 5x5 / 2 depthwise kernel (pad 2) on maps 2 wide: tap column 4 starts at column 2 = W, past
+  // the row for every output. (W - 1 - off) / s rounded -1/2 towards 0 and read the next row's
+  // first pixel (past the buffer at the last row); found by ASan in the device suite's f32 nets.
+  Conv2dOptions o;
+  o.stride = 2, o.padding = 2, o.groups = 3;
+  Generator g(57);
+  const Tensor x = Tensor::uniform({2, 3, 5, 2}, -1, 1, DType::f64, &g), w = Tensor::uniform({3, 1, 5, 5}, -1, 1, DType::f64, &g);
+  const Tensor gy = Tensor::uniform({2, 3, 3, 1}, -1, 1, DType::f64, &g);
+  std::vector<Tensor> outs;
+  for (ConvAlgorithm a : {ConvAlgorithm::automatic, ConvAlgorithm::im2col}) {
+    set_conv_algorithm(a);
+    const Tensor xi = x.clone().requires_grad_(), wi = w.clone().requires_grad_();
+    const Tensor y = conv2d(xi, wi, Tensor(), o);
+    y.backward(gy);
+    outs.insert(outs.end(), {y.detach(), xi.grad(), wi.grad()});
+  }
+  set_conv_algorithm(ConvAlgorithm::automatic);
+  CHECK(max_abs_diff(outs[0], outs[3]) < 1e-14);
+  CHECK(max_abs_diff(outs[1], outs[4]) < 1e-14);
+  CHECK(max_abs_diff(outs[2], outs[5]) < 1e-14);
 }
 
 TEST_CASE("cross_entropy matches PyTorch's weighted, label-smoothed semantics") {
