@@ -1,6 +1,6 @@
 // Batch normalisation on a CUDA device (autograd/cuda/norm.cu): the statistics and the gradient
-// sums as two-pass reductions (each channel's values summed in parallel slices, then the slices
-// added), a thread per element for the rest. The math is norm_math.h. x, y, gy, gx are dense [N, C, S];
+// sums by a block per channel (a tree in shared memory: the same bits on every run), a thread per
+// element for the rest. The math is norm_math.h. x, y, gy, gx are dense [N, C, S];
 // per-channel tensors are [C]; mean / invstd are f64. Optional tensors may be undefined.
 #pragma once
 #include "tensor/tensor.h"

@@ -1,5 +1,4 @@
-// Reduction kernels. Sums: two passes, interleaved slices of each row summed by neighbouring
-// threads, then a thread per row adds its slice sums in order (reduce_math.h reduction_slices);
+// Reduction kernels. Sums: a block per row, reduced in shared memory (launch.h block_sum);
 // max / argmax: a thread per row.
 #include "autograd/cuda/reduce.h"
 #include "autograd/reduce_math.h"
@@ -10,25 +9,16 @@ namespace easel::cuda {
 
 namespace {
 
-// y[o] = Σ_j x[o·R + j]
-// slices[o·P + p] = Σ_{j ≡ p (mod P)} x[o·R + j]  (reduce_math.h reduction_slices)
+// y[o] = Σ_j x[o·R + j]: a block per row, each thread adding j ≡ threadIdx (mod blockDim) in double,
+// then block_sum's tree (launch.h).
 template <class T>
-__global__ void row_slice_sums_kernel(double* slices, const T* x, int64_t outer, int64_t R, int64_t P) {
-  EASEL_GRID_STRIDE_LOOP(i, outer * P) {
-    const int64_t o = i / P;
+__global__ void row_sums_kernel(T* y, const T* x, int64_t outer, int64_t R) {
+  __shared__ double partial[kMaxBlockThreads];
+  for (int64_t o = blockIdx.x; o < outer; o += gridDim.x) {
     double acc = 0;
-    for (int64_t j = i % P; j < R; j += P) acc += double(x[o * R + j]);
-    slices[i] = acc;
-  }
-}
-
-// y[o] = Σ_p slices[o·P + p], in order
-template <class T>
-__global__ void add_slices_kernel(T* y, const double* slices, int64_t outer, int64_t P) {
-  EASEL_GRID_STRIDE_LOOP(o, outer) {
-    double acc = 0;
-    for (int64_t p = 0; p < P; ++p) acc += slices[o * P + p];
-    y[o] = T(acc);
+    for (int64_t j = threadIdx.x; j < R; j += blockDim.x) acc += double(x[o * R + j]);
+    const double total = block_sum(acc, partial);
+    if (threadIdx.x == 0) y[o] = T(total);
   }
 }
 
@@ -69,12 +59,8 @@ void row_sum(const Tensor& rows, int64_t outer, int64_t R, const Tensor& y) {
   if (outer == 0) return;
   dispatch_float(rows.dtype(), "sum on cuda", [&](auto zero) {
     using T = decltype(zero);
-    const int64_t P = math::reduction_slices(R);
-    const Tensor slices = Tensor::empty({outer * P}, DType::f64, rows.device());
-    launch("sum (slices)", rows.device().index, grid_for(outer * P), row_slice_sums_kernel<T>,
-           slices.device_data<double>(), rows.device_data<T>(), outer, R, P);
-    launch("sum", rows.device().index, grid_for(outer), add_slices_kernel<T>, y.device_data<T>(),
-           slices.device_data<double>(), outer, P);
+    launch("sum", rows.device().index, block_per_row(outer, R), row_sums_kernel<T>, y.device_data<T>(),
+           rows.device_data<T>(), outer, R);
   });
 }
 

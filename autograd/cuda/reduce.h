@@ -4,8 +4,8 @@
 
 namespace easel::cuda {
 
-// y[o] = Σ_j rows[o, j] for a dense [outer, R] `rows`, accumulated in double: P interleaved slices
-// of each row summed in parallel, then the slice sums in order (reduce_math.h reduction_slices).
+// y[o] = Σ_j rows[o, j] for a dense [outer, R] `rows`, accumulated in double by a block per row
+// (the same bits on every run).
 void row_sum(const Tensor& rows, int64_t outer, int64_t R, const Tensor& y);
 // values[o], indices[o] = the first maximum of row o of a dense [outer, R] `rows`, and its index.
 void row_max(const Tensor& rows, int64_t outer, int64_t R, const Tensor& values, const Tensor& indices);

@@ -4,11 +4,37 @@
 // swap M and N.
 #include "tensor/cuda/blas.h"
 
+#include <atomic>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 
 #include "tensor/error.h"
 
 namespace easel::cuda {
+
+namespace {
+std::atomic<bool>& tf32_flag() {
+  static std::atomic<bool> on{[] {
+    const char* v = std::getenv("EASEL_TF32");
+    return v && std::string(v) == "1";
+  }()};
+  return on;
+}
+}  // namespace
+
+void set_tf32(bool on) { tf32_flag() = on; }
+bool tf32_enabled() { return tf32_flag(); }
+
+float round_to_tf32(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  if ((bits & 0x7F800000u) == 0x7F800000u) return x;  // inf, NaN
+  bits = (bits + 0x1000u) & 0xFFFFE000u;               // half of the last kept bit, then cut 13 bits
+  std::memcpy(&x, &bits, sizeof bits);
+  return x;
+}
 
 template <class T>
 void gemm_batched(int device, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,

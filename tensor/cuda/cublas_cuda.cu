@@ -1,5 +1,5 @@
 // cuBLAS on a GPU: one handle per device, on the default stream, default math mode (no TF32:
-// f32 products stay f32 unless a caller asks otherwise). The library is opened at run time
+// f32 products stay f32) unless TF32 is switched on (blas.h set_tf32). The library is opened at run time
 // (libraries.h).
 #include <memory>
 #include <mutex>
@@ -41,7 +41,10 @@ void cublas_gemm_strided_batched<float>(int device, bool ta, bool tb, int m, int
                                         int lda, int64_t sa, const float* B, int ldb, int64_t sb, float beta, float* C,
                                         int ldc, int64_t sc, int batch) {
   set_device(device);
-  check(cublas().sgemm_strided_batched(handle(device), op(ta), op(tb), m, n, k, &alpha, A, lda, sa, B, ldb, sb, &beta, C,
+  cublasHandle_t h = handle(device);
+  check(cublas().set_math_mode(h, tf32_enabled() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+        "cublasSetMathMode");
+  check(cublas().sgemm_strided_batched(h, op(ta), op(tb), m, n, k, &alpha, A, lda, sa, B, ldb, sb, &beta, C,
                                   ldc, sc, batch),
         "cublasSgemmStridedBatched");
 }

@@ -1,8 +1,10 @@
 // The simulation's cuBLAS: cublas<T>gemmStridedBatched's column-major contract, computed on the
 // CPU with Eigen column-major maps of the same pointers, leading dimensions and strides — so the
-// row-major → column-major translation in blas.cpp is tested exactly as a GPU would use it.
+// row-major → column-major translation in blas.cpp is tested exactly as a GPU would use it. With
+// TF32 on, f32 inputs are rounded as the tensor cores round them (blas.h round_to_tf32).
 #include <Eigen/Core>
 #include <algorithm>
+#include <type_traits>
 
 #include "tensor/cuda/blas.h"
 #include "tensor/cuda/runtime.h"
@@ -24,8 +26,14 @@ void cublas_gemm_strided_batched(int device, bool trans_a, bool trans_b, int m, 
   using Stride = Eigen::OuterStride<>;
   for (int b = 0; b < batch; ++b) {
     // Stored: A is m×k (k×m when transposed), B is k×n (n×k), C is m×n; all column-major.
-    const Eigen::Map<const Mat, 0, Stride> a(A + b * stride_a, trans_a ? k : m, trans_a ? m : k, Stride(lda));
-    const Eigen::Map<const Mat, 0, Stride> bm(B + b * stride_b, trans_b ? n : k, trans_b ? k : n, Stride(ldb));
+    Mat a = Eigen::Map<const Mat, 0, Stride>(A + b * stride_a, trans_a ? k : m, trans_a ? m : k, Stride(lda));
+    Mat bm = Eigen::Map<const Mat, 0, Stride>(B + b * stride_b, trans_b ? n : k, trans_b ? k : n, Stride(ldb));
+    if constexpr (std::is_same_v<T, float>) {
+      if (tf32_enabled()) {
+        a = a.unaryExpr(&round_to_tf32);
+        bm = bm.unaryExpr(&round_to_tf32);
+      }
+    }
     Eigen::Map<Mat, 0, Stride> c(C + b * stride_c, m, n, Stride(ldc));
     Mat product = trans_a ? (trans_b ? Mat(a.transpose() * bm.transpose()) : Mat(a.transpose() * bm))
                           : (trans_b ? Mat(a * bm.transpose()) : Mat(a * bm));

@@ -50,6 +50,7 @@ const CublasApi& cublas() {
     bind(lib, "cublasCreate_v2", &a.create);
     bind(lib, "cublasGetProperty", &a.get_property);
     bind(lib, "cublasGetStatusString", &a.status_string);
+    bind(lib, "cublasSetMathMode", &a.set_math_mode);
     bind(lib, "cublasSgemmStridedBatched", &a.sgemm_strided_batched);
     bind(lib, "cublasDgemmStridedBatched", &a.dgemm_strided_batched);
     return a;

@@ -121,4 +121,30 @@ TEST_CASE("a training-mode step on the device equals the CPU: batch statistics, 
   set_conv_algorithm(ConvAlgorithm::automatic);
 }
 
+// The device computes with no atomics and sums in a fixed order, so a rerun from the same seed gives
+// the same bits (in f32, as users train) — here while the simulation runs blocks on several threads
+// in a new order each time, on a GPU with whatever scheduling it picks.
+TEST_CASE("a training-mode step rerun on the device from the same seed gives the same bits") {
+  const auto same_bits = [](const Tensor& a, const Tensor& b) { return a.to_vector() == b.to_vector(); };
+  for (const char* name : {"resnet18", "efficientnet_b0"}) {
+    CAPTURE(name);
+    Pass runs[2];
+    NamedTensors states[2];
+    for (int r = 0; r < 2; ++r) {
+      const auto [cpu, dev] = twin_nets(name, 185, true, DType::f32);
+      const Tensor x = random({4, 3, 48, 48}, DType::f32, 186), w = random({4, 3}, DType::f32, 187);
+      manual_seed(188);
+      runs[r] = forward_backward(*dev, x.cuda(), w);
+      states[r] = dev->state_dict();
+    }
+    CHECK(runs[0].logits.device() == kDev);
+    CHECK(same_bits(runs[0].logits, runs[1].logits));
+    int differing = 0;
+    for (size_t i = 0; i < runs[0].grads.size(); ++i)
+      if (runs[0].grads[i].defined()) differing += !same_bits(runs[0].grads[i], runs[1].grads[i]);
+    for (size_t i = 0; i < states[0].size(); ++i) differing += !same_bits(states[0][i].second, states[1][i].second);
+    CHECK(differing == 0);
+  }
+}
+
 }  // TEST_SUITE

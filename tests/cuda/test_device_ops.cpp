@@ -9,6 +9,7 @@
 #include "autograd/ops.h"
 #include "layers/basic.h"
 #include "optim/optimizer.h"
+#include "tensor/cuda/blas.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
@@ -200,6 +201,49 @@ TEST_CASE("matrix products (cuBLAS's column-major call) equal the CPU, forward a
   // An empty inner dimension: zeros, with leading dimensions cuBLAS accepts (the simulation checks its rules).
   const Tensor empty_product = matmul(Tensor::ones({3, 0}, DType::f32, kDev), Tensor::ones({0, 4}, DType::f32, kDev));
   CHECK(empty_product.to_vector() == std::vector<double>(12, 0.0));
+}
+
+TEST_CASE("TF32 is off unless asked; asked, f32 products read their inputs rounded to 10 mantissa bits") {
+  struct Restore {
+    bool was = cuda::tf32_enabled();
+    ~Restore() { cuda::set_tf32(was); }
+  } restore;
+  const Tensor a = random({48, 64}, DType::f32, 60), b = random({64, 40}, DType::f32, 61);
+  auto as_tf32 = [](const Tensor& t) {
+    std::vector<double> v = t.to_vector();
+    for (double& x : v) x = cuda::round_to_tf32(float(x));
+    return Tensor::from(v, t.shape(), DType::f64);
+  };
+  const Tensor exact = matmul(a.to(DType::f64), b.to(DType::f64));
+  const Tensor tf32_inputs = matmul(as_tf32(a), as_tf32(b));  // f64 sums of the rounded inputs
+  auto worst = [](const Tensor& x, const Tensor& ref) {
+    const std::vector<double> u = x.to_vector(), r = ref.to_vector();
+    double w = 0;
+    for (size_t i = 0; i < r.size(); ++i) w = std::max(w, std::abs(u[i] - r[i]) / (1 + std::abs(r[i])));
+    return w;
+  };
+  cuda::set_tf32(false);
+  const Tensor off = matmul(a.to(kDev), b.to(kDev));
+  cuda::set_tf32(true);
+  const Tensor on = matmul(a.to(kDev), b.to(kDev));
+  CHECK(on.device() == kDev);
+  CHECK(worst(off, exact) < 1e-5);
+  CHECK(worst(on, exact) > 1e-4);  // the rounding really happened
+  // ... and stayed within its bound: each input off by at most 2^-10 of itself (truncation's bound,
+  // twice rounding's), so |error| <= 2^-9 · Σ_k |a_ik|·|b_kj| (plus f32 sums)
+  const std::vector<double> u = on.to_vector(), r = exact.to_vector(),
+                            bound = matmul(easel::abs(a.to(DType::f64)), easel::abs(b.to(DType::f64))).to_vector();
+  int outside = 0;
+  for (size_t i = 0; i < r.size(); ++i) outside += std::abs(u[i] - r[i]) > 0x1p-9 * bound[i] + 1e-5 * (1 + std::abs(r[i]));
+  CHECK(outside == 0);
+  if (cuda::backend() == cuda::Backend::simulated) CHECK(worst(on, tf32_inputs) < 1e-5);
+  // f64 products are never rounded
+  check_matches(matmul(a.to(DType::f64).to(kDev), b.to(DType::f64).to(kDev)), exact, "f64 product with TF32 on");
+  // the rounding itself: ties away from zero at the 11th mantissa bit; inf and NaN pass
+  CHECK(cuda::round_to_tf32(1.0f + 0x1p-11f) == 1.0f + 0x1p-10f);
+  CHECK(cuda::round_to_tf32(-(1.0f + 0x1p-12f)) == -1.0f);
+  CHECK(std::isinf(cuda::round_to_tf32(INFINITY)));
+  CHECK(std::isnan(cuda::round_to_tf32(NAN)));
 }
 
 TEST_CASE("softmax, log_softmax and cross-entropy equal the CPU, forward and backward") {
