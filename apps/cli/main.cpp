@@ -60,7 +60,7 @@ int info() {
   for (int i = 0; i < n; ++i) std::printf("  cuda:%d: %s\n", i, cuda::device_name(i).c_str());
   if (cuda::backend() != cuda::Backend::none)
     std::printf("TF32 for f32 matrix products and convolutions: %s\n",
-                cuda::tf32_enabled() ? "on (EASEL_TF32=1)" : "off (EASEL_TF32=1 turns it on)");
+                cuda::tf32_enabled() ? "on" : "off (EASEL_TF32=1 turns it on)");
   if (cuda::backend() != cuda::Backend::none)
     std::printf("On a CUDA device (forward and backward, in the library): every op of autograd/ops.h,\n"
                 "  convolution as im2col + cuBLAS, pooling, batch norm, losses; SGD / Adam / AdamW steps.\n"

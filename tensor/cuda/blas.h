@@ -14,15 +14,15 @@ void gemm_batched(int device, bool trans_a, bool trans_b, int64_t M, int64_t N, 
                   int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
                   int64_t stride_c, int64_t batch);
 
-// TF32 for f32 products: on Ampere and later GPUs the tensor cores then read each f32 input rounded
-// to 10 mantissa bits (round_to_tf32) and add in f32 — several times faster, about 1e-3 relative
-// error. Off unless asked: set_tf32(true), or EASEL_TF32=1 in the environment (read once). f64
+// TF32 for f32 products: on Ampere and later GPUs the tensor cores then read each f32 input cut to
+// 10 mantissa bits (rounded or truncated: NVIDIA does not document which cuBLAS does) and add in
+// f32 — several times faster, about 1e-3 relative error. Off unless asked: set_tf32(true), or EASEL_TF32=1 in the environment (read once). f64
 // products and Easel's own kernels are never affected. The simulation's cuBLAS rounds the same way.
 void set_tf32(bool on);
 bool tf32_enabled();
 
-// x as a TF32 tensor core reads it: the 23-bit mantissa rounded to 10 bits, to nearest with ties
-// away from zero (cvt.rna.tf32.f32); infinities and NaN unchanged.
+// x rounded to TF32 as cvt.rna.tf32.f32 does: the 23-bit mantissa rounded to 10 bits, to nearest
+// with ties away from zero; infinities and NaN unchanged. The simulation's cuBLAS reads inputs so.
 float round_to_tf32(float x);
 
 // cuBLAS's own call (cublas<T>gemmStridedBatched), column-major: C = alpha·op(A)·op(B) + beta·C

@@ -1,7 +1,7 @@
 // The simulation's cuBLAS: cublas<T>gemmStridedBatched's column-major contract, computed on the
 // CPU with Eigen column-major maps of the same pointers, leading dimensions and strides — so the
 // row-major → column-major translation in blas.cpp is tested exactly as a GPU would use it. With
-// TF32 on, f32 inputs are rounded as the tensor cores round them (blas.h round_to_tf32).
+// TF32 on, f32 inputs are rounded to TF32 (blas.h round_to_tf32).
 #include <Eigen/Core>
 #include <algorithm>
 #include <type_traits>

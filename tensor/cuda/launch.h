@@ -13,8 +13,10 @@
 // and a block runs on one OS thread), `__syncthreads()` a barrier. A kernel that meets at barriers
 // is launched with Grid::barriers set (block_per_row does): the simulation then runs each of the
 // block's threads on a stack of its own (a ucontext fiber) and switches between them at every
-// barrier. Without the flag its threads run one after another as plain calls, which is far
-// cheaper, and a __syncthreads there is an error that names the fix. No kernel uses atomics: the
+// barrier; threads returning while others wait at one is an error. Without the flag its threads
+// run one after another as plain calls, which is far cheaper, and a __syncthreads there is an
+// error that names the fix. Unlike a GPU's, simulated shared memory starts as zeros (then keeps
+// the last block's values), and AddressSanitizer does not bound-check it. No kernel uses atomics: the
 // sums are trees in a fixed order, so a rerun gives the same bits.
 #pragma once
 #include <cstdint>
@@ -43,8 +45,10 @@ void sync_threads();  // the barrier of the running block (launch_sim.cpp)
 
 namespace easel::cuda {
 
-// A 1-D launch shape: `blocks` × `threads`. Kernels loop grid-stride, so any shape covers any n.
-// `barriers`: the kernel's threads meet at __syncthreads (nvcc ignores it; the simulation needs it).
+// A 1-D launch shape: `blocks` × `threads`. Kernels loop grid-stride (or, with block_per_row,
+// block-stride over rows), so any shape covers any n.
+// `barriers`: the kernel's threads meet at __syncthreads (nvcc ignores it; the simulation needs it,
+// and then wants a power of two up to kMaxBlockThreads threads, as block_sum does).
 struct Grid {
   unsigned blocks = 1, threads = 256;
   bool barriers = false;

@@ -8,12 +8,12 @@
 // when no thread is ready; then either all have returned (the block is done), all wait at the
 // barrier (all are made ready again, in a new order), or some returned while others wait — a
 // barrier not every thread reaches, which is an error (it hangs or misbehaves on a GPU).
+#include <sys/mman.h>
 #include <ucontext.h>
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
-#include <memory>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -69,17 +69,40 @@ void finish_switch(void* fake_stack, const void** old_bottom, size_t* old_size) 
 #endif
 }
 
-#ifdef EASEL_ASAN_FIBERS
-constexpr size_t kFiberStack = 256 * 1024;  // the sanitizer's frames are larger
-#else
-constexpr size_t kFiberStack = 64 * 1024;  // kernels are a few small frames deep
-#endif
+// Kernels are a few small frames deep, even with the sanitizer's redzones. Kept small on purpose:
+// AddressSanitizer's swapcontext clears the shadow of the whole stack on every switch into a fiber.
+constexpr size_t kFiberStack = 64 * 1024;
 
 enum class State { ready, at_barrier, returned };
 
+// A fiber's stack: mapped once per OS thread and reused by every block, with an inaccessible page
+// below it, so an overflow faults instead of writing over the heap.
+class FiberStack {
+ public:
+  FiberStack() = default;
+  FiberStack(const FiberStack&) = delete;
+  FiberStack& operator=(const FiberStack&) = delete;
+  ~FiberStack() {
+    if (map_) munmap(map_, kGuard + kFiberStack);
+  }
+  char* get() {
+    if (!map_) {
+      void* m = mmap(nullptr, kGuard + kFiberStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (m == MAP_FAILED) throw Error("simulated launch: cannot map a fiber stack of " + std::to_string(kFiberStack) + " bytes");
+      mprotect(m, kGuard, PROT_NONE);
+      map_ = m;
+    }
+    return static_cast<char*>(map_) + kGuard;
+  }
+
+ private:
+  static constexpr size_t kGuard = 4096;
+  void* map_ = nullptr;
+};
+
 struct Fiber {
   ucontext_t context;
-  std::unique_ptr<char[]> stack;  // allocated once per OS thread, reused by every block
+  FiberStack stack;
   State state = State::ready;
   void* fake_stack = nullptr;  // AddressSanitizer's, while the fiber is switched out
 };
@@ -128,12 +151,13 @@ void resume(BarrierBlock& b, unsigned t) {
 }
 
 // Runs the block blockIdx of a launch with barriers, phase by phase (see the top of the file).
+// On an error the threads still waiting at a barrier are abandoned: their frames are never
+// unwound (kernel frames hold nothing to destroy) and their stacks serve the next block.
 void run_barrier_block(unsigned threads, void (*body)(void*), void* context, uint64_t state) {
   thread_local BarrierBlock b;
   b.body = body, b.context = context, b.error = nullptr;
   for (unsigned t = 0; t < threads; ++t) {
     Fiber& f = b.fibers[t];
-    if (!f.stack) f.stack.reset(new char[kFiberStack]);
     getcontext(&f.context);
     f.context.uc_stack.ss_sp = f.stack.get();
     f.context.uc_stack.ss_size = kFiberStack;
@@ -141,7 +165,10 @@ void run_barrier_block(unsigned threads, void (*body)(void*), void* context, uin
     makecontext(&f.context, fiber_main, 0);
     f.state = State::ready;
   }
-  running = &b;
+  struct Running {  // `running` set for exactly this block, whatever is thrown
+    explicit Running(BarrierBlock& block) { running = &block; }
+    ~Running() { running = nullptr; }
+  } scope(b);
   unsigned waiting = 0;
   do {
     for (unsigned t : shuffled(threads, state))
@@ -158,7 +185,6 @@ void run_barrier_block(unsigned threads, void (*body)(void*), void* context, uin
     }
     for (unsigned t = 0; t < threads; ++t) b.fibers[t].state = State::ready;
   } while (true);
-  running = nullptr;
   if (b.error) std::rethrow_exception(b.error);
 }
 
@@ -176,9 +202,9 @@ void sync_threads() {
 
 void run(Grid g, void (*body)(void*), void* context) {
   if (g.blocks == 0 || g.threads == 0) return;
-  if (g.barriers && g.threads > kMaxBlockThreads)
-    throw Error("simulated launch: " + std::to_string(g.threads) + " threads per block with barriers, at most " +
-                std::to_string(kMaxBlockThreads));
+  if (g.barriers && (g.threads > kMaxBlockThreads || (g.threads & (g.threads - 1)) != 0))
+    throw Error("simulated launch: " + std::to_string(g.threads) + " threads per block with barriers; block_sum and "
+                "the __shared__ arrays want a power of two up to " + std::to_string(kMaxBlockThreads));
   uint64_t state = 0x9e3779b97f4a7c15ULL * (launches.fetch_add(1) + 1);
   const std::vector<unsigned> blocks = shuffled(g.blocks, state), threads = shuffled(g.threads, state);
   const int workers = int(std::min<unsigned>(g.blocks, unsigned(std::clamp(omp_get_max_threads(), 2, 8))));

@@ -36,6 +36,24 @@ __global__ void block_sums_kernel(double* sums, int64_t* disagreements, const do
   if (total != sums[blockIdx.x]) disagreements[blockIdx.x] = 1;
 }
 
+// For each of `rows` rows of T values (more rows than blocks: a block takes every gridDim-th),
+// moments[2r] = Σ x, moments[2r + 1] = Σ x² — two block_sums in a row on one shared array.
+__global__ void row_moments_kernel(double* moments, const double* x, int64_t rows) {
+  __shared__ double partial[kMaxBlockThreads];
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const double v = x[r * blockDim.x + threadIdx.x];
+    const double s = block_sum(v, partial), s2 = block_sum(v * v, partial);
+    if (threadIdx.x == 0) moments[2 * r] = s, moments[2 * r + 1] = s2;
+  }
+}
+
+// Thread 5 of block 1 throws before the barrier; the others wait there.
+__global__ void throwing_kernel(double* out) {
+  if (blockIdx.x == 1 && threadIdx.x == 5) throw Error("thread 5 of block 1 gives up");
+  __syncthreads();
+  out[threadIdx.x] = 1;
+}
+
 // Only the lower half of each block reaches the barrier.
 __global__ void half_block_barrier_kernel(double* out) {
   if (threadIdx.x >= blockDim.x / 2) return;
@@ -84,6 +102,29 @@ TEST_CASE("simulation: block_sum adds a block's values exactly and gives every t
       CHECK(disagree[b] == 0);
     }
   }
+}
+
+TEST_CASE("simulation: block_sum twice per row, over more rows than blocks, gives each row's sums") {
+  const int64_t rows = 5, threads = 64;
+  const Tensor x = Tensor::arange(rows * threads, DType::f64).to(kDev);
+  const Tensor moments = Tensor::empty({2 * rows}, DType::f64, kDev);
+  launch("row moments", 0, Grid{2, unsigned(threads), true}, row_moments_kernel, moments.device_data<double>(),
+         x.device_data<double>(), rows);
+  const std::vector<double> got = moments.to_vector();
+  for (int64_t r = 0; r < rows; ++r) {
+    double s = 0, s2 = 0;
+    for (int64_t t = 0; t < threads; ++t) s += double(r * threads + t), s2 += double(r * threads + t) * double(r * threads + t);
+    CHECK(got[2 * r] == s);
+    CHECK(got[2 * r + 1] == s2);
+  }
+}
+
+TEST_CASE("simulation: what a thread throws in a launch with barriers reaches the caller") {
+  const Tensor out = Tensor::zeros({64}, DType::f64, kDev);
+  CHECK_THROWS_WITH_AS(launch("throwing", 0, Grid{3, 64, true}, throwing_kernel, out.device_data<double>()),
+                       doctest::Contains("thread 5 of block 1 gives up"), Error);
+  CHECK_THROWS_WITH_AS(launch("96 threads", 0, Grid{1, 96, true}, throwing_kernel, out.device_data<double>()),
+                       doctest::Contains("want a power of two"), Error);
 }
 
 TEST_CASE("simulation: a barrier only some threads reach, or one in a launch without barriers, is an error") {
