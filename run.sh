@@ -9,8 +9,10 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES=(g++ make cmake libeigen3-dev doctest-dev libstb-dev zlib1g-dev libsvm-dev)
 # The tests also need PyTorch (the reference the parity tests compare against), Chromium (the
 # report test opens the HTML report in it, headless) and clang with its sanitizer / libFuzzer
-# runtimes and OpenMP (the ASan + UBSan build and the fuzzers, tests/sanitize.sh).
-TEST_PACKAGES=(python3-torch python3-torchvision python3-numpy chromium clang libclang-rt-14-dev libomp-dev)
+# runtimes and OpenMP (the ASan + UBSan build and the fuzzers, tests/sanitize.sh), and OpenMPI
+# (distributed training's tests run 2 ranks under mpirun; the build is complete without it).
+TEST_PACKAGES=(python3-torch python3-torchvision python3-numpy chromium clang libclang-rt-14-dev libomp-dev
+               libopenmpi-dev openmpi-bin)
 
 install_missing() {
   local missing=() p

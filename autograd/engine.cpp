@@ -169,6 +169,11 @@ Tensor& Tensor::requires_grad_(bool on) {
 
 Tensor Tensor::grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(); }
 void Tensor::zero_grad() { impl().grad.reset(); }
+void Tensor::set_grad(const Tensor& g) {
+  EASEL_CHECK(!g.defined() || (g.shape() == shape() && g.dtype() == dtype() && g.device() == device()),
+              "set_grad: a gradient ", g.defined() ? g.describe() : "", " for a parameter ", describe());
+  impl().grad = g.impl_;
+}
 
 Tensor Tensor::detach() const {
   auto impl = std::make_shared<TensorImpl>(this->impl());

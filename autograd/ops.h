@@ -114,6 +114,14 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
 // Zeroes each element with probability p and scales the rest by 1/(1-p); identity when !training.
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen = nullptr);
 
+// ---- across the ranks of a distributed run (autograd/collective.cpp, tensor/comm.h) -----------
+// The element-wise sum over all ranks, on every rank; its gradient is all-reduced the same way.
+Tensor all_reduce_sum(const Tensor& x);
+// Training-mode batch_norm whose statistics cover every rank's batch (PyTorch's SyncBatchNorm);
+// with one process it equals batch_norm(x, ..., training = true).
+Tensor sync_batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight,
+                       const Tensor& bias, double momentum = 0.1, double eps = 1e-5);
+
 // ---- softmax and losses (autograd/loss.cpp) ---------------------------------------------------
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);

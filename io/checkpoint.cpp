@@ -66,6 +66,9 @@ Checkpoint checkpoint_from(const NamedTensors& all, const std::string& path) {
 }  // namespace
 
 Checkpoint load_checkpoint(const std::string& path) { return checkpoint_from(load_npz(path), path); }
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where) {
+  return checkpoint_from(parse_npz(bytes, where), where);
+}
 
 void check_finite(const NamedTensors& arrays, const std::string& path) {
   for (const auto& [k, v] : arrays) {

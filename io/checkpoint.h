@@ -30,6 +30,8 @@ struct Checkpoint {
 
 void save_checkpoint(const std::string& path, const Checkpoint& ck);  // atomic (io/file.h)
 Checkpoint load_checkpoint(const std::string& path);
+// The same from a file's bytes (a distributed run's rank 0 reads it, every rank parses it); `where` names it.
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where);
 
 // The weights in a file: a checkpoint's model section, or a plain state_dict .npz as it is.
 // Floating arrays holding NaN or Inf are refused, naming the key (check_finite).

@@ -16,6 +16,8 @@ DataLoader::DataLoader(const Dataset& ds, std::vector<size_t> indices, LoaderOpt
   EASEL_CHECK(opt_.batch > 0, "--batch must be positive, got ", opt_.batch);
   EASEL_CHECK(opt_.workers >= 0 && opt_.workers <= 64, "--workers must be 0 to 64, got ", opt_.workers);
   for (size_t i : indices_) EASEL_CHECK(i < ds_.samples.size(), "DataLoader: index ", i, " outside the dataset");
+  EASEL_CHECK(opt_.shards >= 1 && opt_.shard >= 0 && opt_.shard < opt_.shards, "DataLoader: shard ", opt_.shard, " of ",
+              opt_.shards, " does not exist");
 }
 
 DataLoader::~DataLoader() { stop(); }
@@ -47,7 +49,8 @@ Batch DataLoader::make_batch(int64_t b) {
   Batch out;
   std::vector<Tensor> imgs;
   std::vector<double> labels;
-  const int64_t lo = b * opt_.batch, hi = std::min<int64_t>(lo + opt_.batch, int64_t(order_.size()));
+  const int64_t first = b * opt_.batch, whole = std::min<int64_t>(first + opt_.batch, int64_t(order_.size())) - first;
+  const int64_t lo = first + whole * opt_.shard / opt_.shards, hi = first + whole * (opt_.shard + 1) / opt_.shards;
   for (int64_t k = lo; k < hi; ++k) {
     const size_t i = order_[size_t(k)];
     const Sample& s = ds_.samples[i];
@@ -125,7 +128,7 @@ bool DataLoader::next(Batch* out) {
       lk.unlock();
       cv_.notify_all();
     }
-    if (out->images.defined()) return true;  // every image of this batch was unreadable: go on
+    if (out->images.defined() || opt_.shards > 1) return true;  // every image was unreadable: go on, unless sharded
   }
 }
 

@@ -23,6 +23,10 @@ struct LoaderOptions {
   Augment aug;       // applied when `augment` is set
   bool augment = false;
   bool skip_bad = true;  // an undecodable image: warn once and skip it (false: fail, naming it)
+  // Data parallelism: every rank walks the same batches (the same permutation) and takes part
+  // `shard` of `shards` of each, in near-equal contiguous parts. A sharded loader gives every batch,
+  // even one with no readable image (images undefined), so that all ranks take the same steps.
+  int shard = 0, shards = 1;
 };
 
 struct Batch {

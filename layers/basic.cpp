@@ -4,6 +4,7 @@
 
 #include "autograd/node.h"
 #include "layers/init.h"
+#include "tensor/comm.h"
 
 namespace easel {
 
@@ -62,6 +63,8 @@ BatchNorm::BatchNorm(int64_t c, int dims, double eps_, double momentum_, bool af
 
 Tensor BatchNorm::forward(const Tensor& x) {
   if (training()) num_batches_tracked.set({}, num_batches_tracked.item() + 1);
+  if (sync && training() && world().size() > 1)
+    return sync_batch_norm(x, running_mean, running_var, weight, bias, momentum, eps);
   return batch_norm(x, running_mean, running_var, weight, bias, training(), momentum, eps);
 }
 

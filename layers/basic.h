@@ -38,6 +38,7 @@ class BatchNorm : public Module {
   std::string describe() const override;
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
   double eps, momentum;
+  bool sync = false;  // training statistics over every rank of a distributed run (sync_batch_norm)
 };
 
 // A parameter-free function as a module: ReLU, ReLU6, SiLU, Sigmoid, Tanh, GELU, Hardswish, ...

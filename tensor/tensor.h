@@ -111,6 +111,7 @@ class Tensor {
   bool is_leaf() const { return impl().grad_fn == nullptr; }
   Tensor grad() const;                        // undefined until a backward reaches this leaf
   void zero_grad();                           // drops the accumulated gradient
+  void set_grad(const Tensor& g);             // replaces it (same shape, dtype, device; not recorded)
   const std::shared_ptr<Node>& grad_fn() const { return impl().grad_fn; }
   // Reverse-mode differentiation from this tensor. `grad` defaults to 1 for a one-element tensor.
   void backward(const Tensor& grad = Tensor(), bool retain_graph = false) const;

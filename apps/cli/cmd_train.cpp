@@ -1,6 +1,10 @@
 // easel train | eval | predict — the everyday commands (see apps/train.h for the run directory).
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <numeric>
 #include <set>
 #include <sstream>
@@ -14,9 +18,22 @@
 #include "apps/train/trainer.h"
 #include "autograd/node.h"
 #include "io/image.h"
+#include "tensor/comm.h"
+#include "tensor/parallel.h"
 #include "tensor/random.h"
 
 namespace easel {
+
+// One rank of `mpirun -np N easel train --distributed`: MPI up, and the machine's cores shared
+// between its ranks unless OMP_NUM_THREADS says otherwise (mpirun may already have bound each
+// rank to its own cores: then this rank's share is what it may run on).
+void join_mpi_job() {
+  set_world(open_mpi());
+  if (std::getenv("OMP_NUM_THREADS")) return;
+  const int usable = omp_get_num_procs(), machine = int(std::thread::hardware_concurrency());
+  const int share = usable < machine ? usable : machine / world().local_size();
+  set_num_threads(std::max(1, share));
+}
 
 // `easel train`'s flags are TrainConfig's keys (apps/train/config.h): each becomes a JSON value.
 void print_train_help() {
@@ -47,7 +64,9 @@ int cmd_train(int argc, char** argv) {
     if (a.has(f.key)) j.set(f.key, f.kind == TrainField::Kind::flag ? Json(true) : Json(a.get(f.key)));
   const TrainConfig c = train_config_from_json(j, "train", true);
   validate(c);
+  if (c.distributed) join_mpi_job();
   train(c);
+  set_world(nullptr);  // MPI_Finalize once every rank is done
   return 0;
 }
 

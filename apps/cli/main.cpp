@@ -8,6 +8,7 @@
 #include "apps/cli/args.h"
 #include "apps/cli/commands.h"
 #include "tensor/cuda/blas.h"
+#include "tensor/comm.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/parallel.h"
 
@@ -57,6 +58,7 @@ int info() {
   std::printf("  %s\n", cuda::versions().c_str());
   const int n = cuda::device_count();
   std::printf("CUDA devices visible: %d\n", n);
+  std::printf("MPI (train --distributed under mpirun): %s\n", mpi_built() ? mpi_library_version().c_str() : "no: this build has none");
   for (int i = 0; i < n; ++i) std::printf("  cuda:%d: %s\n", i, cuda::device_name(i).c_str());
   if (cuda::backend() != cuda::Backend::none)
     std::printf("TF32 for f32 matrix products and convolutions: %s\n",
@@ -101,20 +103,31 @@ int easel::run_command(int argc, char** argv) {
   return 2;
 }
 
+namespace {
+// The message, and in a distributed run the end of every rank (no rank is left waiting for this one).
+int fail(const std::string& message) {
+  const int ranks = world().size();
+  if (ranks == 1) {
+    std::fprintf(stderr, "easel: error: %s\n", message.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "easel: error on rank %d of %d: %s\nending every rank of the run\n", world().rank(), ranks,
+               message.c_str());
+  world().abort(1);
+  return 1;  // not reached
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   try {
     return run_command(argc, argv);
   } catch (const easel::Error& e) {
-    std::fprintf(stderr, "easel: error: %s\n", e.what());
-    return 1;
+    return fail(e.what());
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "easel: error: out of memory (try a smaller --batch or --size, or fewer --workers)\n");
-    return 1;
+    return fail("out of memory (try a smaller --batch or --size, or fewer --workers)");
   } catch (const std::system_error& e) {  // threads, files: the system's own words, with what failed
-    std::fprintf(stderr, "easel: error: the system refused: %s (error %d)\n", e.what(), e.code().value());
-    return 1;
+    return fail(std::string("the system refused: ") + e.what() + " (error " + std::to_string(e.code().value()) + ")");
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "easel: error: %s\n", e.what());
-    return 1;
+    return fail(e.what());
   }
 }

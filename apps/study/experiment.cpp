@@ -179,6 +179,8 @@ Study read_study(const ExperimentOptions& o) {
       }
       EASEL_CHECK(!v.flags.count("out") && !v.flags.count("seed") && !v.flags.count("resume") && !v.flags.count("stop-after"),
                   where, ": \"out\", \"seed\", \"resume\" and \"stop-after\" are the study's to set (per trial)");
+      EASEL_CHECK(!v.flags.count("distributed"), where, ": \"distributed\" is for `mpirun ... easel train`; a study "
+                  "trains its trials in one process");
       EASEL_CHECK(v.flags.count("data"), where, ": no \"data\" (give it at the top of the study or in the variant's train)");
       v.flags["data"] = resolve_data(flag_value(v.flags["data"], where + ": data"), F);
       if (o.tiny)

@@ -144,11 +144,14 @@ std::vector<TrainField> make_fields() {
       {"workers", Kind::integer, "image-decoding threads", [](C& c, J v, W w) { c.workers = int(as_integer(v, w)); },
        [](const C& c) { return Json(c.workers); }},
       member("device", &C::device, "where to train: cpu, cuda or cuda:N (files stay on the host)"),
+      member("dtype", &C::dtype, "f32, or f64: the reference precision (slow; for checking, e.g. --distributed runs)"),
       member("out", &C::out, "run directory"),
       member("resume", &C::resume, "continue the run in --out from its last.npz"),
       member("overwrite", &C::overwrite, "train into an --out that already holds a run, replacing it"),
       member("quiet", &C::quiet, "no progress output"),
       member("stop-after", &C::stop_after, "end this invocation after that epoch (continue with --resume)"),
+      member("distributed", &C::distributed, "one rank of an mpirun job: --batch is split between the ranks"),
+      member("sync-bn", &C::sync_bn, "with --distributed: batch-norm statistics over every rank's images"),
   };
 }
 
@@ -196,6 +199,9 @@ void validate(const TrainConfig& c, const std::string& where) {
   const std::vector<std::string> monitors = {"macro_f1", "accuracy", "weighted_f1", "auc", "loss"};
   EASEL_CHECK(std::find(monitors.begin(), monitors.end(), c.monitor) != monitors.end(), "unknown --monitor '", c.monitor,
               "' (macro_f1, accuracy, weighted_f1, auc, loss)");
+  EASEL_CHECK(!(c.distributed && c.smote), where, ": --smote writes images into the run and is not offered with "
+              "--distributed yet; make the SMOTE images once (a single-process run) or drop --distributed");
+  EASEL_CHECK(c.dtype == "f32" || c.dtype == "f64", where, ": --dtype must be f32 or f64, got '", c.dtype, "'");
   parse_device(c.device);                             // an unknown device fails here
   normalize(Tensor::zeros({3, 1, 1}), c.pre.preset);  // ... and an unknown preset
   make_optimizer(c.optimizer);                        // ... and an unknown optimizer

@@ -40,9 +40,13 @@ struct TrainConfig {
   uint64_t seed = 0;
   int workers = 2;
   std::string device = "cpu";  // where the net trains: cpu, cuda or cuda:N
+  std::string dtype = "f32";   // f32, or f64: the reference precision (slow; for checking results)
   bool resume = false, quiet = false;
   bool overwrite = false;  // train into an --out that holds another run (its files are replaced)
   int64_t stop_after = 0;  // end this invocation after that epoch (a planned interruption; --resume goes on)
+  // Data parallelism over the ranks of mpirun (tensor/comm.h): --batch is the global batch, split
+  // between the ranks; rank 0 evaluates and writes the run. sync_bn: batch statistics over all ranks.
+  bool distributed = false, sync_bn = false;
 };
 
 // One key of the JSON form (= one flag of `easel train`).

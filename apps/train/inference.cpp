@@ -7,7 +7,7 @@ namespace easel {
 Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer) {
   net.eval();
   const std::vector<Tensor> params = net.parameters();
-  const Device device = params.empty() ? Device::cpu() : params[0].device();  // batches go where the net is
+  const Device device = params.empty() ? Device::cpu() : params[0].device();  // batches go where the net is, in its dtype
   NoGradGuard ng;
   if (!layer.empty()) net.at(layer);  // an unknown name fails here, listing the modules
   Outputs out;
@@ -15,7 +15,7 @@ Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer) 
   loader.start_epoch(0);
   Batch b;
   while (loader.next(&b)) {
-    const Tensor images = b.images.to(device);
+    const Tensor images = b.images.to(device).to(params.empty() ? DType::f32 : params[0].dtype());
     Tensor e, z;
     if (layer.empty()) {
       e = net.embed(images);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "apps/train/inference.h"
@@ -17,8 +18,12 @@
 #include "io/image.h"
 #include "io/loader.h"
 #include "io/npz.h"
+#include "layers/basic.h"
 #include "layers/surgery.h"
+#include "optim/data_parallel.h"
 #include "optim/scheduler.h"
+#include "tensor/comm.h"
+#include "tensor/parallel.h"
 #include "tensor/random.h"
 
 namespace fs = std::filesystem;
@@ -90,6 +95,7 @@ LoaderOptions loader_options(const TrainConfig& o, bool training) {
   lo.batch = o.batch, lo.workers = o.workers, lo.seed = o.seed, lo.pre = o.pre;
   lo.shuffle = training, lo.augment = training || o.eval_aug.any();
   lo.aug = training ? o.aug : o.eval_aug;
+  if (training) lo.shard = world().rank(), lo.shards = world().size();  // each rank its part of every batch
   return lo;
 }
 
@@ -161,6 +167,8 @@ struct Trainer {
   CrossEntropyOptions ce;
   int64_t best_epoch = 0, steps = 0;
   Device device = Device::cpu();  // the net's; batches are moved there, files stay on the host
+  DType dtype = DType::f32;       // the net's and the batches' (--dtype)
+  std::vector<Tensor> trainable;  // what all_reduce_gradients sums in a distributed run
 };
 
 void save_state(const Trainer& t, const std::string& path, int64_t epoch) {
@@ -188,9 +196,15 @@ void trim_log(const std::string& log, int64_t last_epoch) {
   write_file_atomically(log, kept);
 }
 
+// Rank 0 reads the file and every rank parses its bytes: the other ranks need no access to the run.
 int64_t restore_state(Trainer& t, const std::string& path) {  // returns the epoch the file ended
-  EASEL_CHECK(fs::exists(path), "train --resume: no checkpoint at ", path);
-  const Checkpoint ck = load_checkpoint(path);
+  std::string bytes;
+  if (world().rank() == 0) {
+    EASEL_CHECK(fs::exists(path), "train --resume: no checkpoint at ", path);
+    bytes = read_file(path);
+  }
+  broadcast(bytes);
+  const Checkpoint ck = parse_checkpoint(bytes, path);
   t.net->load_state_dict(ck.model);
   t.opt->load_state_dict(ck.optimizer);
   if (t.sched) t.sched->load_state_dict(ck.scheduler);
@@ -216,8 +230,8 @@ int64_t restore_state(Trainer& t, const std::string& path) {  // returns the epo
 }
 
 struct EpochStats {
-  double loss_sum = 0, seconds = 0;
-  int64_t seen = 0, correct = 0;
+  double loss_sum = 0, seconds = 0, comm_seconds = 0;  // comm: summing gradients over the ranks
+  int64_t seen = 0, correct = 0;                        // over all ranks
 };
 
 void print_progress(const TrainConfig& o, int64_t epoch, int64_t step, int64_t steps, const EpochStats& s, double elapsed) {
@@ -233,27 +247,50 @@ void print_progress(const TrainConfig& o, int64_t epoch, int64_t step, int64_t s
   std::fflush(stdout);
 }
 
+// The weight of a batch in the global mean: cross_entropy divides by Σ class weight of the targets
+// (the image count without class weights).
+double loss_weight(const Batch& b, const CrossEntropyOptions& ce) {
+  if (!b.labels.defined()) return 0;
+  if (!ce.weight.defined()) return double(b.labels.numel());
+  double w = 0;
+  for (double label : b.labels.to_vector()) w += ce.weight.at({int64_t(label)});
+  return w;
+}
+
+// One epoch. In a distributed run each rank holds its part of every global batch; the loss is the
+// global batch's mean, L = Σ_r (w_r/W)·L_r (w_r: rank r's loss weight, W = Σ w_r), so each rank
+// backpropagates its own mean scaled by w_r/W and the gradients are summed over the ranks.
 EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
   const auto t0 = Clock::now();
+  const bool spread = world().size() > 1;
   t.net->train();
   loader.start_epoch(epoch);
   EpochStats s;
   int64_t step = 0;
   for (Batch b; loader.next(&b);) {
-    const Tensor logits = (*t.net)(b.images.to(t.device));      // forward
-    const Tensor loss = cross_entropy(logits, b.labels, t.ce);  // loss
-    if (!std::isfinite(loss.item())) diverged(t.o, epoch, step + 1, "training loss", loss.item());
-    t.opt->zero_grad();                                         // forget the last step's gradients
-    loss.backward();                                            // backward: every parameter's .grad
+    const bool here = b.images.defined();  // a rank's part of a short last batch may be empty
+    Tensor logits, loss;
+    double part[4] = {0, 0, 0, 0};  // loss weight, images, correct, weighted loss
+    if (here) {
+      logits = (*t.net)(b.images.to(t.device).to(t.dtype));  // forward
+      loss = cross_entropy(logits, b.labels, t.ce);   // loss: this rank's mean
+      const std::vector<double> pred = argmax(logits, 1).to_vector(), lab = b.labels.to_vector();
+      part[0] = loss_weight(b, t.ce), part[1] = double(lab.size()), part[3] = loss.item() * part[0];
+      for (size_t i = 0; i < pred.size(); ++i) part[2] += pred[i] == lab[i];
+    }
+    world().all_reduce_sum(part, 4);
+    const double global_loss = part[3] / part[0];
+    if (!std::isfinite(global_loss)) diverged(t.o, epoch, step + 1, "training loss", global_loss);
+    t.opt->zero_grad();                                             // forget the last step's gradients
+    if (here) (spread ? loss * (loss_weight(b, t.ce) / part[0]) : loss).backward();  // every parameter's .grad
+    s.comm_seconds += all_reduce_gradients(t.trainable);          // the sum over the ranks
     if (t.o.clip > 0) clip_grad_norm(t.net->parameters(), t.o.clip);
-    t.opt->step();                                              // update
+    t.opt->step();                                                  // update
     if (t.sched && t.sched->cadence() == Scheduler::Cadence::per_batch) t.sched->step();
 
-    const int64_t n = b.images.size(0);
-    s.loss_sum += loss.item() * double(n);
-    s.seen += n;
-    const std::vector<double> pred = argmax(logits, 1).to_vector(), lab = b.labels.to_vector();
-    for (size_t i = 0; i < pred.size(); ++i) s.correct += pred[i] == lab[i];
+    s.loss_sum += global_loss * part[1];
+    s.seen += int64_t(part[1]);
+    s.correct += int64_t(part[2]);
     print_progress(t.o, epoch, ++step, t.steps, s, since(t0));
   }
   s.seconds = since(t0);
@@ -262,10 +299,12 @@ EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
 
 Json epoch_line(int64_t epoch, const EpochStats& s, const Metrics& val, double lr, double seconds) {
   const double n = double(std::max<int64_t>(s.seen, 1));
-  return Json::object({{"epoch", epoch}, {"train_loss", s.loss_sum / n}, {"train_accuracy", double(s.correct) / n},
-                       {"val_loss", val.log_loss}, {"val_accuracy", val.accuracy}, {"val_macro_f1", val.macro_f1},
-                       {"val_auc", val.auc_macro}, {"lr", lr}, {"seconds", seconds},
-                       {"images_per_s", double(s.seen) / s.seconds}});
+  Json line = Json::object({{"epoch", epoch}, {"train_loss", s.loss_sum / n}, {"train_accuracy", double(s.correct) / n},
+                            {"val_loss", val.log_loss}, {"val_accuracy", val.accuracy}, {"val_macro_f1", val.macro_f1},
+                            {"val_auc", val.auc_macro}, {"lr", lr}, {"seconds", seconds},
+                            {"images_per_s", double(s.seen) / s.seconds}});
+  if (world().size() > 1) line.set("ranks", int64_t(world().size())), line.set("comm_seconds", s.comm_seconds);
+  return line;
 }
 
 // The best checkpoint on the held-out test split: test_metrics.json and the run's pictures.
@@ -281,6 +320,38 @@ void evaluate_best(const TrainConfig& o, Trainer& t, const TrainData& d, TrainRe
                   (long long)result.test.n);
   }
   write_run_pictures(o.out, d.data.classes, d.split.test.empty() ? nullptr : &result.test);
+}
+
+// ---- distributed runs --------------------------------------------------------------------------------
+
+// What every rank must agree on, a line each; rank 0's is sent to all and compared line by line.
+std::string run_fingerprint(const TrainConfig& o, const TrainData& d, const Net& net) {
+  std::ostringstream f;
+  const std::set<std::string> per_rank = {"data", "out", "workers", "quiet", "device", "resume"};
+  for (const auto& [key, value] : train_config_to_json(o).members())
+    if (!per_rank.count(key)) f << "--" << key << " " << (value.kind() == Json::Kind::string ? value.str() : value.dump()) << "\n";
+  f << "parameter count " << net.num_parameters() << "\nimage count " << d.data.samples.size() << "\nclasses "
+    << d.data.classes.size() << "\nsplit " << d.train.size() << " train, " << d.split.val.size() << " validation, "
+    << d.split.test.size() << " test\n";
+  return f.str();
+}
+
+void check_same_run(const TrainConfig& o, const TrainData& d, const Net& net) {
+  const std::string mine = run_fingerprint(o, d, net);
+  std::string first = mine;
+  broadcast(first);
+  std::istringstream a(mine), b(first);
+  for (std::string la, lb; std::getline(a, la) && std::getline(b, lb);)
+    EASEL_CHECK(la == lb, "train --distributed: rank ", world().rank(), " is not set up as rank 0 is: '", la,
+                "' here, '", lb, "' on rank 0. Give every rank the same flags and the same data set");
+  EASEL_CHECK(first == mine, "train --distributed: rank ", world().rank(), " is not set up as rank 0 is");
+}
+
+// With --distributed and --device cuda, each rank of a machine takes its own GPU (cuda:local rank).
+Device rank_device(const TrainConfig& o) {
+  const Device d = parse_device(o.device);
+  if (!o.distributed || !d.is_cuda() || o.device != "cuda") return d;
+  return Device::cuda(world().local_rank());
 }
 
 }  // namespace
@@ -304,9 +375,12 @@ void prepare_out_folder(const TrainConfig& o) {
     if (e.is_regular_file() && e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path());
 }
 
-TrainResult train(const TrainConfig& o) {
-  validate(o);
-  prepare_out_folder(o);
+TrainResult train(const TrainConfig& config) {
+  validate(config);
+  const int rank = world().rank(), ranks = world().size();
+  TrainConfig o = config;
+  o.quiet = o.quiet || rank != 0;  // rank 0 alone reports, evaluates and writes the run
+  if (rank == 0) prepare_out_folder(o);
   manual_seed(o.seed);
   const TrainData d = load_train_data(o);
   LoaderOptions train_lo = loader_options(o, true);
@@ -315,9 +389,21 @@ TrainResult train(const TrainConfig& o) {
 
   Trainer t{o, build_net(o, d.classes), nullptr, nullptr, EarlyStopping(o.patience > 0 ? o.patience : o.epochs + 1), {}};
   const int64_t frozen = freeze_first_layers(*t.net, o.freeze);
-  t.device = parse_device(o.device);
+  if (ranks > 1) {
+    check_same_run(o, d, *t.net);
+    NamedTensors state = t.net->state_dict();
+    broadcast_tensors(state);  // every rank starts from rank 0's weights
+    if (o.sync_bn)
+      for (auto& [name, m] : t.net->named_modules())
+        if (auto* bn = dynamic_cast<BatchNorm*>(m)) bn->sync = true;
+  }
+  t.device = rank_device(o);
+  t.dtype = o.dtype == "f64" ? DType::f64 : DType::f32;
   t.net->to(t.device);
+  t.net->to(t.dtype);
   t.opt = build_optimizer(o, *t.net);
+  for (const Tensor& p : t.net->parameters())
+    if (p.requires_grad()) t.trainable.push_back(p);
   t.steps = train_loader.batches_per_epoch();
   t.sched = make_scheduler(o.scheduler, *t.opt, o.epochs, t.steps);
   t.ce.label_smoothing = o.label_smoothing;
@@ -327,40 +413,50 @@ TrainResult train(const TrainConfig& o) {
     t.ce.weight = Tensor::from(class_weights(labels, d.classes), {d.classes});
   }
   print_model_summary(o, *t.net, frozen, *t.opt);
+  if (!o.quiet && ranks > 1)
+    std::printf("distributed: %d ranks (MPI), %lld images per rank and step, %d threads per rank%s\n", ranks,
+                (long long)((o.batch + ranks - 1) / ranks), num_threads(), o.sync_bn ? ", synchronised batch norm" : "");
 
   const std::string last = o.out + "/last.npz", best = o.out + "/best.npz", log = o.out + "/log.jsonl";
   int64_t start = 1;
   if (o.resume) {
     start = restore_state(t, last) + 1;
-    trim_log(log, start - 1);
+    if (rank == 0) trim_log(log, start - 1);
     if (!o.quiet) std::printf("resuming after epoch %lld from %s\n", (long long)(start - 1), last.c_str());
-  } else {
+  } else if (rank == 0) {
     write_file_atomically(log, "");
   }
-  write_run_config(o.out, o, d.data, d.split);
+  if (rank == 0) write_run_config(o.out, o, d.data, d.split);
 
   TrainResult result;
   double total_secs = 0;
   for (int64_t epoch = start; epoch <= o.epochs; ++epoch) {
     const auto t0 = Clock::now();
     const EpochStats s = train_epoch(t, train_loader, epoch);
-    const Metrics val = evaluate(*t.net, val_loader);
-    if (!std::isfinite(val.log_loss)) diverged(o, epoch, 0, "validation loss", val.log_loss);
-    const double watched = metric_of(val, o.monitor);
+    Metrics val;
+    double judged[2] = {0, 0};  // validation loss, the monitored metric: rank 0's, sent to all
+    if (rank == 0) val = evaluate(*t.net, val_loader), judged[0] = val.log_loss, judged[1] = metric_of(val, o.monitor);
+    world().broadcast(judged, sizeof judged, 0);
+    if (!std::isfinite(judged[0])) diverged(o, epoch, 0, "validation loss", judged[0]);
+    const double watched = judged[1];
     if (t.sched && t.sched->cadence() == Scheduler::Cadence::per_epoch) t.sched->step(watched);
     const bool improved = t.early.update(watched);
     if (improved) t.best_epoch = epoch;
     const double secs = since(t0);
     total_secs += secs;
-    append_line_atomically(log, epoch_line(epoch, s, val, t.opt->groups()[0].lr, secs).dump());
-    // best.npz before last.npz: a kill between the two leaves last.npz an epoch behind, so --resume
-    // redoes that epoch; the other order could leave a best epoch recorded with no best.npz.
-    if (improved) save_state(t, best, epoch);
-    if (improved) copy_file_atomically(best, last);
-    else save_state(t, last, epoch);
+    if (rank == 0) {
+      append_line_atomically(log, epoch_line(epoch, s, val, t.opt->groups()[0].lr, secs).dump());
+      // best.npz before last.npz: a kill between the two leaves last.npz an epoch behind, so --resume
+      // redoes that epoch; the other order could leave a best epoch recorded with no best.npz.
+      if (improved) save_state(t, best, epoch);
+      if (improved) copy_file_atomically(best, last);
+      else save_state(t, last, epoch);
+    }
     if (!o.quiet)
-      std::printf("epoch %lld: val loss %.4f  acc %.1f%%  macro-F1 %.3f%s  (%.1fs)\n", (long long)epoch, val.log_loss,
-                  100 * val.accuracy, val.macro_f1, improved ? "  * best" : "", secs);
+      std::printf("epoch %lld: val loss %.4f  acc %.1f%%  macro-F1 %.3f%s  (%.1fs%s)\n", (long long)epoch, val.log_loss,
+                  100 * val.accuracy, val.macro_f1, improved ? "  * best" : "", secs,
+                  ranks > 1 ? (", " + std::to_string(int(100 * s.comm_seconds / s.seconds + 0.5)) +
+                               "% of training time summing gradients").c_str() : "");
     result.epochs_run++;
     if (o.stop_after > 0 && epoch >= o.stop_after && epoch < o.epochs) {
       if (!o.quiet) std::printf("stopping after epoch %lld as asked; continue with --resume\n", (long long)epoch);
@@ -374,7 +470,8 @@ TrainResult train(const TrainConfig& o) {
   result.best_epoch = t.best_epoch;
   result.best_metric = t.early.best;
   result.seconds_per_epoch = result.epochs_run ? total_secs / double(result.epochs_run) : 0;
-  evaluate_best(o, t, d, result);
+  if (rank == 0) evaluate_best(o, t, d, result);
+  world().barrier();  // the other ranks wait for the test evaluation: a failure there ends them too
   return result;
 }
 

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `easel train --distributed` under mpirun on this machine (label: mpi):
+#   1. equivalence: 2 ranks x half batches with --sync-bn end with the weights of 1 process on whole
+#      batches (same seed, same sample order), in f64: max |difference| / max |weight| <= 1e-12. (In f32
+#      the two ways of summing round differently, and a value that lands on the other side of a
+#      ReLU's or a max-pool's kink sends its gradient elsewhere: f32 runs part after some steps, as
+#      PyTorch's DDP and single-process runs do. tests/distributed/test_data_parallel.cpp bounds f32
+#      over a few steps.)
+#   2. --resume of a 2-rank run by 1 process gives the same weights again;
+#   3. ranks set up differently are refused at the start, naming what differs;
+#   4. a rank killed mid-run: every rank stops within seconds, with a message, last.npz intact;
+#   5. a rank that fails with an error ends the others, its message on stderr.
+#   train_ranks.sh EASEL_BINARY MPIRUN WORK_DIR
+set -uo pipefail
+easel=$1 mpirun=$2 work=$3/train_ranks
+rm -rf "$work" && mkdir -p "$work"
+# 2 classes x 24 noisy 16x16 PPMs, every channel varying (a constant channel would make its first-layer
+# weights' gradient pure rounding noise: batch norm removes a constant, so that gradient is
+# analytically 0 and its rounding differs between any two ways of summing it)
+/usr/bin/python3 - "$work/data" <<'PY'
+import os, random, sys
+rng = random.Random(7)
+for c, base in (("dark", 40), ("light", 150)):
+    os.makedirs(os.path.join(sys.argv[1], c), exist_ok=True)
+    for i in range(24):
+        px = bytes(min(255, base + rng.randrange(90)) for _ in range(16 * 16 * 3))
+        with open(os.path.join(sys.argv[1], c, f"{i}.ppm"), "wb") as f:
+            f.write(b"P6\n16 16\n255\n" + px)
+PY
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMP_NUM_THREADS=1
+mpi=("$mpirun" --oversubscribe -np 2)
+common=(train --data "$work/data" --model resnet18 --size 64 --batch 16 --epochs 3 --optimizer sgd --seed 5 --workers 1 --quiet --sync-bn
+        --dtype f64)
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+compare() {  # compare RUN_A RUN_B: last.npz's model state, max |a - b| / max |b| over every floating value
+  /usr/bin/python3 - "$1/last.npz" "$2/last.npz" <<'PY'
+import sys
+import numpy as np
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+keys = sorted(k for k in a.files if k.startswith("model.") and a[k].dtype.kind == "f")
+assert keys and keys == sorted(k for k in b.files if k.startswith("model.") and b[k].dtype.kind == "f")
+diff = max(np.abs(a[k].astype(np.float64) - b[k]).max() for k in keys)
+scale = max(np.abs(b[k]).max() for k in keys)
+print(f"max |difference| / max |weight| = {diff / scale:.3g} over {len(keys)} tensors")
+sys.exit(0 if diff / scale <= 1e-12 else 1)
+PY
+}
+
+# 1. equivalence
+"$easel" "${common[@]}" --out "$work/one" || bad "the single-process run failed"
+"${mpi[@]}" "$easel" "${common[@]}" --distributed --out "$work/two" || bad "the 2-rank run failed"
+grep -q '"ranks": 2' "$work/two/log.jsonl" || bad "the 2-rank run's log does not say 2 ranks"
+echo -n "2 ranks vs 1 process: "; compare "$work/two" "$work/one" || bad "2 ranks differ from 1 process"
+
+# 2. a 2-rank run stopped after epoch 1, resumed by one process
+"${mpi[@]}" "$easel" "${common[@]}" --distributed --stop-after 1 --out "$work/resumed" || bad "the stopped 2-rank run failed"
+"$easel" "${common[@]}" --resume --out "$work/resumed" || bad "one process could not resume the 2-rank run"
+echo -n "2 ranks, resumed by 1 process vs 1 process: "; compare "$work/resumed" "$work/one" || bad "the resumed run differs"
+
+# 3. ranks set up differently
+out=$("$mpirun" --oversubscribe -np 1 "$easel" "${common[@]}" --distributed --out "$work/mismatch" : \
+      -np 1 "$easel" "${common[@]}" --distributed --model resnet34 --out "$work/mismatch" 2>&1) && bad "mismatched ranks ran"
+grep -q "rank 1 is not set up as rank 0 is" <<<"$out" || bad "no clear message for mismatched ranks: $out"
+
+# 4. kill -9 one rank mid-run
+"${mpi[@]}" "$easel" "${common[@]}" --distributed --epochs 200 --out "$work/killed" > "$work/killed.log" 2>&1 & launcher=$!
+for _ in $(seq 1 600); do [[ -f $work/killed/last.npz ]] && break; sleep 0.1; done
+victim=$(pgrep -n -f -- "--out $work/killed")
+[[ -n $victim ]] || bad "no rank to kill"
+kill -9 "$victim"; killed_at=$(date +%s.%N)
+for _ in $(seq 1 300); do kill -0 $launcher 2>/dev/null || break; sleep 0.1; done
+echo "a rank killed: the job ended $(echo "$(date +%s.%N) - $killed_at" | bc | cut -c1-4) s later"
+if kill -0 $launcher 2>/dev/null; then bad "the other rank still runs 30 s after one was killed"; kill -9 $launcher; fi
+wait $launcher && bad "mpirun reported success after a rank was killed"
+pgrep -f -- "--out $work/killed" >/dev/null && bad "a rank outlived the job"
+grep -qi "signal 9\|killed" "$work/killed.log" || bad "no message about the killed rank: $(cat "$work/killed.log")"
+"$easel" eval --run "$work/killed" --checkpoint last.npz --json >/dev/null || bad "last.npz is not whole after the kill"
+
+# 5. a rank that fails: rank 1 is given data that does not exist
+out=$("$mpirun" --oversubscribe -np 1 "$easel" "${common[@]}" --distributed --out "$work/failing" : \
+      -np 1 "$easel" "${common[@]}" --distributed --data "$work/nothing_here" --out "$work/failing" 2>&1) && bad "a failing rank went unnoticed"
+grep -q "error on rank 1 of 2" <<<"$out" || bad "no message from the failing rank: $out"
+
+[[ $fail == 0 ]] && echo "distributed training: all checks passed"
+exit $fail
