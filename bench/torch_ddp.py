@@ -58,7 +58,7 @@ def main():
     procs = [ctx.Process(target=worker, args=(r, ranks, model, batch, size, steps, warmup, queue)) for r in range(ranks)]
     for p in procs:
         p.start()
-    line = queue.get()
+    line = queue.get(timeout=1800)  # rank 0 died: fail rather than wait forever
     for p in procs:
         p.join()
     print(line)

@@ -63,8 +63,14 @@ double all_reduce_gradients(const std::vector<Tensor>& params, int64_t bucket_by
       if (!p.grad().defined()) Tensor(p).set_grad(Tensor::zeros(p.shape(), p.dtype(), p.device()));
       Tensor g = p.grad();
       const int64_t size = g.numel() * int64_t(dtype_size(dt));
-      if (host_dense(g) && size >= bucket_bytes) {  // a large gradient is summed where it lies: no copies
-        all_reduce_sum(g);
+      if (size >= bucket_bytes) {  // a large gradient on its own: where it lies on the CPU (no copies)
+        if (host_dense(g)) {
+          all_reduce_sum(g);
+        } else {
+          Tensor h = g.contiguous().cpu();
+          all_reduce_sum(h);
+          g.copy_(h);
+        }
         continue;
       }
       bucket.push_back(g);

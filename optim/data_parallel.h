@@ -9,9 +9,10 @@
 
 namespace easel {
 
-// Sums each parameter's gradient over all ranks: gradients of `bucket_bytes` or more in place,
-// smaller ones packed into buckets of about that size (one all-reduce per bucket, per dtype; a
-// gradient on a device goes through the host). A parameter with a gradient on some rank gets one on
+// Sums each parameter's gradient over all ranks: a gradient of `bucket_bytes` or more in one
+// all-reduce of its own (in place on the CPU), smaller ones packed into buckets of about that size
+// (one all-reduce per bucket, per dtype; device gradients go through the host). The calls depend on
+// sizes and dtypes only, so ranks on different devices still make the same ones. A parameter with a gradient on some rank gets one on
 // every rank (zeros where it had none); one without a gradient anywhere keeps none (frozen or
 // unused). Returns the seconds spent communicating.
 double all_reduce_gradients(const std::vector<Tensor>& params, int64_t bucket_bytes = int64_t(1) << 20);

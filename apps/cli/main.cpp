@@ -58,18 +58,18 @@ int info() {
   std::printf("  %s\n", cuda::versions().c_str());
   const int n = cuda::device_count();
   std::printf("CUDA devices visible: %d\n", n);
-  std::printf("MPI (train --distributed under mpirun): %s\n", mpi_built() ? mpi_library_version().c_str() : "no: this build has none");
   for (int i = 0; i < n; ++i) std::printf("  cuda:%d: %s\n", i, cuda::device_name(i).c_str());
-  if (cuda::backend() != cuda::Backend::none)
+  std::printf("MPI (train --distributed under mpirun): %s\n", mpi_built() ? mpi_library_version().c_str() : "no: this build has none");
+  if (cuda::backend() != cuda::Backend::none) {
     std::printf("TF32 for f32 matrix products and convolutions: %s\n",
                 cuda::tf32_enabled() ? "on" : "off (EASEL_TF32=1 turns it on)");
-  if (cuda::backend() != cuda::Backend::none)
     std::printf("On a CUDA device (forward and backward, in the library): every op of autograd/ops.h,\n"
                 "  convolution as im2col + cuBLAS, pooling, batch norm, losses; SGD / Adam / AdamW steps.\n"
                 "  train, eval, predict, features, outliers and forward take --device cuda; the rest\n"
                 "  (gradcam, calibrate, svm, ...) run on the CPU.\n"
                 "  Verified on the simulated device in CI; on a real GPU only where the device suite ran\n"
                 "  on one (README).\n");
+  }
   return 0;
 }
 

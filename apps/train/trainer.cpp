@@ -268,7 +268,16 @@ EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
   EpochStats s;
   int64_t step = 0;
   for (Batch b; loader.next(&b);) {
-    const bool here = b.images.defined();  // a rank's part of a short last batch may be empty
+    const bool here = b.images.defined();  // every image of this rank's part may have been unreadable
+    if (spread) {  // every rank takes this step, or none does (synchronised batch norm needs them all)
+      const double with_images = all_reduce_sum(here ? 1.0 : 0.0);
+      if (with_images == 0 || (t.o.sync_bn && with_images < world().size())) {
+        if (world().rank() == 0) std::fprintf(stderr, "warning: step %lld of epoch %lld skipped: a rank has no readable image in its "
+                                     "part of the batch\n", (long long)(step + 1), (long long)epoch);
+        ++step;
+        continue;
+      }
+    }
     Tensor logits, loss;
     double part[4] = {0, 0, 0, 0};  // loss weight, images, correct, weighted loss
     if (here) {
@@ -327,7 +336,7 @@ void evaluate_best(const TrainConfig& o, Trainer& t, const TrainData& d, TrainRe
 // What every rank must agree on, a line each; rank 0's is sent to all and compared line by line.
 std::string run_fingerprint(const TrainConfig& o, const TrainData& d, const Net& net) {
   std::ostringstream f;
-  const std::set<std::string> per_rank = {"data", "out", "workers", "quiet", "device", "resume"};
+  const std::set<std::string> per_rank = {"data", "out", "workers", "quiet", "device"};
   for (const auto& [key, value] : train_config_to_json(o).members())
     if (!per_rank.count(key)) f << "--" << key << " " << (value.kind() == Json::Kind::string ? value.str() : value.dump()) << "\n";
   f << "parameter count " << net.num_parameters() << "\nimage count " << d.data.samples.size() << "\nclasses "
@@ -391,6 +400,9 @@ TrainResult train(const TrainConfig& config) {
   const int64_t frozen = freeze_first_layers(*t.net, o.freeze);
   if (ranks > 1) {
     check_same_run(o, d, *t.net);
+    EASEL_CHECK(o.batch >= ranks && int64_t(d.train.size()) >= ranks, "train --distributed: ", ranks, " ranks need a --batch "
+                "and a training split of at least ", ranks, " images each (each rank takes a part of every batch); got --batch ",
+                o.batch, " and ", d.train.size(), " training images");
     NamedTensors state = t.net->state_dict();
     broadcast_tensors(state);  // every rank starts from rank 0's weights
     if (o.sync_bn)
