@@ -29,19 +29,19 @@ bool host_dense(const Tensor& g) { return !g.device().is_cuda() && g.is_contiguo
 void reduce_bucket(const std::vector<Tensor>& grads, DType dt) {
   int64_t n = 0;
   for (const Tensor& g : grads) n += g.numel();
-  Tensor flat = Tensor::empty({n}, dt);
+  Tensor flat = Tensor::empty({n}, dt, grads[0].device());  // where the gradients are (NCCL sums device memory)
   const size_t item = dtype_size(dt);
-  char* base = static_cast<char*>(flat.raw_data());
+  char* base = flat.device().is_cuda() ? nullptr : static_cast<char*>(flat.raw_data());
   int64_t at = 0;
   for (const Tensor& g : grads) {  // pack (from any device or layout), sum, unpack
-    if (host_dense(g)) std::memcpy(base + at * item, g.raw_data(), size_t(g.numel()) * item);
+    if (base && host_dense(g)) std::memcpy(base + at * item, g.raw_data(), size_t(g.numel()) * item);
     else flat.slice(0, at, at + g.numel()).reshape(g.shape()).copy_(g);
     at += g.numel();
   }
   all_reduce_sum(flat);
   at = 0;
   for (const Tensor& g : grads) {
-    if (host_dense(g)) std::memcpy(g.raw_data(), base + at * item, size_t(g.numel()) * item);
+    if (base && host_dense(g)) std::memcpy(g.raw_data(), base + at * item, size_t(g.numel()) * item);
     else Tensor(g).copy_(flat.slice(0, at, at + g.numel()).reshape(g.shape()));
     at += g.numel();
   }
@@ -64,8 +64,8 @@ double all_reduce_gradients(const std::vector<Tensor>& params, int64_t bucket_by
       Tensor g = p.grad();
       const int64_t size = g.numel() * int64_t(dtype_size(dt));
       if (size >= bucket_bytes) {  // a large gradient on its own: where it lies on the CPU (no copies)
-        if (host_dense(g)) {
-          all_reduce_sum(g);
+        if (g.is_contiguous()) {
+          all_reduce_sum(g);  // on the CPU or a device (NCCL, or through the host)
         } else {
           Tensor h = g.contiguous().cpu();
           all_reduce_sum(h);

@@ -12,10 +12,19 @@ std::unique_ptr<Communicator>& installed() {
   static std::unique_ptr<Communicator> c = std::make_unique<Communicator>();
   return c;
 }
+std::unique_ptr<cuda::DeviceComm>& installed_device_comm() {
+  static std::unique_ptr<cuda::DeviceComm> c;
+  return c;
+}
 }  // namespace
 
 Communicator& world() { return *installed(); }
-void set_world(std::unique_ptr<Communicator> c) { installed() = c ? std::move(c) : std::make_unique<Communicator>(); }
+void set_world(std::unique_ptr<Communicator> c) {
+  if (!c) installed_device_comm().reset();  // NCCL's communicator before MPI's ends
+  installed() = c ? std::move(c) : std::make_unique<Communicator>();
+}
+void set_device_comm(std::unique_ptr<cuda::DeviceComm> c) { installed_device_comm() = std::move(c); }
+bool has_device_comm() { return installed_device_comm() != nullptr; }
 
 namespace {
 // Runs f on a host copy of t's data (CPU tensors directly), then writes it back.
@@ -33,6 +42,11 @@ void on_host(Tensor& t, const char* what, F&& f) {
 
 void all_reduce_sum(Tensor& t) {
   if (world().size() == 1) return;
+  if (t.device().is_cuda() && has_device_comm() && t.is_contiguous() && (t.dtype() == DType::f32 || t.dtype() == DType::f64)) {
+    void* data = t.dtype() == DType::f64 ? static_cast<void*>(t.device_data<double>()) : static_cast<void*>(t.device_data<float>());
+    installed_device_comm()->all_reduce_sum(data, t.numel(), t.dtype());
+    return;
+  }
   on_host(t, "all_reduce_sum", [](Tensor& h) {
     if (h.dtype() == DType::f32) world().all_reduce_sum(h.data<float>(), h.numel());
     else if (h.dtype() == DType::f64) world().all_reduce_sum(h.data<double>(), h.numel());

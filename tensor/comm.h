@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "tensor/cuda/nccl.h"
 #include "tensor/tensor.h"
 
 namespace easel {
@@ -32,13 +33,17 @@ class Communicator {
 
 Communicator& world();
 void set_world(std::unique_ptr<Communicator> c);  // nullptr: back to the single process (MPI finalised)
+// Device tensors are summed GPU to GPU through this one when it is set (NCCL, tensor/cuda/nccl.h),
+// otherwise through the host. Every rank sets it or none does. set_world(nullptr) drops it first.
+void set_device_comm(std::unique_ptr<cuda::DeviceComm> c);
+bool has_device_comm();
 
 bool mpi_built();                  // this binary was built with MPI
 std::string mpi_library_version();  // "Open MPI v4.1.4, ..." or why there is none
 // MPI_Init (MPI_THREAD_FUNNELED) and a Communicator on MPI_COMM_WORLD; an error without MPI.
 std::unique_ptr<Communicator> open_mpi();
 
-// ---- on tensors (CPU or device, f32 or f64; a device tensor goes through the host) -----------
+// ---- on tensors (CPU or device, f32 or f64; a device tensor goes GPU to GPU or through the host) --
 void all_reduce_sum(Tensor& t);             // in place, t must be contiguous
 void broadcast(Tensor& t, int root = 0);    // in place, t must be contiguous
 void broadcast(std::string& s, int root = 0);

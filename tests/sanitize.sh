@@ -5,6 +5,7 @@
 #   sanitize.sh SOURCE_DIR BUILD_DIR build          configure and build (once)
 #   sanitize.sh SOURCE_DIR BUILD_DIR unit           the fast unit suite under the sanitizers
 #   sanitize.sh SOURCE_DIR BUILD_DIR cuda           the device suite (tests/cuda) on the simulated devices
+#   sanitize.sh SOURCE_DIR BUILD_DIR mpi MPIRUN     2 MPI ranks on the simulated devices (the NCCL path)
 #   sanitize.sh SOURCE_DIR BUILD_DIR fuzz TARGET S  fuzz one reader for S seconds from its seeds and regressions
 set -euo pipefail
 src=$1 build=$2 step=$3
@@ -13,8 +14,29 @@ case $step in
   build)
     cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
           -DEASEL_SANITIZE=ON -DEASEL_FUZZ=ON -DEASEL_CUDA=SIM > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
-    cmake --build "$build" --target easel_tests easel_cuda_tests fuzz_npz fuzz_json fuzz_csv fuzz_image -j"$(nproc)" 2>&1 | grep -E 'error|Error' || true
+    targets=(easel_tests easel_cuda_tests fuzz_npz fuzz_json fuzz_csv fuzz_image)
+    grep -q "^EASEL_MPIRUN:FILEPATH=/" "$build/CMakeCache.txt" && targets+=(easel_mpi_tests easel_cli)
+    cmake --build "$build" --target "${targets[@]}" -j"$(nproc)" 2>&1 | grep -E 'error|Error' || true
     test -x "$build/easel_tests" && test -x "$build/easel_cuda_tests" && test -x "$build/fuzz_image"
+    ;;
+  mpi)
+    # Two MPI ranks on the simulated devices: gradients summed through the NCCL path (its stand-in sums
+    # the devices' memory through MPI), then `train --distributed --device cuda` in f64 against one
+    # process on the CPU. OpenMPI keeps its allocations to the end (leak checks off) and its memory
+    # hooks away from ASan's.
+    [[ -x $build/easel_mpi_tests ]] || { echo "no MPI in the sanitizer build"; exit 77; }
+    export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 OMPI_MCA_memory=^patcher
+    mpirun=$4 work=$build/mpi-run
+    "$mpirun" --oversubscribe -np 2 "$build/easel_mpi_tests" -tc='device*' --no-intro=true --duration=false
+    rm -rf "$work" && /usr/bin/python3 "$src/tests/distributed/noise_images.py" "$work/data" 8
+    args=(train --data "$work/data" --model resnet18 --size 32 --batch 4 --epochs 1 --optimizer sgd --seed 5 --workers 1
+          --sync-bn --dtype f64)
+    "$build/easel" "${args[@]}" --quiet --out "$work/cpu"
+    out=$("$mpirun" --oversubscribe -np 2 "$build/easel" "${args[@]}" --distributed --device cuda --out "$work/devices" 2>&1) ||
+      { echo "$out"; exit 1; }
+    grep -q "gradients summed GPU to GPU" <<<"$out" || { echo "the device run did not take the NCCL path: $out"; exit 1; }
+    echo -n "2 ranks on simulated devices vs 1 process on the CPU (f64): "
+    /usr/bin/python3 "$src/tests/distributed/compare_runs.py" "$work/devices" "$work/cpu" 1e-10
     ;;
   cuda)
     # quick: of the four VGGs only vgg16_bn (the others are minutes under the sanitizers; same constructor)

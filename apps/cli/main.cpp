@@ -8,6 +8,7 @@
 #include "apps/cli/args.h"
 #include "apps/cli/commands.h"
 #include "tensor/cuda/blas.h"
+#include "tensor/cuda/nccl.h"
 #include "tensor/comm.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/parallel.h"
@@ -61,6 +62,7 @@ int info() {
   for (int i = 0; i < n; ++i) std::printf("  cuda:%d: %s\n", i, cuda::device_name(i).c_str());
   std::printf("MPI (train --distributed under mpirun): %s\n", mpi_built() ? mpi_library_version().c_str() : "no: this build has none");
   if (cuda::backend() != cuda::Backend::none) {
+    std::printf("NCCL (GPU-to-GPU sums of train --distributed): %s\n", cuda::nccl_status().c_str());
     std::printf("TF32 for f32 matrix products and convolutions: %s\n",
                 cuda::tf32_enabled() ? "on" : "off (EASEL_TF32=1 turns it on)");
     std::printf("On a CUDA device (forward and backward, in the library): every op of autograd/ops.h,\n"

@@ -337,7 +337,8 @@ void evaluate_best(const TrainConfig& o, Trainer& t, const TrainData& d, TrainRe
 std::string run_fingerprint(const TrainConfig& o, const TrainData& d, const Net& net) {
   std::ostringstream f;
   const std::set<std::string> per_rank = {"data", "out", "workers", "quiet", "device"};
-  for (const auto& [key, value] : train_config_to_json(o).members())
+  const Json settings = train_config_to_json(o);  // kept: members() refers into it
+  for (const auto& [key, value] : settings.members())
     if (!per_rank.count(key)) f << "--" << key << " " << (value.kind() == Json::Kind::string ? value.str() : value.dump()) << "\n";
   f << "parameter count " << net.num_parameters() << "\nimage count " << d.data.samples.size() << "\nclasses "
     << d.data.classes.size() << "\nsplit " << d.train.size() << " train, " << d.split.val.size() << " validation, "
@@ -361,6 +362,21 @@ Device rank_device(const TrainConfig& o) {
   const Device d = parse_device(o.device);
   if (!o.distributed || !d.is_cuda() || o.device != "cuda") return d;
   return Device::cuda(world().local_rank());
+}
+
+// GPU ranks sum gradients GPU to GPU when every rank is on a GPU and can open NCCL; otherwise
+// through the host (MPI). Every rank must take the same way, so they count first.
+void use_nccl_if_everyone_can(const TrainConfig& o, Device device) {
+  const bool can = device.is_cuda() && cuda::nccl_usable();
+  const double able = all_reduce_sum(can ? 1.0 : 0.0);
+  if (able == world().size()) {
+    set_device_comm(cuda::open_nccl(device.index, world().rank(), world().size(),
+                                    [](void* bytes, int64_t n) { world().broadcast(bytes, n, 0); }));
+    if (!o.quiet) std::printf("distributed: gradients summed GPU to GPU (%s)\n", cuda::nccl_status().c_str());
+  } else if (able > 0 && !o.quiet) {
+    std::printf("distributed: gradients summed through the host (NCCL not usable on %d of %d ranks)\n",
+                world().size() - int(able), world().size());
+  }
 }
 
 }  // namespace
@@ -416,6 +432,7 @@ TrainResult train(const TrainConfig& config) {
   t.opt = build_optimizer(o, *t.net);
   for (const Tensor& p : t.net->parameters())
     if (p.requires_grad()) t.trainable.push_back(p);
+  if (ranks > 1) use_nccl_if_everyone_can(o, t.device);
   t.steps = train_loader.batches_per_epoch();
   t.sched = make_scheduler(o.scheduler, *t.opt, o.epochs, t.steps);
   t.ce.label_smoothing = o.label_smoothing;

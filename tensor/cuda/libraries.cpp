@@ -36,6 +36,10 @@ const Library& cublas_library() {
   static const Library lib = open_library("libcublas.so." + std::to_string(CUBLAS_VER_MAJOR));
   return lib;
 }
+const Library& nccl_library() {
+  static const Library lib = open_library("libnccl.so." + std::to_string(NCCL_MAJOR));
+  return lib;
+}
 const Library& cudnn_library() {
   static const Library lib = open_library("libcudnn.so." + std::to_string(CUDNN_MAJOR));
   return lib;
@@ -62,6 +66,21 @@ const CudnnApi& cudnn() {
   static const CudnnApi api = [] {
     CudnnApi a;
     bind(cudnn_library(), "cudnnGetVersion", &a.get_version);
+    return a;
+  }();
+  return api;
+}
+
+const NcclApi& nccl() {
+  static const NcclApi api = [] {
+    const Library& lib = nccl_library();
+    NcclApi a;
+    bind(lib, "ncclGetVersion", &a.get_version);
+    bind(lib, "ncclGetErrorString", &a.error_string);
+    bind(lib, "ncclGetUniqueId", &a.get_unique_id);
+    bind(lib, "ncclCommInitRank", &a.comm_init_rank);
+    bind(lib, "ncclCommDestroy", &a.comm_destroy);
+    bind(lib, "ncclAllReduce", &a.all_reduce);
     return a;
   }();
   return api;
@@ -94,6 +113,14 @@ std::string library_report() {
     return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
   });
   return blas + "\n  " + dnn;
+}
+
+std::string nccl_report() {
+  return report("NCCL", nccl_library(), [] {
+    int v = 0;
+    nccl().get_version(&v);  // 2.x: major·10000 + minor·100 + patch
+    return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+  });
 }
 
 }  // namespace easel::cuda
