@@ -62,10 +62,11 @@ BatchNorm::BatchNorm(int64_t c, int dims, double eps_, double momentum_, bool af
 }
 
 Tensor BatchNorm::forward(const Tensor& x) {
-  if (training()) num_batches_tracked.set({}, num_batches_tracked.item() + 1);
-  if (sync && training() && world().size() > 1)
+  const bool batch_statistics = training() && !frozen;
+  if (batch_statistics) num_batches_tracked.set({}, num_batches_tracked.item() + 1);
+  if (sync && batch_statistics && world().size() > 1)
     return sync_batch_norm(x, running_mean, running_var, weight, bias, momentum, eps);
-  return batch_norm(x, running_mean, running_var, weight, bias, training(), momentum, eps);
+  return batch_norm(x, running_mean, running_var, weight, bias, batch_statistics, momentum, eps);
 }
 
 std::string BatchNorm::describe() const {

@@ -39,6 +39,9 @@ class BatchNorm : public Module {
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
   double eps, momentum;
   bool sync = false;  // training statistics over every rank of a distributed run (sync_batch_norm)
+  // A frozen layer (--freeze) normalises with its running statistics and leaves them alone, also in
+  // training mode: what Keras does for a non-trainable layer and PyTorch users do with bn.eval().
+  bool frozen = false;
 };
 
 // A parameter-free function as a module: ReLU, ReLU6, SiLU, Sigmoid, Tanh, GELU, Hardswish, ...

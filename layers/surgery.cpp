@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "autograd/node.h"
+#include "layers/basic.h"
 #include "layers/init.h"
 
 namespace easel {
@@ -98,15 +100,32 @@ int64_t reinit_layers(Module& net, const std::string& spec) {
   return count;
 }
 
-int64_t freeze_first_layers(Module& net, double fraction) {
+int64_t freeze_first_layers(Module& net, double fraction, const std::vector<std::string>& backbones) {
   EASEL_CHECK(fraction >= 0 && fraction < 1, "--freeze must be in [0, 1), got ", fraction);
   const auto layers = weight_layers(net);
-  const int64_t frozen = int64_t(std::floor(fraction * double(layers.size())));
-  const auto of = layer_of(layers);
-  for (auto& [name, p] : net.named_parameters()) {
-    const auto it = of.find(name);
-    p.requires_grad_(it == of.end() || it->second > frozen);
+  // The parts counted separately: each backbone, or the whole net as one.
+  const std::vector<std::string> parts = backbones.empty() ? std::vector<std::string>{""} : backbones;
+  auto in_part = [](const std::string& name, const std::string& part) {
+    return part.empty() || name.rfind(part + ".", 0) == 0;
+  };
+  std::set<std::string> frozen_names;
+  int64_t frozen = 0;
+  for (const std::string& part : parts) {
+    std::vector<const std::vector<std::string>*> mine;
+    for (const auto& l : layers)
+      if (!l.empty() && in_part(l[0], part)) mine.push_back(&l);
+    EASEL_CHECK(!mine.empty(), "--freeze: the net has no weight layers under '", part, "'");
+    const int64_t n = int64_t(std::floor(fraction * double(mine.size())));
+    for (int64_t i = 0; i < n; ++i) frozen_names.insert(mine[size_t(i)]->begin(), mine[size_t(i)]->end());
+    frozen += n;
   }
+  for (auto& [name, p] : net.named_parameters()) p.requires_grad_(!frozen_names.count(name));
+  for (auto& [path, m] : net.named_modules())
+    if (auto* bn = dynamic_cast<BatchNorm*>(m)) {
+      bool all_frozen = bn->weight.defined();
+      for (auto& [name, p] : bn->named_parameters()) all_frozen = all_frozen && !p.requires_grad();
+      bn->frozen = all_frozen;
+    }
   return frozen;
 }
 

@@ -32,9 +32,12 @@ std::vector<LayerRange> parse_layer_ranges(const std::string& spec, int64_t n_la
 // batch-norm scale / shift. Returns how many layers were re-initialised.
 int64_t reinit_layers(Module& net, const std::string& spec);
 
-// requires_grad off for the first ⌊fraction · layers⌋ weight layers, on for every other parameter.
+// requires_grad off for the first ⌊fraction · layers⌋ weight layers, on for every other parameter;
+// a batch-norm layer whose parameters are all frozen keeps its running statistics (BatchNorm::frozen).
+// With `backbones` (module paths, e.g. the two branches of a two-branch net) the fraction applies to
+// each backbone's own weight layers, and layers outside them (heads, fusion) stay trainable.
 // Returns the number of frozen layers.
-int64_t freeze_first_layers(Module& net, double fraction);
+int64_t freeze_first_layers(Module& net, double fraction, const std::vector<std::string>& backbones = {});
 
 // The learning rate of each trainable parameter: `base`, or the value of the last spec item that
 // covers it (by layer range or name prefix).

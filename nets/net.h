@@ -21,6 +21,9 @@ class Net : public Module {
   std::string head_path;        // module path of the final Linear, e.g. "fc" or "classifier.6"
   std::string last_conv_path;   // default layer for Grad-CAM and feature maps
   int64_t embedding_size = 0;
+  // Module paths of the net's backbones when it has several (a two-branch net's branches): --freeze
+  // counts each one's layers on its own. Empty: the whole net is one.
+  std::vector<std::string> backbone_paths;
 };
 
 struct NetInfo {

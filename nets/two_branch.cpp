@@ -28,6 +28,7 @@ class TwoBranchResNet50 : public Net {
       embedding_size = 4096;
     }
     last_conv_path = "global_branch.layer4";
+    backbone_paths = {"global_branch", "patch_branch"};
   }
   static Tensor center_crop_half(const Tensor& x) {
     const int64_t H = x.size(2), W = x.size(3), h = H / 2, w = W / 2, top = (H - h) / 2, left = (W - w) / 2;

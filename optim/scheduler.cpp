@@ -1,5 +1,7 @@
 #include "optim/scheduler.h"
 
+#include <algorithm>
+
 namespace easel {
 
 NamedTensors Scheduler::state_dict() const { return {{"t", Tensor::scalar(double(t_), DType::i64)}}; }
@@ -28,32 +30,36 @@ void CosineLR::step(double) {
     g.lr = eta_min + (g.initial_lr - eta_min) * (1 + std::cos(M_PI * double(t_) / double(t_max))) / 2;
 }
 
-OneCycleLR::OneCycleLR(Optimizer& opt, double max_lr, int64_t total, double pct, double div, double final_div,
+OneCycleLR::OneCycleLR(Optimizer& opt, std::vector<double> max_lr, int64_t total, double pct, double div, double final_div,
                        bool cycle_m, double base_m, double max_m)
-    : Scheduler(opt), max_lr_(max_lr), initial_lr_(max_lr / div), min_lr_(max_lr / div / final_div), pct_(pct),
-      base_m_(base_m), max_m_(max_m), total_(total), cycle_m_(cycle_m) {
+    : Scheduler(opt), max_lr_(std::move(max_lr)), div_(div), final_div_(final_div), pct_(pct), base_m_(base_m),
+      max_m_(max_m), total_(total), cycle_m_(cycle_m) {
   EASEL_CHECK(total > 0 && pct > 0 && pct < 1, "OneCycleLR: need total_steps > 0 and 0 < pct_start < 1");
-  for (ParamGroup& g : opt_.groups()) g.initial_lr = initial_lr_;
+  const size_t groups = opt_.groups().size();
+  if (max_lr_.empty())
+    for (const ParamGroup& g : opt_.groups()) max_lr_.push_back(g.lr);
+  else if (max_lr_.size() == 1)
+    max_lr_.assign(groups, max_lr_[0]);
+  EASEL_CHECK(max_lr_.size() == groups, "OneCycleLR: ", max_lr_.size(), " max_lr values for ", groups, " parameter groups");
+  for (size_t i = 0; i < groups; ++i) opt_.groups()[i].initial_lr = max_lr_[i] / div_;
   apply();
 }
 
 static double cos_anneal(double start, double end, double pct) { return end + (start - end) / 2 * (std::cos(M_PI * pct) + 1); }
 
+// One phase position p ∈ [0, 1] for the whole step; each group scales it from its own η_max.
 void OneCycleLR::apply() {
-  EASEL_CHECK(t_ < total_, "OneCycleLR: stepped ", t_ + 1, " times, more than total_steps = ", total_);
+  // As PyTorch, total_steps steps may follow the construction (a loop steps after each of its
+  // total_steps batches); the rate after the last one is never used by an update and stays at the floor.
+  EASEL_CHECK(t_ <= total_, "OneCycleLR: stepped ", t_, " times, more than total_steps = ", total_);
   const double warm_end = pct_ * double(total_) - 1, end = double(total_) - 1, t = double(t_);
-  double lr, m;
-  if (t <= warm_end) {
-    const double p = t / warm_end;
-    lr = cos_anneal(initial_lr_, max_lr_, p);
-    m = cos_anneal(max_m_, base_m_, p);
-  } else {
-    const double p = (t - warm_end) / (end - warm_end);
-    lr = cos_anneal(max_lr_, min_lr_, p);
-    m = cos_anneal(base_m_, max_m_, p);
-  }
-  for (ParamGroup& g : opt_.groups()) {
-    g.lr = lr;
+  const bool warming = t <= warm_end;
+  const double p = warming ? t / warm_end : std::min(1.0, (t - warm_end) / (end - warm_end));
+  const double m = warming ? cos_anneal(max_m_, base_m_, p) : cos_anneal(base_m_, max_m_, p);
+  for (size_t i = 0; i < opt_.groups().size(); ++i) {
+    ParamGroup& g = opt_.groups()[i];
+    const double peak = max_lr_[i], initial = peak / div_, floor = initial / final_div_;
+    g.lr = warming ? cos_anneal(initial, peak, p) : cos_anneal(peak, floor, p);
     if (cycle_m_) g.momentum = m;
   }
 }
@@ -125,7 +131,7 @@ std::unique_ptr<Scheduler> make_scheduler(const std::string& name, Optimizer& op
   if (name == "none" || name.empty()) return nullptr;
   if (name == "step") return std::make_unique<StepLR>(opt, std::max<int64_t>(1, epochs / 3), 0.1);
   if (name == "cosine") return std::make_unique<CosineLR>(opt, std::max<int64_t>(1, epochs));
-  if (name == "onecycle") return std::make_unique<OneCycleLR>(opt, opt.groups().at(0).lr, epochs * steps);
+  if (name == "onecycle") return std::make_unique<OneCycleLR>(opt, std::vector<double>{}, epochs * steps);
   if (name == "plateau") return std::make_unique<ReduceLROnPlateau>(opt, true, 0.5, 2, 1e-3);
   throw Error("unknown scheduler '" + name + "' (none, step, cosine, onecycle, plateau)");
 }

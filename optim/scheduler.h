@@ -2,7 +2,7 @@
 //   step:     η_e = η₀·γ^⌊e/s⌋
 //   cosine:   η_e = η_min + (η₀ - η_min)(1 + cos(πe/T))/2
 //   onecycle: η warms from η_max/div to η_max over pct·T steps, then anneals to η_max/(div·final_div)
-//             (cosine), while the momentum / β₁ goes max → base → max
+//             (cosine), while the momentum / β₁ goes max → base → max; η_max per group
 //   plateau:  η ← max(η·factor, η_min) after `patience` epochs without a relative improvement of
 //             `threshold` in the watched metric (mode max: accuracy, macro-F1; min: loss)
 // plus early stopping, which watches a metric the same way. Each rewrites the optimizer groups' lr.
@@ -10,6 +10,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "optim/optimizer.h"
 
@@ -49,17 +50,20 @@ class CosineLR : public Scheduler {
   double eta_min;
 };
 
+// max_lr: one value for every group, or one per group (PyTorch's list form); empty: each group's
+// own lr at construction, so per-layer rates keep their ratios through the cycle.
 class OneCycleLR : public Scheduler {
  public:
-  OneCycleLR(Optimizer& opt, double max_lr, int64_t total_steps, double pct_start = 0.3, double div_factor = 25,
-             double final_div_factor = 1e4, bool cycle_momentum = true, double base_momentum = 0.85,
-             double max_momentum = 0.95);
+  OneCycleLR(Optimizer& opt, std::vector<double> max_lr, int64_t total_steps, double pct_start = 0.3,
+             double div_factor = 25, double final_div_factor = 1e4, bool cycle_momentum = true,
+             double base_momentum = 0.85, double max_momentum = 0.95);
   void step(double = NAN) override;
   Cadence cadence() const override { return Cadence::per_batch; }
 
  private:
   void apply();
-  double max_lr_, initial_lr_, min_lr_, pct_, base_m_, max_m_;
+  std::vector<double> max_lr_;  // per group
+  double div_, final_div_, pct_, base_m_, max_m_;
   int64_t total_;
   bool cycle_m_;
 };
@@ -93,7 +97,8 @@ class EarlyStopping {
   int64_t bad = 0;
 };
 
-// "none", "step" (step_size = epochs/3, γ 0.1), "cosine" (T = epochs), "onecycle" (per batch),
+// "none", "step" (step_size = epochs/3, γ 0.1), "cosine" (T = epochs), "onecycle" (per batch, each
+// group peaking at its own lr),
 // "plateau" (mode max, factor 0.5, patience 2, threshold 1e-3: the abstract-vs-figurative seed's).
 std::unique_ptr<Scheduler> make_scheduler(const std::string& name, Optimizer& opt, int64_t epochs,
                                           int64_t steps_per_epoch);

@@ -28,6 +28,39 @@ test -s "$work/cam/2_gradcampp.png" && test -s "$work/cam/2_gradcampp.npz"
 "$easel" features --run "$work/run" --out "$work/f.npz" >/dev/null && test -s "$work/f.npz.csv"
 grep -q "^0,.*,\(train\|val\|test\)$" "$work/f.npz.csv"
 "$easel" features --run "$work/run" --layer layer3 --split test --out "$work/f3.npz" | grep -q "x 256 dims"
+# A run exported as plain state_dict weights: --weights takes it (and the run directory itself), the
+# features of a bare registry net on those weights are the run's, and PyTorch loads it strictly.
+"$easel" export --run "$work/run" --out "$work/model.npz" | grep -q "export: .*best.npz (resnet18, 2 classes)"
+"$easel" features --model resnet18 --weights "$work/model.npz" --size 20 --data "$work/data" --out "$work/fm.npz" |
+  grep -q "tensors loaded"
+"$easel" features --model resnet18 --weights "$work/run" --size 20 --data "$work/data" --out "$work/fr.npz" >/dev/null
+"$easel" features --run "$work/run" --data "$work/data" --out "$work/fd.npz" >/dev/null
+/usr/bin/python3 - "$work" <<'PY'
+import sys, numpy as np
+w = sys.argv[1]
+a, b, c = (np.load(f"{w}/{n}.npz")["embeddings"] for n in ("fm", "fr", "fd"))
+assert np.array_equal(a, b) and np.array_equal(a, c), "exported weights give other features"
+try:
+    import torch, torchvision
+except ImportError:
+    sys.exit(0)
+sd = {k: torch.from_numpy(v) for k, v in np.load(f"{w}/model.npz").items()}
+torchvision.models.resnet18(num_classes=2).load_state_dict(sd, strict=True)
+PY
+# Features of a data set with other classes than the run's: its own labels, no run probabilities.
+mkdir -p "$work/data3/a" "$work/data3/b" "$work/data3/c"
+cp "$work"/data/dark/1.ppm "$work"/data/dark/2.ppm "$work/data3/a/"; cp "$work"/data/light/1.ppm "$work/data3/b/"
+cp "$work"/data/light/2.ppm "$work/data3/c/"
+"$easel" features --run "$work/run" --data "$work/data3" --out "$work/f3c.npz" | grep -q "4 images x 512 dims"
+grep -q ",c,$" "$work/f3c.npz.csv"
+# Every command prints its usage and flags with --help and exits 0.
+for c in demo models forward train eval predict export gradcam features svm outliers featuremaps tsne branches report \
+         experiment bench calibrate info help; do
+  "$easel" "$c" --help > "$work/help.txt" || { echo "easel $c --help failed"; exit 1; }
+  grep -q "$c" "$work/help.txt" || { echo "easel $c --help does not name the command"; exit 1; }
+done
+"$easel" eval --help | grep -q -- "--group-by VALUE"
+"$easel" svm train --help | grep -q -- "--kernel VALUE"
 "$easel" svm train --features "$work/f.npz" --kernel sigmoid --grid --C-grid 1,10 --cv 2 --out "$work/svm" | grep -q "best: C = "
 test -s "$work/svm/class_1.model" && grep -q '"kernel": "sigmoid"' "$work/svm/svm.json"
 "$easel" svm eval --model "$work/svm" --features "$work/f.npz" --json --predictions "$work/p.csv" | grep -q '"accuracy": '

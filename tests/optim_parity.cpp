@@ -98,8 +98,8 @@ int main(int argc, char** argv) {
   run_sched("step", false, 10, [](Optimizer& o) { return std::make_unique<StepLR>(o, 3, 0.1); });
   run_sched("cosine", false, 10, [](Optimizer& o) { return std::make_unique<CosineLR>(o, 10); });
   run_sched("cosine_min", false, 8, [](Optimizer& o) { return std::make_unique<CosineLR>(o, 8, 0.01); });
-  run_sched("onecycle", false, 19, [](Optimizer& o) { return std::make_unique<OneCycleLR>(o, 0.1, 20); });
-  run_sched("onecycle_adam", true, 19, [](Optimizer& o) { return std::make_unique<OneCycleLR>(o, 0.1, 20); });
+  run_sched("onecycle", false, 19, [](Optimizer& o) { return std::make_unique<OneCycleLR>(o, std::vector<double>{0.1}, 20); });
+  run_sched("onecycle_adam", true, 19, [](Optimizer& o) { return std::make_unique<OneCycleLR>(o, std::vector<double>{0.1}, 20); });
   const std::vector<double> metric = G("plateau.metric").to_vector();
   run_sched("plateau", false, int(metric.size()),
             [](Optimizer& o) { return std::make_unique<ReduceLROnPlateau>(o, true, 0.5, 2, 1e-3); }, metric);

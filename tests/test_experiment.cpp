@@ -12,6 +12,7 @@
 #include "apps/analysis/grouped.h"
 #include "apps/pictures/paintings.h"
 #include "helpers.h"
+#include "io/checkpoint.h"
 #include "io/dataset.h"
 
 using namespace easel;
@@ -134,6 +135,32 @@ TEST_CASE("experiment: a trial whose training was interrupted resumes from its l
         first["variants"].items()[0]["metrics"]["accuracy"]["mean"].num());
 }
 
+TEST_CASE("experiment: a two-stage variant starts each trial from the earlier variant's net of that trial") {
+  const Paintings p;
+  ExperimentOptions o;
+  o.file = p.study(R"([{"name": "head", "train": {"freeze": 0.95}}, {"name": "all", "init_from": "head", "train": {"lr": 0.001}}])",
+                   R"("keep_checkpoints": true,)");
+  o.out = p.dir + "/out";
+  o.quiet = true;
+  o.trials = 1;
+  const Json r = run_experiment(o);
+  REQUIRE(r["variants"].items().size() == 2);
+  const std::string first = o.out + "/runs/head/trial1/run", second = o.out + "/runs/all/trial1/run";
+  CHECK(Json::load(second + "/config.json")["train"]["weights"].str() == fs::absolute(first).string());
+  CHECK(Json::load(first + "/config.json")["train"]["weights"].str().empty());
+  CHECK(Json::load(o.out + "/study.json")["variants"].items()[1]["init_from"].str() == "head");
+  // The first stage froze all but the last layer; the second started from its weights and trained them all.
+  const NamedTensors a = load_model_weights(first + "/best.npz"), b = load_model_weights(second + "/best.npz");
+  auto weight = [](const NamedTensors& sd, const std::string& k) {
+    for (const auto& [name, t] : sd)
+      if (name == k) return t;
+    return Tensor();
+  };
+  REQUIRE(weight(a, "conv1.weight").defined());
+  CHECK(test::max_abs_diff(weight(a, "conv1.weight"), weight(b, "conv1.weight")) > 0);
+  CHECK(r["variants"].items()[1]["trials_done"].integer() == 1);
+}
+
 TEST_CASE("experiment: a mistyped study file is refused before any training, naming what is wrong") {
   const Paintings p;
   ExperimentOptions o;
@@ -144,6 +171,10 @@ TEST_CASE("experiment: a mistyped study file is refused before any training, nam
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("variant 'a'"), Error);
   o.file = p.study(R"([{"name": "b", "from": "a"}, {"name": "a"}])");
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("\"from\" must name an earlier variant"), Error);
+  o.file = p.study(R"([{"name": "b", "init_from": "a"}, {"name": "a"}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("\"init_from\" must name an earlier variant"), Error);
+  o.file = p.study(R"([{"name": "a"}, {"name": "b", "init_from": "a", "train": {"model": "vgg16"}}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("trains a resnet18, this variant a vgg16"), Error);
   o.file = p.study(R"([{"name": "a"}])", R"("trails": 3,)");
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("unknown key 'trails'"), Error);
   o.file = p.study(R"([{"name": "a", "train": {"data": "${EASEL_NO_SUCH_VAR_X}/m.csv"}}])");

@@ -28,6 +28,16 @@ TEST_CASE("precision, recall, F1, confusion matrix by hand") {
   CHECK(m.top5 == 1.0);
   CHECK(top_k_accuracy(p, y, 2) == doctest::Approx(6.0 / 6));
   CHECK(top_k_accuracy(p, y, 1) == doctest::Approx(4.0 / 6));
+  // The printed table: class names on both axes of the confusion matrix, nothing after the counts,
+  // no top-5 with 5 classes or fewer (it is always 100 % there).
+  const std::string text = format_metrics(m, {"abstract", "figurative", "other"});
+  CHECK(text.find("top-5") == std::string::npos);
+  CHECK(text.find("\n             abstract figurative      other\n") != std::string::npos);
+  CHECK(text.find("\n  abstract          2          1          0\n") != std::string::npos);
+  std::vector<std::vector<double>> six(6, std::vector<double>(6, 0.1));
+  for (int i = 0; i < 6; ++i) six[size_t(i)][size_t(i)] = 0.5;
+  CHECK(format_metrics(compute_metrics(six, {0, 1, 2, 3, 4, 5}), {"a", "b", "c", "d", "e", "f"}).find("top-5 100.00%") !=
+        std::string::npos);
 }
 
 TEST_CASE("a class never seen nor predicted scores 0 and counts in the macro average") {

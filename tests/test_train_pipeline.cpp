@@ -7,6 +7,9 @@
 #include "apps/train/inference.h"
 #include "apps/train/run.h"
 #include "apps/train/trainer.h"
+#include "apps/train/weights.h"
+#include "layers/basic.h"
+#include "optim/scheduler.h"
 #include "helpers.h"
 #include "io/image.h"
 #include "io/npz.h"
@@ -114,13 +117,13 @@ TEST_CASE("real paintings: abstract vs figurative clearly beats the majority bas
   fs::remove_all(out);
 }
 
-TEST_CASE("starting from a weights file: --reset-head for a new class count; name-prefix learning rates") {
+TEST_CASE("starting from a weights file: a 1000-class head starts fresh; name-prefix learning rates") {
   const std::string data = make_paintings(6), out = data + "_w", w = data + "_w.npz";
   save_npz(w, create_net("resnet18", 1000)->state_dict());
   TrainConfig o = small(data, out);
   o.epochs = 1;
   o.weights = w;
-  CHECK(error_of([&] { train(o); }).find("add --reset-head") != std::string::npos);
+  CHECK_NOTHROW(train(o));  // the ImageNet-sized head is left out, the rest loads
   o.reset_head = true;
   o.layer_lr = "layer4:1e-2,fc:1e-1";
   CHECK_NOTHROW(train(o));
@@ -128,4 +131,148 @@ TEST_CASE("starting from a weights file: --reset-head for a new class count; nam
   fs::remove_all(data);
   fs::remove_all(out);
   fs::remove(w);
+}
+
+namespace {
+
+// A copy of the 2-class set with a third class (the stripes again, under another name).
+std::string with_third_class(const std::string& data) {
+  const std::string three = data + "_3";
+  fs::remove_all(three);
+  fs::copy(data, three, fs::copy_options::recursive);
+  fs::copy(data + "/stripes", three + "/more_stripes", fs::copy_options::recursive);
+  return three;
+}
+
+}  // namespace
+
+TEST_CASE("a trained run is a starting point: its folder or best.npz as weights, for another class count") {
+  const std::string data = make_paintings(8), first = data + "_first", second = data + "_second";
+  TrainConfig o = small(data, first);
+  o.epochs = 1;
+  train(o);
+  const NamedTensors trained = load_run(first).net->state_dict();
+
+  SUBCASE("load_starting_weights: the head is kept for the same classes, fresh for others or with reset_head") {
+    manual_seed(5);
+    auto same = create_net("resnet18", 2);
+    CHECK(load_starting_weights(*same, read_starting_weights(first, "resnet18")).find("tensors loaded") != std::string::npos);
+    CHECK(max_abs_diff(npz_like(same->state_dict(), "fc.weight"), npz_like(trained, "fc.weight")) == 0);
+    CHECK(max_abs_diff(npz_like(same->state_dict(), "layer1.0.bn1.running_var"), npz_like(trained, "layer1.0.bn1.running_var")) == 0);
+    auto three = create_net("resnet18", 3);
+    const NamedTensors fresh = three->state_dict();
+    const std::string account = load_starting_weights(*three, read_starting_weights(first + "/best.npz", "resnet18"));
+    CHECK(account.find("its head has 2 classes, this net 3: the head 'fc' starts fresh") != std::string::npos);
+    CHECK(max_abs_diff(npz_like(three->state_dict(), "fc.weight"), npz_like(fresh, "fc.weight")) == 0);
+    CHECK(max_abs_diff(npz_like(three->state_dict(), "conv1.weight"), npz_like(trained, "conv1.weight")) == 0);
+    auto reset = create_net("resnet18", 2);
+    const NamedTensors reset_init = reset->state_dict();
+    load_starting_weights(*reset, read_starting_weights(first, "resnet18"), true);
+    CHECK(max_abs_diff(npz_like(reset->state_dict(), "fc.weight"), npz_like(reset_init, "fc.weight")) == 0);
+    CHECK(head_classes(trained, *reset) == 2);
+  }
+  SUBCASE("train from the run on a 3-class set: the frozen trunk is the first run's, the head is new") {
+    const std::string three = with_third_class(data);
+    TrainConfig t = small(three, second);
+    t.epochs = 1, t.weights = first, t.freeze = 0.9;  // 21 layers: 18 frozen, conv1 among them
+    train(t);
+    const NamedTensors after = load_run(second).net->state_dict();
+    CHECK(npz_like(after, "fc.weight").size(0) == 3);
+    CHECK(max_abs_diff(npz_like(after, "conv1.weight"), npz_like(trained, "conv1.weight")) == 0);
+    // Frozen batch norms kept the first run's statistics through a training epoch.
+    CHECK(max_abs_diff(npz_like(after, "bn1.running_mean"), npz_like(trained, "bn1.running_mean")) == 0);
+    CHECK(max_abs_diff(npz_like(after, "layer4.1.bn2.running_mean"), npz_like(trained, "layer4.1.bn2.running_mean")) > 0);
+    // AdamW's weight decay: PyTorch's default when not given, recorded in config.json.
+    CHECK(Json::load(second + "/config.json")["train"]["weight-decay"].num() == 0.01);
+    fs::remove_all(three);
+  }
+  SUBCASE("errors name the run and what differs") {
+    CHECK(error_of([&] { read_starting_weights(first, "vgg16"); }).find("that run trained a resnet18, not a vgg16; add --model resnet18") !=
+          std::string::npos);
+    CHECK(error_of([&] { read_starting_weights(data, "resnet18"); }).find("a folder, but not a run (no config.json)") != std::string::npos);
+    CHECK(error_of([&] { read_starting_weights(data + "/nothing.npz", "resnet18"); }).find("no such file or run directory") !=
+          std::string::npos);
+    save_npz(second + ".npz", create_net("efficientnet_b0", 2)->state_dict());
+    auto net = create_net("resnet18", 2);
+    CHECK(error_of([&] { load_starting_weights(*net, read_starting_weights(second + ".npz", "resnet18")); }).find("unexpected") !=
+          std::string::npos);
+    fs::remove(second + ".npz");
+  }
+  for (const auto& d : {data, first, second}) fs::remove_all(d);
+}
+
+TEST_CASE("freezing counts each branch of a two-branch net; frozen batch norms keep their statistics") {
+  auto net = create_net("two_branch_resnet50", 2);
+  REQUIRE(net->backbone_paths == std::vector<std::string>{"global_branch", "patch_branch"});
+  const auto layers = weight_layers(*net);
+  REQUIRE(layers.size() == 107);  // 53 per ResNet50 trunk + fc
+  CHECK(freeze_first_layers(*net, 0.8, net->backbone_paths) == 2 * 42);  // ⌊0.8 · 53⌋ of each branch
+  std::map<std::string, bool> trains;
+  for (const auto& [name, p] : net->named_parameters()) trains[name] = p.requires_grad();
+  for (const char* branch : {"global_branch", "patch_branch"}) {
+    const std::string b = branch;
+    std::vector<std::vector<std::string>> mine;
+    for (const auto& l : layers)
+      if (l[0].rfind(b + ".", 0) == 0) mine.push_back(l);
+    REQUIRE(mine.size() == 53);
+    CHECK(!trains.at(mine[41][0]));  // layer 42 of the branch: frozen
+    CHECK(trains.at(mine[42][0]));   // layer 43: trained
+    CHECK(trains.at(b + ".layer4.2.conv3.weight"));
+    CHECK(!trains.at(b + ".conv1.weight"));
+  }
+  CHECK(trains.at("fc.weight"));
+  // Over the whole net (the old count) the global branch would be frozen entirely.
+  CHECK(freeze_first_layers(*net, 0.8) == 85);
+  CHECK(!net->named_parameters().empty());
+
+  // A frozen batch norm normalises with its running statistics in training mode and leaves them alone.
+  auto small_net = create_net("resnet18", 2);
+  freeze_first_layers(*small_net, 0.5);
+  auto* frozen = dynamic_cast<BatchNorm*>(small_net->find("bn1"));
+  auto* trained = dynamic_cast<BatchNorm*>(small_net->find("layer4.1.bn2"));
+  REQUIRE((frozen && trained));
+  CHECK(frozen->frozen);
+  CHECK(!trained->frozen);
+  const Tensor mean_before = frozen->running_mean.clone(), trained_before = trained->running_mean.clone();
+  small_net->train();
+  (*small_net)(Tensor::randn({2, 3, 32, 32}));
+  CHECK(max_abs_diff(frozen->running_mean, mean_before) == 0);
+  CHECK(max_abs_diff(trained->running_mean, trained_before) > 0);
+  CHECK(frozen->num_batches_tracked.item() == 0);
+  freeze_first_layers(*small_net, 0);  // unfrozen again: batch statistics again
+  CHECK(!frozen->frozen);
+}
+
+TEST_CASE("--layer-lr under every scheduler: each group keeps its own rate; the log lists them") {
+  for (const char* name : {"step", "cosine", "onecycle", "plateau"}) {
+    CAPTURE(name);
+    auto opt = make_optimizer("sgd");
+    for (double lr : {1e-2, 1e-4}) {
+      ParamGroup g;
+      g.names = {"p"}, g.params = {Tensor::zeros({2}).requires_grad_(true)}, g.lr = lr;
+      opt->add_group(g);
+    }
+    auto sched = make_scheduler(name, *opt, 6, 4);
+    bool changed = false;
+    const double start = opt->groups()[0].lr;
+    for (int i = 0; i < 20; ++i) {
+      if (sched->cadence() == Scheduler::Cadence::per_batch) sched->step();
+      else if (i < 5) sched->step(0.5);  // (cosine reaches 0 at epoch 6); a flat metric: plateau lowers the rate
+      CHECK(opt->groups()[0].lr / opt->groups()[1].lr == doctest::Approx(100).epsilon(1e-12));
+      changed = changed || opt->groups()[0].lr != start;
+    }
+    CHECK(changed);
+  }
+  const std::string data = make_paintings(6), out = data + "_groups";
+  TrainConfig o = small(data, out);
+  o.epochs = 2, o.scheduler = "onecycle", o.layer_lr = "fc:1e-1";
+  train(o);
+  for (const Json& line : log_lines(out)) {
+    REQUIRE(line["lr_groups"].items().size() == 2);
+    CHECK(line["lr_groups"].items()[1]["first"].str() == "fc.weight");
+    CHECK(line["lr"].num() == line["lr_groups"].items()[0]["lr"].num());
+    CHECK(line["lr_groups"].items()[1]["lr"].num() / line["lr"].num() == doctest::Approx(100).epsilon(1e-9));
+  }
+  fs::remove_all(data);
+  fs::remove_all(out);
 }

@@ -136,22 +136,24 @@ std::string format_metrics(const Metrics& m, const std::vector<std::string>& cla
     std::snprintf(buf, sizeof buf, fmt, v...);
     out += buf;
   };
-  put("%lld images: accuracy %.2f%%  top-5 %.2f%%  macro-F1 %.4f  weighted-F1 %.4f  AUC (macro) %.4f", (long long)m.n,
-      100 * m.accuracy, 100 * m.top5, m.macro_f1, m.weighted_f1, m.auc_macro);
+  put("%lld images: accuracy %.2f%%", (long long)m.n, 100 * m.accuracy);
+  if (classes.size() > 5) put("  top-5 %.2f%%", 100 * m.top5);  // always 100 % with 5 classes or fewer
+  put("  macro-F1 %.4f  weighted-F1 %.4f  AUC (macro) %.4f", m.macro_f1, m.weighted_f1, m.auc_macro);
   if (!std::isnan(m.log_loss)) put("  log loss %.4f", m.log_loss);  // undefined for the SVM head
   out += "\n";
   put("%-24s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
   for (size_t c = 0; c < classes.size(); ++c)
     put("%-24.24s %9.3f %9.3f %9.3f %8lld\n", classes[c].c_str(), m.precision[c], m.recall[c], m.f1[c], (long long)m.support[c]);
-  size_t w = 6;
-  for (const auto& c : classes) w = std::max(w, std::min<size_t>(c.size(), 18));
+  // Rows and columns are named by class (names cut to fit their column).
+  size_t w = 6, cw = 6;
+  for (const auto& c : classes) w = std::max(w, std::min<size_t>(c.size(), 18)), cw = std::max(cw, std::min<size_t>(c.size(), 12));
   put("confusion matrix (rows: true, columns: predicted)\n%*s", int(w), "");
-  for (size_t j = 0; j < classes.size(); ++j) put(" %6zu", j);
+  for (const auto& c : classes) put(" %*.*s", int(cw), int(cw), c.c_str());
   out += "\n";
   for (size_t i = 0; i < classes.size(); ++i) {
     put("%*.*s", int(w), int(w), classes[i].c_str());
-    for (int64_t v : m.confusion[i]) put(" %6lld", (long long)v);
-    put("   %zu\n", i);
+    for (int64_t v : m.confusion[i]) put(" %*lld", int(cw), (long long)v);
+    out += "\n";
   }
   return out;
 }

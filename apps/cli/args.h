@@ -10,6 +10,13 @@
 
 namespace easel {
 
+// Thrown by Args when the command line holds --help or -h: run_command prints the command's usage and
+// the flags it was about to accept (`flags`, each "--name VALUE" or "--switch"), and exits 0.
+struct HelpRequested {
+  std::string command;
+  std::vector<std::string> flags;
+};
+
 class Args {
  public:
   // `valued`: flags that take a value; `switches`: flags that do not.

@@ -1,4 +1,4 @@
-// easel features --run RUN_DIR | --model NAME [--weights W.npz] [--layer NAME] [--data DIR|CSV ...]
+// easel features --run RUN_DIR | --model NAME [--weights W.npz|best.npz|RUN_DIR] [--layer NAME] [--data DIR|CSV ...]
 //                [--split all|train|val|test|trainval] --out F.npz
 //   embeddings (the vector before the final Linear, or the named layer's pooled output), labels,
 //   probabilities (runs only); F.npz.csv lists row, path, label, class name and split.
@@ -19,6 +19,7 @@
 #include "apps/report/report.h"
 #include "apps/train/inference.h"
 #include "apps/train/run.h"
+#include "apps/train/weights.h"
 #include "io/file.h"
 #include "io/npz.h"
 
@@ -31,6 +32,8 @@ struct Collected {
   Dataset data;
   Outputs out;
   std::vector<std::string> split;  // per output row: train / val / test, or "" for outside data
+  std::vector<std::string> label_names;  // the classes the labels index (the data set's)
+  bool same_classes = true;              // the labels index the run's classes (probabilities comparable)
 };
 
 // The images a command looks at: --data (all of it), or the run's own images (--split).
@@ -41,8 +44,16 @@ Collected collect(const Args& a, bool allow_model = false) {
     EASEL_CHECK(allow_model, "--model works with `easel features` only; this command needs a trained --run");
     EASEL_CHECK(a.has("data"), "features --model: give the images with --data");
     EASEL_CHECK(!a.has("run"), "features: give --run or --model, not both");
-    c.run.net = create_net(a.get("model"), a.get_int("classes", 1000));
-    if (a.has("weights")) c.run.net->load_state_dict(load_npz(a.get("weights")));
+    const std::string model = a.get("model");
+    int64_t classes = a.get_int("classes", 0);
+    StartingWeights w;
+    if (a.has("weights")) {  // a converted .npz, a checkpoint or a run directory
+      w = read_starting_weights(a.get("weights"), model);
+      if (classes == 0) classes = head_classes(w.tensors, *create_net(model, 1));
+    }
+    c.run.net = create_net(model, classes > 0 ? classes : 1000);
+    if (a.has("weights")) std::printf("%s\n", load_starting_weights(*c.run.net, w).c_str());
+    c.run.net->eval();
     c.run.net->to(device);
     c.run.pre.size = a.get_int("size", 224);
     c.run.pre.preset = a.get("preprocess", "imagenet");
@@ -52,14 +63,19 @@ Collected collect(const Args& a, bool allow_model = false) {
   std::vector<size_t> idx;
   if (a.has("data")) {
     c.data = open_dataset(a.get("data"), csv_options(a));
-    EASEL_CHECK(a.has("model") || c.data.classes == c.run.classes, a.get("data"), ": its classes differ from the run's");
-    if (a.has("model")) c.run.classes = c.data.classes;
+    // Features of any image set (e.g. a curated set seen through a net trained on another one): the
+    // labels are the data set's own; the run's class probabilities only where the classes agree.
+    EASEL_CHECK(allow_model || c.data.classes == c.run.classes, a.get("data"), ": its classes differ from the run's (",
+                c.run.classes.size(), " classes); this command compares labels with the run's predictions");
+    c.same_classes = !a.has("model") && c.data.classes == c.run.classes;
+    c.label_names = c.data.classes;
     idx.resize(c.data.samples.size());
     std::iota(idx.begin(), idx.end(), 0);
     c.split.assign(idx.size(), "");
   } else {
     std::vector<size_t> tr, va, te;
     c.data = run_dataset(c.run, &te, &va, &tr);
+    c.label_names = c.run.classes;
     const std::string want = a.get("split", "all");
     EASEL_CHECK(want == "all" || want == "train" || want == "val" || want == "test" || want == "trainval",
                 "--split: one of all, train, val, test, trainval; got '", want, "'");
@@ -96,13 +112,13 @@ int cmd_features(int argc, char** argv) {
   std::vector<double> labels(c.out.labels.begin(), c.out.labels.end()), probs;
   for (const auto& row : c.out.probs) probs.insert(probs.end(), row.begin(), row.end());
   NamedTensors arrays = {{"embeddings", c.out.embeddings}, {"labels", Tensor::from(labels, {n}, DType::i64)}};
-  if (!a.has("model")) arrays.emplace_back("probabilities", Tensor::from(probs, {n, C}));  // the run's classes
+  if (c.same_classes) arrays.emplace_back("probabilities", Tensor::from(probs, {n, C}));  // the run's classes
   save_npz(out, arrays);
   std::ostringstream csv;
   csv << "row,path,label,class,split\n";
   for (int64_t i = 0; i < n; ++i) {
     const Sample& s = c.data.samples[c.out.indices[size_t(i)]];
-    csv << i << "," << csv_quote(s.path) << "," << s.label << "," << csv_quote(c.run.classes[size_t(s.label)]) << ","
+    csv << i << "," << csv_quote(s.path) << "," << s.label << "," << csv_quote(c.label_names[size_t(s.label)]) << ","
         << c.split[size_t(i)] << "\n";
   }
   write_file_atomically(out + ".csv", csv.str());

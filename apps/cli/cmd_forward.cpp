@@ -18,6 +18,7 @@
 #include "io/text.h"
 #include "nets/net.h"
 #include "tensor/random.h"
+#include "apps/train/weights.h"
 
 namespace easel {
 
@@ -31,8 +32,7 @@ int cmd_forward(int argc, char** argv) {
   int64_t classes = args.get_int("classes", 0);
   bool backbone_only = false;  // a file without the head (e.g. converted ImageNet backbone weights)
   if (args.has("weights")) {
-    weights = load_npz(args.get("weights"));
-    check_finite(weights, args.get("weights"));
+    weights = read_starting_weights(args.get("weights"), model).tensors;  // a file, a checkpoint or a run
     const std::string head_key = create_net(model, 1)->head_path + ".weight";
     backbone_only = true;
     for (const auto& [k, t] : weights)

@@ -17,7 +17,9 @@
 #include "apps/train/run.h"
 #include "apps/train/trainer.h"
 #include "autograd/node.h"
+#include "io/checkpoint.h"
 #include "io/image.h"
+#include "io/npz.h"
 #include "tensor/comm.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
@@ -154,6 +156,26 @@ int cmd_predict(int argc, char** argv) {
     for (int64_t k = 0; k < top; ++k)
       std::printf("  %lld. %-24s %5.1f%%\n", (long long)(k + 1), run.classes[order[size_t(k)]].c_str(), 100 * p[order[size_t(k)]]);
   }
+  return 0;
+}
+
+// easel export --run RUN_DIR [--checkpoint best.npz] --out MODEL.npz: the trained model alone, as a
+// plain state_dict (PyTorch names, no optimizer state): what --weights, forward, numpy and
+// torch.load_state_dict (after np.load) read.
+int cmd_export(int argc, char** argv) {
+  const Args a(argc, argv, 2, {"run", "checkpoint", "out"}, {});
+  const std::string dir = a.require("run"), out = a.require("out");
+  const std::string checkpoint = a.get("checkpoint", "best.npz");
+  std::vector<std::string> classes;
+  const TrainConfig c = read_run_config(dir, &classes);
+  const NamedTensors model = load_model_weights(dir + "/" + checkpoint);
+  auto net = create_net(c.model, int64_t(classes.size()));
+  net->load_state_dict(model);  // every key and shape checked against the architecture before writing
+  save_npz(out, net->state_dict());
+  int64_t values = 0;
+  for (const auto& [k, t] : model) values += t.numel();
+  std::printf("export: %s (%s, %zu classes) -> %s: %zu arrays, %lld values\n", (dir + "/" + checkpoint).c_str(),
+              c.model.c_str(), classes.size(), out.c_str(), model.size(), (long long)values);
   return 0;
 }
 

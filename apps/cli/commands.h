@@ -10,6 +10,7 @@ int cmd_forward(int argc, char** argv);  // apps/cmd_forward.cpp
 int cmd_train(int argc, char** argv);    // apps/cmd_train.cpp
 int cmd_eval(int argc, char** argv);     // apps/cmd_train.cpp
 int cmd_predict(int argc, char** argv);  // apps/cmd_train.cpp
+int cmd_export(int argc, char** argv);   // apps/cmd_train.cpp
 int cmd_gradcam(int argc, char** argv);  // apps/cmd_cam.cpp
 int cmd_features(int argc, char** argv); // apps/cmd_features.cpp
 int cmd_outliers(int argc, char** argv); // apps/cmd_features.cpp

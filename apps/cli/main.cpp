@@ -4,6 +4,7 @@
 #include <system_error>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "apps/cli/args.h"
 #include "apps/cli/commands.h"
@@ -17,37 +18,67 @@ using namespace easel;
 
 namespace {
 
-const char* kUsage =
-    "usage: easel <command> [options]\n"
-    "  demo [--out DIR] [--data DIR|CSV] [--weights W.npz] [--quick]   the whole pipeline on generated paintings\n"
-    "                                (or your data): train, calibrate, evaluate, SVM head, Grad-CAM, outliers, report\n"
-    "  models [--size 224]           the model registry: parameter counts and multiply-adds\n"
-    "  forward --model NAME --input IN.npz --output OUT.npz [--weights W.npz] [--classes N]\n"
-    "          [--labels 1,3 --grads G.npz] [--train-mode] [--dtype f64] [--device cuda]\n"
-    "                                one pass of a net (PyTorch parity tool)\n"
-    "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (see README)\n"
-    "  eval --run RUN_DIR [--data DIR|CSV] [--group-by COLUMN [--group-chart PNG]] [--json]\n"
-    "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"
-    "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"
-    "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"
-    "                                class activation maps as PNG overlays and .npz\n"
-    "  features --run RUN_DIR|--model NAME --weights W.npz [--layer NAME] [--data DIR|CSV] [--split S] --out F.npz\n"
-    "                                embeddings, labels, probabilities (paths and splits in F.npz.csv)\n"
-    "  svm train --features F.npz --out DIR [--kernel rbf|sigmoid|linear|poly] [--C 1] [--gamma G] [--grid] [--cv 3]\n"
-    "  svm eval --model DIR --features F.npz [--split test] [--out M.json]   one-vs-rest SVM head (libsvm)\n"
-    "  outliers --run RUN_DIR [--data DIR|CSV] --out DIR            confidence / centroid / Mahalanobis ranking\n"
-    "  featuremaps --run RUN_DIR [--layer NAME] [--top 15] IMAGE --out PNG   a layer's strongest channels\n"
-    "  tsne --features F.npz [--perplexity 30] [--max 2000] --out PNG         t-SNE map coloured by class\n"
-    "  branches --run RUN_DIR [--data DIR|CSV] [--out JSON]   two-branch nets: ablation, feature / weight norms\n"
-    "  report --run RUN_DIR [--svm DIR] [--out FILE]   one self-contained HTML page: metrics, curves, CAMs, t-SNE...\n"
-    "  experiment STUDY.json [--out DIR] [--tiny] [--trials N] [--weights-dir DIR] [--quiet]\n"
-    "                                a study: variants x seeded trials, table (mean ± std), charts; resumes\n"
-    "  bench --model NAME [--mode infer|train] [--batch 1] [--size 224] [--threads T] [--dtype f32|f64]\n"
-    "        [--steps 5] [--warmup 2] [--json] [--profile]   images/s, GFLOP/s, peak RSS; time per op with --profile\n"
-    "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"
-    "  info                          build configuration: threads, CUDA backend and devices\n"
-    "  help                          this text\n"
-    "train, eval, predict, features, outliers and forward take --device cpu|cuda|cuda:N (default cpu).\n";
+// Each command's usage: `easel help` prints them all, `easel CMD --help` its own, followed by every
+// flag the command accepts (from its Args, so the list cannot fall behind the code).
+struct CommandUsage {
+  const char* name;
+  const char* text;
+};
+const std::vector<CommandUsage>& usages() {
+  static const std::vector<CommandUsage> u = {
+      {"demo", "  demo [--out DIR] [--data DIR|CSV] [--weights W] [--model NAME] [--quick]   the whole pipeline on generated\n"
+               "                                paintings (or your data): train, calibrate, evaluate, SVM head, Grad-CAM, outliers, report\n"},
+      {"models", "  models [--size 224]           the model registry: parameter counts and multiply-adds\n"},
+      {"forward", "  forward --model NAME --input IN.npz --output OUT.npz [--weights W] [--classes N]\n"
+                  "          [--labels 1,3 --grads G.npz] [--train-mode] [--dtype f64] [--device cuda]\n"
+                  "                                one pass of a net (PyTorch parity tool)\n"},
+      {"train", "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (easel train --help)\n"},
+      {"eval", "  eval --run RUN_DIR [--data DIR|CSV] [--group-by COLUMN [--group-chart PNG]] [--json]\n"
+               "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"},
+      {"predict", "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"},
+      {"export", "  export --run RUN_DIR [--checkpoint best.npz] --out MODEL.npz   the trained model as plain state_dict weights\n"},
+      {"gradcam", "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"
+                  "                                class activation maps as PNG overlays and .npz\n"},
+      {"features", "  features --run RUN_DIR|--model NAME --weights W [--layer NAME] [--data DIR|CSV] [--split S] --out F.npz\n"
+                   "                                embeddings, labels, probabilities (paths and splits in F.npz.csv)\n"},
+      {"svm", "  svm train --features F.npz --out DIR [--kernel rbf|sigmoid|linear|poly] [--C 1] [--gamma G] [--grid] [--cv 3]\n"
+              "  svm eval --model DIR --features F.npz [--split test] [--out M.json]   one-vs-rest SVM head (libsvm)\n"},
+      {"outliers", "  outliers --run RUN_DIR [--data DIR|CSV] --out DIR            confidence / centroid / Mahalanobis ranking\n"},
+      {"featuremaps", "  featuremaps --run RUN_DIR [--layer NAME] [--top 15] IMAGE --out PNG   a layer's strongest channels\n"},
+      {"tsne", "  tsne --features F.npz [--perplexity 30] [--max 2000] --out PNG         t-SNE map coloured by class\n"},
+      {"branches", "  branches --run RUN_DIR [--data DIR|CSV] [--out JSON]   two-branch nets: ablation, feature / weight norms\n"},
+      {"report", "  report --run RUN_DIR [--svm DIR] [--out FILE]   one self-contained HTML page: metrics, curves, CAMs, t-SNE...\n"},
+      {"experiment", "  experiment STUDY.json [--out DIR] [--tiny] [--trials N] [--weights-dir DIR] [--quiet]\n"
+                     "                                a study: variants x seeded trials, table (mean ± std), charts; resumes\n"},
+      {"bench", "  bench --model NAME [--mode infer|train] [--batch 1] [--size 224] [--threads T] [--dtype f32|f64]\n"
+                "        [--steps 5] [--warmup 2] [--json] [--profile]   images/s, GFLOP/s, peak RSS; time per op with --profile\n"},
+      {"calibrate", "  calibrate --run RUN_DIR                                      temperature scaling on the validation split\n"},
+      {"info", "  info                          build configuration: threads, CUDA backend and devices\n"},
+      {"help", "  help                          this text; easel CMD --help: one command's usage and flags\n"},
+  };
+  return u;
+}
+
+std::string full_usage() {
+  std::string s = "usage: easel <command> [options]\n";
+  for (const CommandUsage& c : usages()) s += c.text;
+  s += "train, eval, predict, features, outliers and forward take --device cpu|cuda|cuda:N (default cpu).\n"
+       "--weights takes a converted .npz, a checkpoint (best.npz) or a run directory.\n";
+  return s;
+}
+
+// `easel CMD --help`: the command's usage, then the flags it accepts.
+int print_command_help(const std::string& cmd, const std::vector<std::string>& flags) {
+  for (const CommandUsage& c : usages())
+    if (cmd == c.name) std::printf("usage: easel %s", c.text + 2);  // the text without its indent
+  if (!flags.empty()) {
+    std::printf("\nflags:");
+    for (const std::string& f : flags) std::printf("\n  %s", f.c_str());
+    std::printf("\n");
+  }
+  std::printf("\nREADME.md describes each flag; easel help lists every command.\n");
+  return 0;
+}
 
 }  // namespace
 
@@ -77,14 +108,16 @@ int info() {
 
 }  // namespace
 
-int easel::run_command(int argc, char** argv) {
-  const std::string cmd = argc > 1 ? argv[1] : "help";
+namespace {
+
+int dispatch(const std::string& cmd, int argc, char** argv) {
   if (cmd == "demo") return cmd_demo(argc, argv);
   if (cmd == "models") return cmd_models(argc, argv);
   if (cmd == "forward") return cmd_forward(argc, argv);
   if (cmd == "train") return cmd_train(argc, argv);
   if (cmd == "eval") return cmd_eval(argc, argv);
   if (cmd == "predict") return cmd_predict(argc, argv);
+  if (cmd == "export") return cmd_export(argc, argv);
   if (cmd == "gradcam") return cmd_gradcam(argc, argv);
   if (cmd == "features") return cmd_features(argc, argv);
   if (cmd == "outliers") return cmd_outliers(argc, argv);
@@ -98,11 +131,24 @@ int easel::run_command(int argc, char** argv) {
   if (cmd == "bench") return cmd_bench(argc, argv);
   if (cmd == "info") return info();
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {
-    std::fputs(kUsage, stdout);
+    std::fputs(full_usage().c_str(), stdout);
     return 0;
   }
-  std::fprintf(stderr, "easel: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+  std::fprintf(stderr, "easel: unknown command '%s'\n%s", cmd.c_str(), full_usage().c_str());
   return 2;
+}
+
+}  // namespace
+
+int easel::run_command(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "help";
+  const bool asks_help = argc > 2 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h");
+  if (asks_help && (cmd == "info" || cmd == "help" || cmd == "svm")) return print_command_help(cmd, {});
+  try {
+    return dispatch(cmd, argc, argv);
+  } catch (const HelpRequested& h) {  // an Args saw --help: nothing was done yet
+    return print_command_help(cmd, h.flags);
+  }
 }
 
 namespace {

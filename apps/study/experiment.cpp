@@ -93,6 +93,7 @@ void check_keys(const Json& obj, const std::set<std::string>& known, const std::
 
 struct Variant {
   std::string name, from, weights_note;
+  std::string init_from;              // an earlier variant whose trained net (same trial) this one starts from
   std::string eval_aug;               // "": the run's own --eval-aug; "none": no augmentation at evaluation
   std::map<std::string, Json> flags;  // the variant's TrainConfig keys, in name order
   Json svm;                           // null: the net's own softmax head
@@ -159,7 +160,7 @@ Study read_study(const ExperimentOptions& o) {
   EASEL_CHECK(s.file.has("variants") && !s.file["variants"].items().empty(), F, ": give a non-empty list of \"variants\"");
   std::set<std::string> seen;
   for (const Json& vj : s.file["variants"].items()) {
-    check_keys(vj, {"name", "train", "from", "svm", "eval_aug", "note"}, F + ": a variant");
+    check_keys(vj, {"name", "train", "from", "init_from", "svm", "eval_aug", "note"}, F + ": a variant");
     Variant v;
     v.name = vj["name"].str();
     const std::string where = F + ": variant '" + v.name + "'";
@@ -186,6 +187,19 @@ Study read_study(const ExperimentOptions& o) {
       if (o.tiny)
         for (const auto& [k, val] : tiny) v.flags[k] = val;
       if (o.quiet) v.flags["quiet"] = true;
+      v.init_from = vj.get("init_from", std::string());
+      if (!v.init_from.empty()) {  // a second stage: each trial starts from that variant's trial's best.npz
+        const Variant* src = nullptr;
+        for (const Variant& u : s.variants) src = u.name == v.init_from ? &u : src;
+        EASEL_CHECK(src && src->from.empty(), where, ": \"init_from\" must name an earlier variant that trains its own nets, got '",
+                    v.init_from, "'");
+        EASEL_CHECK(!v.flags.count("weights"), where, ": \"init_from\" and \"weights\" both say where training starts; give one");
+        auto model_of = [&](const Variant& x) {
+          return x.flags.count("model") ? flag_value(x.flags.at("model"), where + ": model") : TrainConfig().model;
+        };
+        EASEL_CHECK(model_of(v) == model_of(*src), where, ": \"init_from\" '", v.init_from, "' trains a ", model_of(*src),
+                    ", this variant a ", model_of(v));
+      }
       if (v.flags.count("weights")) {  // a converted .npz: as given, else in the weights folder, else scratch
         const std::string w = flag_value(v.flags["weights"], where + ": weights");
         std::string found;
@@ -243,6 +257,7 @@ Json study_json(const Study& s, const ExperimentOptions& o) {
     x.set("name", v.name);
     x.set("head", v.head());
     x.set("trained_as", v.from.empty() ? v.name : v.from);
+    if (!v.init_from.empty()) x.set("init_from", v.init_from);
     x.set("train", v.train());
     x.set("svm", v.svm);
     x.set("weights", v.weights_note);
@@ -322,7 +337,18 @@ Json run_trial(const Study& s, const Variant& v, int64_t trial, const std::strin
   const std::string dir = out + "/runs/" + v.name + "/trial" + std::to_string(trial);
   const std::string run_dir = out + "/runs/" + (v.from.empty() ? v.name : v.from) + "/trial" + std::to_string(trial) + "/run";
   fs::create_directories(dir);
-  ensure_trained(v, run_dir, seed);
+  const Variant* trains = &v;  // the variant whose flags train run_dir
+  for (const Variant& u : s.variants) trains = !v.from.empty() && u.name == v.from ? &u : trains;
+  if (!trains->init_from.empty()) {  // the first stage (trained again if its checkpoints are gone), then this one
+    const std::string first = out + "/runs/" + trains->init_from + "/trial" + std::to_string(trial) + "/run";
+    for (const Variant& u : s.variants)
+      if (u.name == trains->init_from) ensure_trained(u, first, seed);
+    Variant second = *trains;
+    second.flags["weights"] = fs::absolute(first).string();
+    ensure_trained(second, run_dir, seed);
+  } else {
+    ensure_trained(v, run_dir, seed);
+  }
 
   Run run = load_run(run_dir);
   std::vector<size_t> test, val, tr;
@@ -428,7 +454,7 @@ void prune_checkpoints(const Study& s, const Variant& v, int64_t trial, const st
   const std::string root = v.from.empty() ? v.name : v.from;
   bool after = false;
   for (const Variant& u : s.variants) {
-    if (after && (u.from == root || u.name == root)) return;  // still needed
+    if (after && (u.from == root || u.name == root || u.init_from == root)) return;  // still needed
     after = after || &u == &v;
   }
   const std::string run_dir = out + "/runs/" + root + "/trial" + std::to_string(trial) + "/run";

@@ -16,7 +16,9 @@
 //
 // "weights" names a converted .npz (a path, or a file name looked up in --weights-dir / $EASEL_WEIGHTS);
 // when it is not there the variant trains from scratch and the table says so. "from" reuses an
-// earlier variant's trained nets with another head.
+// earlier variant's trained nets with another head. "init_from" makes a second training stage: each
+// trial starts from the earlier variant's net of the same trial (its best.npz; the head starts
+// fresh when the class count differs), e.g. a frozen-backbone stage, then fine-tuning everything.
 //
 // OUT/ holds results.md, results.json, accuracy.png, roc_<variant>.png (test scores pooled over the
 // trials), groups_<variant>.png (group_by), abstractness_<variant>.png, and runs/<variant>/trial<k>/

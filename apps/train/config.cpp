@@ -103,15 +103,22 @@ std::vector<TrainField> make_fields() {
       {"where", Kind::text, "keep CSV rows with COLUMN=VALUE[,...]", [](C& c, J v, W w) { c.csv.where = parse_where(as_text(v, w), w); },
        [](const C& c) { return Json(where_text(c.csv.where)); }},
       member("model", &C::model, "a registry net (easel models)"),
-      member("weights", &C::weights, ".npz weights to start from"),
-      member("reset-head", &C::reset_head, "re-initialise the final Linear after loading weights"),
+      member("weights", &C::weights, "start from: a converted .npz, a checkpoint (best.npz) or a run directory"),
+      member("reset-head", &C::reset_head, "the final Linear starts fresh (automatic when the file's class count differs)"),
       member("epochs", &C::epochs, "epochs to train"),
       member("batch", &C::batch, "images per batch"),
       member("optimizer", &C::optimizer, "sgd, nesterov, adam, adamw"),
-      member("scheduler", &C::scheduler, "none, step, cosine, onecycle, plateau"),
+      member("scheduler", &C::scheduler, "none, step, cosine, onecycle, plateau (each lr group scaled from its own rate)"),
       member("lr", &C::lr, "learning rate"),
-      member("weight-decay", &C::weight_decay, "weight decay (decoupled for adamw)"),
-      member("freeze", &C::freeze, "fraction of weight layers, from the input, kept frozen"),
+      {"weight-decay", Kind::number, "weight decay (decoupled for adamw); auto: 0.01 for adamw, 0 otherwise, as PyTorch",
+       [](C& c, J v, W w) {
+         if (v.kind() == Json::Kind::string && v.str() == "auto") return void(c.weight_decay = -1);
+         c.weight_decay = as_number(v, w);
+         EASEL_CHECK(c.weight_decay >= 0, w, ": auto or a number >= 0, got ", c.weight_decay);
+       },
+       [](const C& c) { return c.weight_decay < 0 ? Json("auto") : Json(c.weight_decay); }},
+      member("freeze", &C::freeze, "fraction of weight layers, from the input, kept frozen (of each branch on two-branch "
+                                    "nets); frozen batch norms keep their running statistics"),
       member("layer-lr", &C::layer_lr, "learning rate per weight-layer range or name prefix: 1-10:1e-2,fc:1e-1"),
       member("reinit", &C::reinit, "weight layers re-initialised before training: 1-4,17-19"),
       {"class-weights", Kind::text, "auto (inverse class frequency) or none",
@@ -182,6 +189,11 @@ Json train_config_to_json(const TrainConfig& c) {
   Json j = Json::object();
   for (const TrainField& f : train_fields()) j.set(f.key, f.get(c));
   return j;
+}
+
+double effective_weight_decay(const TrainConfig& c) {
+  if (c.weight_decay >= 0) return c.weight_decay;
+  return c.optimizer == "adamw" ? 0.01 : 0.0;
 }
 
 void validate(const TrainConfig& c, const std::string& where) {

@@ -21,12 +21,13 @@ struct TrainConfig {
   CsvOptions csv;
   double val_ratio = 0.15, test_ratio = 0.15;
   int64_t limit = 0;  // use at most this many images (stratified), 0 = all
-  std::string model = "resnet18", weights;
-  bool reset_head = false;  // re-initialise the final Linear after loading weights (needed when the class count differs)
+  std::string model = "resnet18", weights;  // weights: a .npz, a checkpoint or a run directory (apps/train/weights.h)
+  bool reset_head = false;  // the final Linear starts fresh even when the file's head fits
   int64_t epochs = 10, batch = 32;
   std::string optimizer = "adamw", scheduler = "none";
-  double lr = 1e-3, weight_decay = 0, label_smoothing = 0, clip = 0;
-  double freeze = 0;      // fraction of weight layers (from the input side) kept frozen
+  double lr = 1e-3, label_smoothing = 0, clip = 0;
+  double weight_decay = -1;  // -1 ("auto"): the optimizer's PyTorch default, 0.01 for adamw and 0 for the others
+  double freeze = 0;      // fraction of weight layers (from the input side; per backbone) kept frozen
   // Learning rate per weight-layer range (1-based) or parameter-name prefix:
   // "1-10:1e-2,11-16:1e-4" or "features:1e-4,classifier:1e-2" (later items win).
   std::string layer_lr;
@@ -64,6 +65,9 @@ const std::vector<TrainField>& train_fields();
 // `where` and the key (`flag_style`: keys shown as --key, for the command line).
 TrainConfig train_config_from_json(const Json& j, const std::string& where, bool flag_style = false);
 Json train_config_to_json(const TrainConfig& c);  // every key, in train_fields() order
+
+// --weight-decay as used: the value given, or PyTorch's default for the optimizer (AdamW 0.01, else 0).
+double effective_weight_decay(const TrainConfig& c);
 
 // What can be checked before any work: required keys, ranges, a known model, preset and monitor.
 void validate(const TrainConfig& c, const std::string& where = "train");

@@ -29,6 +29,7 @@ TrainConfig legacy_config(const Json& j, const std::string& where) {
       {"test_ratio", "test"}, {"limit", "limit"}};
   for (const auto& [old_key, key] : keys)
     if (j.has(old_key)) t.set(key, j[old_key]);
+  if (!j.has("weight_decay")) t.set("weight-decay", 0.0);  // the default of that time
   if (j.has("class_weights")) t.set("class-weights", j["class_weights"].boolean() ? "auto" : "none");
   if (j.has("where")) {
     std::string w;

@@ -12,6 +12,7 @@
 
 #include "apps/train/inference.h"
 #include "apps/train/run.h"
+#include "apps/train/weights.h"
 #include "autograd/node.h"
 #include "io/checkpoint.h"
 #include "io/file.h"
@@ -104,37 +105,31 @@ LoaderOptions loader_options(const TrainConfig& o, bool training) {
 std::shared_ptr<Net> build_net(const TrainConfig& o, int64_t classes) {
   auto net = create_net(o.model, classes);
   if (!o.weights.empty()) {
-    LoadOptions l;
-    l.allow_missing = true;  // backbone-only files (ImageNet weights of a seed net's trunk)
-    NamedTensors file = load_model_weights(o.weights);
-    if (o.reset_head) {  // the file's head is not used at all
-      l.reset_prefix = net->head_path;
-      const std::string head = net->head_path + ".";
-      file.erase(std::remove_if(file.begin(), file.end(), [&](const auto& kv) { return kv.first.rfind(head, 0) == 0; }), file.end());
-    }
-    try {
-      const LoadReport rep = net->load_state_dict(file, l);
-      if (!o.quiet) std::printf("weights: %s (%zu tensors kept their fresh initialisation)\n", o.weights.c_str(), rep.missing.size());
-    } catch (const Error& e) {
-      throw Error(std::string(e.what()) + "(if the class count differs from the file's, add --reset-head)");
-    }
+    const std::string account = load_starting_weights(*net, read_starting_weights(o.weights, o.model), o.reset_head);
+    if (!o.quiet) std::printf("%s\n", account.c_str());
   }
   reinit_layers(*net, o.reinit);
   return net;
 }
 
 // One parameter group per learning rate (--lr, or --layer-lr's value for the layers it names).
+// The group of the base --lr comes first (the log's "lr"), then the others in the net's order.
 std::unique_ptr<Optimizer> build_optimizer(const TrainConfig& o, const Net& net) {
   auto opt = make_optimizer(o.optimizer);
-  std::map<double, ParamGroup> by_lr;
+  std::vector<ParamGroup> groups(1);
+  std::map<double, size_t> index = {{o.lr, 0}};
   const std::map<std::string, double> lr = layer_learning_rates(net, o.layer_lr, o.lr);
   for (const auto& [name, p] : net.named_parameters()) {
     if (!p.requires_grad()) continue;
-    ParamGroup& g = by_lr[lr.at(name)];
-    g.lr = lr.at(name), g.weight_decay = o.weight_decay;
+    const double rate = lr.at(name);
+    if (!index.count(rate)) index[rate] = groups.size(), groups.emplace_back();
+    ParamGroup& g = groups[index[rate]];
+    g.lr = rate, g.weight_decay = o.weight_decay;
     g.names.push_back(name), g.params.push_back(p);
   }
-  for (auto& [rate, g] : by_lr) opt->add_group(g);
+  for (ParamGroup& g : groups)
+    if (!g.params.empty()) opt->add_group(g);
+  EASEL_CHECK(!opt->groups().empty(), "train: every parameter is frozen (--freeze ", o.freeze, "); nothing would train");
   return opt;
 }
 
@@ -306,12 +301,21 @@ EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
   return s;
 }
 
-Json epoch_line(int64_t epoch, const EpochStats& s, const Metrics& val, double lr, double seconds) {
+// "lr" is the first group's rate (the base --lr without --layer-lr); with several groups "lr_groups"
+// gives each group's current rate and the parameter prefix it starts with.
+Json epoch_line(int64_t epoch, const EpochStats& s, const Metrics& val, const Optimizer& opt, double seconds) {
   const double n = double(std::max<int64_t>(s.seen, 1));
   Json line = Json::object({{"epoch", epoch}, {"train_loss", s.loss_sum / n}, {"train_accuracy", double(s.correct) / n},
                             {"val_loss", val.log_loss}, {"val_accuracy", val.accuracy}, {"val_macro_f1", val.macro_f1},
-                            {"val_auc", val.auc_macro}, {"lr", lr}, {"seconds", seconds},
+                            {"val_auc", val.auc_macro}, {"lr", opt.groups()[0].lr}, {"seconds", seconds},
                             {"images_per_s", double(s.seen) / s.seconds}});
+  if (opt.groups().size() > 1) {
+    Json groups = Json::array();
+    for (const ParamGroup& g : opt.groups())
+      groups.push(Json::object({{"first", g.names.empty() ? std::string() : g.names[0]},
+                                {"parameters", int64_t(g.names.size())}, {"lr", g.lr}}));
+    line.set("lr_groups", groups);
+  }
   if (world().size() > 1) line.set("ranks", int64_t(world().size())), line.set("comm_seconds", s.comm_seconds);
   return line;
 }
@@ -323,10 +327,12 @@ void evaluate_best(const TrainConfig& o, Trainer& t, const TrainData& d, TrainRe
     DataLoader test_loader(d.data, d.split.test, loader_options(o, false));
     result.test = evaluate(*t.net, test_loader);
     write_file_atomically(o.out + "/test_metrics.json", result.test.to_json() + "\n");
-    if (!o.quiet)
-      std::printf("test (best epoch %lld): accuracy %.1f%%, macro-F1 %.3f, top-5 %.1f%% on %lld images\n",
-                  (long long)t.best_epoch, 100 * result.test.accuracy, result.test.macro_f1, 100 * result.test.top5,
-                  (long long)result.test.n);
+  }
+  if (!o.quiet && !d.split.test.empty()) {
+    char top5[32] = "";  // top-5 means something with more than 5 classes only
+    if (d.classes > 5) std::snprintf(top5, sizeof top5, ", top-5 %.1f%%", 100 * result.test.top5);
+    std::printf("test (best epoch %lld): accuracy %.1f%%, macro-F1 %.3f%s on %lld images\n", (long long)t.best_epoch,
+                100 * result.test.accuracy, result.test.macro_f1, top5, (long long)result.test.n);
   }
   write_run_pictures(o.out, d.data.classes, d.split.test.empty() ? nullptr : &result.test);
 }
@@ -405,6 +411,7 @@ TrainResult train(const TrainConfig& config) {
   const int rank = world().rank(), ranks = world().size();
   TrainConfig o = config;
   o.quiet = o.quiet || rank != 0;  // rank 0 alone reports, evaluates and writes the run
+  o.weight_decay = effective_weight_decay(o);  // config.json records the value used
   if (rank == 0) prepare_out_folder(o);
   manual_seed(o.seed);
   const TrainData d = load_train_data(o);
@@ -413,7 +420,7 @@ TrainResult train(const TrainConfig& config) {
   DataLoader train_loader(d.data, d.train, train_lo), val_loader(d.data, d.split.val, loader_options(o, false));
 
   Trainer t{o, build_net(o, d.classes), nullptr, nullptr, EarlyStopping(o.patience > 0 ? o.patience : o.epochs + 1), {}};
-  const int64_t frozen = freeze_first_layers(*t.net, o.freeze);
+  const int64_t frozen = freeze_first_layers(*t.net, o.freeze, t.net->backbone_paths);
   if (ranks > 1) {
     check_same_run(o, d, *t.net);
     EASEL_CHECK(o.batch >= ranks && int64_t(d.train.size()) >= ranks, "train --distributed: ", ranks, " ranks need a --batch "
@@ -474,7 +481,7 @@ TrainResult train(const TrainConfig& config) {
     const double secs = since(t0);
     total_secs += secs;
     if (rank == 0) {
-      append_line_atomically(log, epoch_line(epoch, s, val, t.opt->groups()[0].lr, secs).dump());
+      append_line_atomically(log, epoch_line(epoch, s, val, *t.opt, secs).dump());
       // best.npz before last.npz: a kill between the two leaves last.npz an epoch behind, so --resume
       // redoes that epoch; the other order could leave a best epoch recorded with no best.npz.
       if (improved) save_state(t, best, epoch);
