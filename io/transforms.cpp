@@ -71,7 +71,13 @@ Tensor normalize(const Tensor& img, const std::string& preset) {
     return bgr * 255.0 - Tensor::from({103.939, 116.779, 123.68}, {3, 1, 1});
   }
   if (preset == "tf") return img * 2.0 - 1.0;
-  throw Error("unknown preprocessing preset '" + preset + "' (imagenet, caffe, tf)");
+  if (preset == "unit") return img;
+  throw Error("unknown preprocessing preset '" + preset + "' (imagenet, caffe, tf, unit)");
+}
+
+Tensor to_grayscale(const Tensor& img) {
+  const Tensor y = img.slice(0, 0, 1) * 0.299 + img.slice(0, 1, 2) * 0.587 + img.slice(0, 2, 3) * 0.114;
+  return concat({y, y, y}, 0);
 }
 
 Tensor denormalize(const Tensor& x, const std::string& preset) {
@@ -82,7 +88,8 @@ Tensor denormalize(const Tensor& x, const std::string& preset) {
     return clamp(concat({bgr.slice(0, 2, 3), bgr.slice(0, 1, 2), bgr.slice(0, 0, 1)}, 0), 0, 1);
   }
   if (preset == "tf") return clamp((x + 1.0) / 2.0, 0, 1);
-  throw Error("unknown preprocessing preset '" + preset + "' (imagenet, caffe, tf)");
+  if (preset == "unit") return clamp(x, 0, 1);
+  throw Error("unknown preprocessing preset '" + preset + "' (imagenet, caffe, tf, unit)");
 }
 
 Tensor prepare_image(const Tensor& img, const Preprocess& pre, const Augment* aug, Generator& g) {
@@ -90,6 +97,7 @@ Tensor prepare_image(const Tensor& img, const Preprocess& pre, const Augment* au
   if (aug && aug->crop) x = random_resized_crop(pre.pad ? pad_to_square(img) : img, pre.size, 0.5, 1.0, g);
   else if (pre.pad) x = resize(pad_to_square(img), pre.size, pre.size);
   else x = center_crop(resize_shorter(img, pre.size), pre.size, pre.size);
+  if (pre.grayscale) x = to_grayscale(x);
   if (aug) {
     auto factor = [&](double amount) { return 1 + amount * (2 * g.uniform() - 1); };
     if (aug->hflip && g.uniform() < 0.5) x = hflip(x);

@@ -31,12 +31,14 @@ struct Augment {
 };
 
 struct Preprocess {
-  std::string preset = "imagenet";  // imagenet | caffe | tf
+  std::string preset = "imagenet";  // imagenet | caffe | tf | unit ([0, 1] as decoded)
   int64_t size = 224;
   bool pad = false;  // true: pad to square then resize; false: resize the shorter side, centre crop
+  bool grayscale = false;  // luminance (0.299 R + 0.587 G + 0.114 B, as PIL's "L") in all three channels
 };
 
 Tensor normalize(const Tensor& img, const std::string& preset);  // [3, H, W] in [0, 1] -> network input
+Tensor to_grayscale(const Tensor& img);  // [3, H, W] -> [3, H, W], each channel the luminance
 Tensor denormalize(const Tensor& x, const std::string& preset);  // back to [0, 1] RGB, for pictures
 
 // Geometry, then (when `aug` is given) augmentations drawn from `g`, then the preset.

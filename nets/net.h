@@ -35,7 +35,7 @@ const std::vector<NetInfo>& net_registry();
 std::shared_ptr<Net> create_net(const std::string& name, int64_t num_classes = 1000);  // errors list the names
 
 // Constructors (each file in nets/ defines its family).
-std::shared_ptr<Net> make_vgg(int depth, bool batch_norm, int64_t num_classes);            // vgg.cpp
+std::shared_ptr<Net> make_vgg(int depth, bool batch_norm, int64_t num_classes, bool gap_head = false);  // vgg.cpp
 std::shared_ptr<Net> make_resnet(int depth, int64_t num_classes);                          // resnet.cpp
 std::shared_ptr<Net> make_efficientnet_b0(int64_t num_classes);                            // efficientnet.cpp
 std::shared_ptr<Net> make_efficientnet_v2_s(int64_t num_classes);                          // efficientnet.cpp

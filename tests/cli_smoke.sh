@@ -20,6 +20,10 @@ for f in config.json log.jsonl best.npz last.npz test_metrics.json; do test -s "
 grep -q '"version": 2' "$work/run/config.json" && grep -q '"train": {' "$work/run/config.json"
 "$easel" eval --run "$work/run" --json | grep -q '"macro_f1": '
 "$easel" eval --run "$work/run" | grep -q "confusion matrix"
+# The run's train / val / test splits each have their table (the papers report all three).
+[[ $("$easel" eval --run "$work/run" --split train | head -1 | cut -d' ' -f1) -gt \
+   $("$easel" eval --run "$work/run" --split val | head -1 | cut -d' ' -f1) ]]
+"$easel" eval --run "$work/run" --split test | grep -q "confusion matrix"
 "$easel" calibrate --run "$work/run" | grep -q "T = "
 test -s "$work/run/calibration.json" && test -s "$work/run/reliability.png"
 "$easel" predict --run "$work/run" --positive light "$work/data/light/1.ppm" | grep -q "score(light)"
@@ -52,7 +56,33 @@ mkdir -p "$work/data3/a" "$work/data3/b" "$work/data3/c"
 cp "$work"/data/dark/1.ppm "$work"/data/dark/2.ppm "$work/data3/a/"; cp "$work"/data/light/1.ppm "$work/data3/b/"
 cp "$work"/data/light/2.ppm "$work/data3/c/"
 "$easel" features --run "$work/run" --data "$work/data3" --out "$work/f3c.npz" | grep -q "4 images x 512 dims"
-grep -q ",c,$" "$work/f3c.npz.csv"
+grep -q ",c,\(train\|val\|test\)$" "$work/f3c.npz.csv"
+# --eval-aug reaches every inference command: noisy inputs give other features than the run's clean ones.
+"$easel" features --run "$work/run" --eval-aug noise=0.5 --out "$work/fn.npz" >/dev/null
+/usr/bin/python3 -c "import numpy as np, sys; a, b = (np.load(f'$work/{n}.npz')['embeddings'] for n in ('f', 'fn'));
+sys.exit(0 if a.shape == b.shape and not np.array_equal(a, b) else 1)"
+"$easel" gradcam --run "$work/run" --eval-aug blur=3:1 --out "$work/cam_blur" "$work/data/dark/2.ppm" >/dev/null
+"$easel" calibrate --run "$work/run" --eval-aug none | grep -q "T = "
+# A features file without splits is refused by the SVM (fitting and scoring would share rows).
+cp "$work/f.npz" "$work/nosplit.npz" && cut -d, -f1-4 "$work/f.npz.csv" > "$work/nosplit.npz.csv"
+if "$easel" svm train --features "$work/nosplit.npz" --out "$work/svm_x" 2>"$work/err"; then exit 1; fi
+grep -q "carry no train / val / test split" "$work/err"
+"$easel" svm train --features "$work/f.npz" --kernel rbf --no-standardize --gamma 1e-4 --out "$work/svm_raw" | grep -q "(raw)"
+grep -q '"standardize": false' "$work/svm_raw/svm.json"
+# Zero-shot: a 1000-class head's probabilities pooled onto the data set's classes by a class map.
+if /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
+  /usr/bin/python3 -c "import numpy as np, torch, torchvision; torch.manual_seed(0)
+np.savez('$work/in1k.npz', **{k: v.numpy() for k, v in torchvision.models.resnet18().state_dict().items()})"
+  echo '{"dark": [0, 1, 2], "light": [3, 4]}' > "$work/map.json"
+  "$easel" eval --model resnet18 --weights "$work/in1k.npz" --size 20 --data "$work/data" --imagenet-map "$work/map.json" \
+    > "$work/zs.txt"
+  grep -q "^zero-shot: resnet18's ImageNet head pooled onto 2 classes" "$work/zs.txt" && grep -q "^28 images: accuracy" "$work/zs.txt"
+  echo '{"dark": [0, 1], "light": [1]}' > "$work/map.json"
+  if "$easel" eval --model resnet18 --weights "$work/in1k.npz" --data "$work/data" --imagenet-map "$work/map.json" 2>"$work/err"; then exit 1; fi
+  grep -q "source class 1 is mapped to two target classes" "$work/err"
+  if "$easel" eval --model resnet18 --weights "$work/model.npz" --data "$work/data" --imagenet-map "$work/map.json" 2>"$work/err"; then exit 1; fi
+  grep -q "has no 1000-class head 'fc'" "$work/err"
+fi
 # Every command prints its usage and flags with --help and exits 0.
 for c in demo models forward train eval predict export gradcam features svm outliers featuremaps tsne branches report \
          experiment bench calibrate info help; do
@@ -73,6 +103,16 @@ if "$easel" branches --run "$work/run" 2>"$work/err"; then exit 1; fi
 grep -q "no global_branch" "$work/err"
 "$easel" outliers --run "$work/run" --out "$work/out" >/dev/null && [[ $(wc -l < "$work/out/outliers.csv") -eq 29 ]]
 test -s "$work/out/gallery.png"
+# Known outliers (e.g. paintings known to be mis-assigned): each score's flags scored against them.
+printf 'path\n%s\n%s\n' "dark/1.ppm" "$work/data/light/3.ppm" > "$work/known.csv"
+"$easel" outliers --run "$work/run" --known "$work/known.csv" --flag-fraction 0.25 --out "$work/out_known" > "$work/known.txt"
+grep -q "^against .*known.csv (2 known outliers):" "$work/known.txt" && grep -q "^  mahalanobis  top 25% " "$work/known.txt"
+grep -q '"against_known": {"confidence": {' "$work/out_known/summary.json"
+if "$easel" outliers --run "$work/run" --threshold 0.5 --out "$work/out_x" 2>"$work/err"; then exit 1; fi
+grep -q "threshold 0.5 never flags with 2 classes" "$work/err"
+printf 'dark/99.ppm\n' > "$work/known_bad.txt"
+if "$easel" outliers --run "$work/run" --known "$work/known_bad.txt" --out "$work/out_x" 2>"$work/err"; then exit 1; fi
+grep -q "line 1: 'dark/99.ppm' is not an image of the data set" "$work/err"
 "$easel" report --run "$work/run" --svm "$work/svm" --cam-images 2 | grep -q "report: $work/run/report.html"
 grep -q "<h2>SVM head</h2>" "$work/run/report.html" && test -s "$work/run/report/tsne.png"
 # Grouped evaluation: a manifest with a group column; an image folder has none (a clear error).

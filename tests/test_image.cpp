@@ -8,6 +8,7 @@
 
 #include "helpers.h"
 #include "io/image.h"
+#include "io/transforms.h"
 
 using namespace easel;
 using namespace easel::test;
@@ -137,4 +138,22 @@ TEST_CASE("blur, sharpen, contrast, brightness, saturation, noise") {
   const Tensor n = add_gaussian_noise(Tensor::full({3, 64, 64}, 0.5), 0.1, g);
   CHECK(std::sqrt(var(n).item()) == doctest::Approx(0.1).epsilon(0.05));
   CHECK(random_resized_crop(Tensor::rand({3, 50, 70}), 32, 0.5, 1.0, g).shape() == Shape{3, 32, 32});
+}
+
+TEST_CASE("presets: unit keeps [0, 1] as decoded; grayscale puts the luminance in every channel") {
+  Tensor img = Tensor::empty({3, 2, 2});
+  const double rgb[3] = {1.0, 0.5, 0.25};
+  for (int64_t c = 0; c < 3; ++c)
+    for (int64_t i = 0; i < 4; ++i) img.set({c, i / 2, i % 2}, rgb[c] * double(i + 1) / 4);
+  CHECK(max_abs_diff(normalize(img, "unit"), img) == 0);
+  CHECK(max_abs_diff(denormalize(normalize(img, "unit"), "unit"), img) == 0);
+  const Tensor g = to_grayscale(img);
+  for (int64_t c = 0; c < 3; ++c) CHECK(g.at({c, 1, 1}) == doctest::Approx(0.299 * 1.0 + 0.587 * 0.5 + 0.114 * 0.25));
+  Preprocess pre;
+  pre.preset = "unit", pre.size = 2, pre.grayscale = true;
+  Generator gen(0);
+  const Tensor x = prepare_image(img, pre, nullptr, gen);
+  CHECK(max_abs_diff(x.select(0, 0), x.select(0, 2)) == 0);
+  CHECK(x.at({0, 0, 0}) == doctest::Approx(g.at({0, 0, 0})));
+  CHECK_THROWS_WITH_AS(normalize(img, "unity"), doctest::Contains("(imagenet, caffe, tf, unit)"), Error);
 }

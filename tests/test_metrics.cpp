@@ -71,3 +71,13 @@ TEST_CASE("micro and macro AUC over classes") {
   CHECK(m.to_json().find("\"macro_f1\": ") != std::string::npos);
   CHECK(error_of([] { compute_metrics({{1.0, 0.0}}, {2}); }).find("label 2 at row 0") != std::string::npos);
 }
+
+TEST_CASE("zero-shot: source-class probabilities pooled onto target classes, rows renormalised") {
+  // 5 source classes; target 0 = {0, 1}, target 1 = {3}; source classes 2 and 4 belong to no target.
+  const auto q = pool_class_probabilities({{0.1, 0.2, 0.3, 0.3, 0.1}, {0, 0, 1, 0, 0}}, {{0, 1}, {3}});
+  REQUIRE(q.size() == 2);
+  CHECK(q[0][0] == doctest::Approx(0.3 / 0.6));
+  CHECK(q[0][1] == doctest::Approx(0.3 / 0.6));
+  CHECK(q[1] == std::vector<double>{0.5, 0.5});  // no mass on any target: uniform
+  CHECK_THROWS_WITH_AS(pool_class_probabilities({{1.0}}, {{3}}), doctest::Contains("source class 3 outside the net's 1 classes"), Error);
+}

@@ -55,3 +55,20 @@ TEST_CASE("injected wrong labels are found: AUROC of each method") {
   CHECK(auc_maha > 0.9);
   CHECK(std::count(s.low_confidence.begin(), s.low_confidence.end(), true) < n / 5);
 }
+
+TEST_CASE("flags against known outliers: accuracy, precision, recall, F1 and AUROC by hand") {
+  // 6 rows; known outliers 0 and 3; flagged 0, 1, 2 (the top half by score).
+  const std::vector<double> score = {0.9, 0.8, 0.7, 0.6, 0.2, 0.1};
+  const std::vector<int> known = {1, 0, 0, 1, 0, 0};
+  const std::vector<bool> flags = flag_top_fraction(score, 0.5);
+  CHECK(flags == std::vector<bool>{true, true, true, false, false, false});
+  const FlagQuality q = flag_quality(score, flags, known);
+  CHECK(q.flagged == 3);
+  CHECK(q.hits == 1);
+  CHECK(q.precision == doctest::Approx(1.0 / 3));
+  CHECK(q.recall == doctest::Approx(0.5));
+  CHECK(q.accuracy == doctest::Approx(3.0 / 6));  // right: 0 (hit), 4, 5 (clear); wrong: 1, 2 flagged, 3 missed
+  CHECK(q.f1 == doctest::Approx(0.4));
+  CHECK(q.auroc == doctest::Approx(6.0 / 8));  // of the 8 (outlier, inlier) pairs, 6 are ordered rightly
+  CHECK(flag_top_fraction(score, 0.01) == std::vector<bool>{true, false, false, false, false, false});  // at least one
+}

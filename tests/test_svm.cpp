@@ -1,4 +1,6 @@
 // The SVM head: libsvm's one-vs-rest machines on known geometry, the cross-validated grid, save/reload.
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "apps/analysis/svm.h"
@@ -51,6 +53,31 @@ TEST_CASE("svm: a linear machine on two points has the textbook decision functio
   CHECK(d[1][1] == doctest::Approx(-2).epsilon(1e-3));
   CHECK(std::abs(d[2][0]) < 1e-3);
   CHECK(m.support_vectors() == 4);  // both points, in each of the two machines
+}
+
+TEST_CASE("svm: --no-standardize fits the raw features (the seed's gamma = 1e-4 on raw VGG features)") {
+  // Points at 0 and 100: raw, an RBF of γ = 1e-4 sees k(0, 100) = e^-1; standardised (±1) it would see
+  // e^-0.0004 and give other decision values.
+  const Tensor X = Tensor::from({0, 100, 10, 90}, {4, 1}, DType::f64);
+  SvmParams p;
+  p.kernel = "rbf", p.C = 10, p.gamma = 1e-4, p.standardize = false;
+  OneVsRestSvm raw, standard;
+  raw.fit(X, {0, 1, 0, 1}, 2, p);
+  p.standardize = true;
+  standard.fit(X, {0, 1, 0, 1}, 2, p);
+  const Tensor probe = Tensor::from({30, 70}, {2, 1}, DType::f64);
+  const auto dr = raw.decision(probe), ds = standard.decision(probe);
+  CHECK(dr[0][0] > 0);  // 30 is nearer the class-0 points
+  CHECK(dr[1][1] > 0);
+  CHECK(std::abs(dr[0][0] - ds[0][0]) > 1e-3);
+  const std::string dir = "/tmp/easel_svm_raw_" + std::to_string(getpid());
+  raw.save(dir, Json::object());
+  Json meta;
+  const OneVsRestSvm back = OneVsRestSvm::load(dir, &meta);
+  CHECK(!meta["standardize"].boolean());
+  CHECK(!back.params().standardize);
+  CHECK(back.decision(probe)[0][0] == doctest::Approx(dr[0][0]).epsilon(1e-12));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("svm: the cross-validated grid finds the kernel width of the rings") {

@@ -194,11 +194,26 @@ TEST_CASE("a trained run is a starting point: its folder or best.npz as weights,
           std::string::npos);
     save_npz(second + ".npz", create_net("efficientnet_b0", 2)->state_dict());
     auto net = create_net("resnet18", 2);
-    CHECK(error_of([&] { load_starting_weights(*net, read_starting_weights(second + ".npz", "resnet18")); }).find("unexpected") !=
-          std::string::npos);
+    CHECK(error_of([&] { load_starting_weights(*net, read_starting_weights(second + ".npz", "resnet18")); })
+              .find("arrays is named as the ResNet18's") != std::string::npos);
     fs::remove(second + ".npz");
   }
   for (const auto& d : {data, first, second}) fs::remove_all(d);
+}
+
+TEST_CASE("torchvision VGG16 weights start the GAP-head VGG16: features loaded, classifier left out, fc fresh") {
+  const std::string w = "/tmp/easel_vgg16_" + std::to_string(getpid()) + ".npz";
+  const NamedTensors imagenet = create_net("vgg16", 1000)->state_dict();
+  save_npz(w, imagenet);
+  auto net = create_net("vgg16_gap", 5);
+  CHECK(net->head_path == "fc");
+  const NamedTensors fresh = net->state_dict();
+  const std::string account = load_starting_weights(*net, read_starting_weights(w, "vgg16_gap"));
+  CHECK(account.find("left out 6 arrays of classifier, which this net does not have") != std::string::npos);
+  CHECK(max_abs_diff(npz_like(net->state_dict(), "features.28.weight"), npz_like(imagenet, "features.28.weight")) == 0);
+  CHECK(max_abs_diff(npz_like(net->state_dict(), "fc.weight"), npz_like(fresh, "fc.weight")) == 0);
+  CHECK(npz_like(net->state_dict(), "fc.weight").shape() == Shape{5, 512});
+  fs::remove(w);
 }
 
 TEST_CASE("freezing counts each branch of a two-branch net; frozen batch norms keep their statistics") {

@@ -39,6 +39,9 @@ Features read_features(const std::string& path, const std::set<std::string>& spl
   for (int64_t c = 0; c < classes; ++c)
     if (f.classes[size_t(c)].empty()) f.classes[size_t(c)] = std::to_string(c);
   const bool has_split = std::any_of(split.begin(), split.end(), [](const std::string& s) { return !s.empty(); });
+  EASEL_CHECK(has_split || splits.empty(), path, ": its rows carry no train / val / test split (", csv,
+              " has no split column), so fitting and scoring would use the same rows; write the features again with "
+              "this Easel (`easel features` splits every image set), or pass --split all to use every row knowingly");
   std::vector<double> x = X.to(DType::f64).to_vector(), keep;
   for (int64_t i = 0; i < n; ++i) {
     if (has_split && !splits.empty() && !splits.count(split[size_t(i)])) continue;

@@ -158,4 +158,23 @@ std::string format_metrics(const Metrics& m, const std::vector<std::string>& cla
   return out;
 }
 
+std::vector<std::vector<double>> pool_class_probabilities(const std::vector<std::vector<double>>& probs,
+                                                          const std::vector<std::vector<int64_t>>& sources) {
+  std::vector<std::vector<double>> out;
+  for (const auto& row : probs) {
+    std::vector<double> q(sources.size(), 0.0);
+    double total = 0;
+    for (size_t c = 0; c < sources.size(); ++c) {
+      for (int64_t s : sources[c]) {
+        EASEL_CHECK(s >= 0 && s < int64_t(row.size()), "class map: source class ", s, " outside the net's ", row.size(), " classes");
+        q[c] += row[size_t(s)];
+      }
+      total += q[c];
+    }
+    for (double& v : q) v = total > 0 ? v / total : 1.0 / double(q.size());
+    out.push_back(q);
+  }
+  return out;
+}
+
 }  // namespace easel

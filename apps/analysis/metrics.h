@@ -37,6 +37,13 @@ Metrics compute_metrics(const std::vector<std::vector<double>>& probs, const std
 std::string format_metrics(const Metrics& m, const std::vector<std::string>& classes);
 
 double top_k_accuracy(const std::vector<std::vector<double>>& scores, const std::vector<int64_t>& labels, int k);
+
+// Zero-shot scores of a task from a net trained on other classes (the VGG19 seed's ImageNet-head
+// baseline): target class c gets the sum of the probabilities of its source classes sources[c],
+//   q_c = Σ_{s ∈ sources[c]} p_s / Σ_c' Σ_{s ∈ sources[c']} p_s     (rows renormalised over the targets)
+// A row whose mapped mass is 0 gets the uniform distribution.
+std::vector<std::vector<double>> pool_class_probabilities(const std::vector<std::vector<double>>& probs,
+                                                          const std::vector<std::vector<int64_t>>& sources);
 // Binary ROC: scores for the positive class, truth 1/0.
 RocCurve roc_curve(const std::vector<double>& scores, const std::vector<int>& positive);
 

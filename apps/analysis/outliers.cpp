@@ -3,8 +3,10 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <cmath>
+#include <algorithm>
 #include <map>
 
+#include "apps/analysis/metrics.h"
 #include "tensor/strided.h"
 
 namespace easel {
@@ -70,6 +72,36 @@ OutlierScores outlier_scores(const Tensor& embeddings, const std::vector<std::ve
   for (Eigen::Index i = 0; i < X.rows(); ++i) s.centroid.push_back((X.row(i) - mu.at(labels[size_t(i)])).norm());
   s.mahalanobis = mahalanobis_distances(embeddings, labels, shrinkage);
   return s;
+}
+
+FlagQuality flag_quality(const std::vector<double>& score, const std::vector<bool>& flagged, const std::vector<int>& known) {
+  EASEL_CHECK(score.size() == flagged.size() && score.size() == known.size(), "outliers: ", score.size(), " scores, ",
+              flagged.size(), " flags and ", known.size(), " known marks");
+  FlagQuality q;
+  q.rows = int64_t(score.size());
+  for (size_t i = 0; i < score.size(); ++i) {
+    q.flagged += flagged[i];
+    q.known += known[i] != 0;
+    q.hits += flagged[i] && known[i];
+  }
+  const int64_t agree = q.hits + (q.rows - (q.flagged + q.known - q.hits));
+  q.accuracy = q.rows ? double(agree) / double(q.rows) : 0;
+  q.precision = q.flagged ? double(q.hits) / double(q.flagged) : 0;
+  q.recall = q.known ? double(q.hits) / double(q.known) : 0;
+  q.f1 = q.precision + q.recall > 0 ? 2 * q.precision * q.recall / (q.precision + q.recall) : 0;
+  q.auroc = q.known > 0 && q.known < q.rows ? roc_curve(score, known).auc : NAN;
+  return q;
+}
+
+std::vector<bool> flag_top_fraction(const std::vector<double>& score, double fraction) {
+  EASEL_CHECK(fraction > 0 && fraction <= 1, "outliers: the flagged fraction must be in (0, 1], got ", fraction);
+  std::vector<size_t> order(score.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
+  const size_t k = std::min(order.size(), std::max<size_t>(1, size_t(std::lround(fraction * double(score.size())))));
+  std::vector<bool> flags(score.size(), false);
+  for (size_t r = 0; r < k; ++r) flags[order[r]] = true;
+  return flags;
 }
 
 }  // namespace easel

@@ -112,7 +112,7 @@ void OneVsRestSvm::fit(const Tensor& X, const std::vector<int64_t>& labels, int6
   // Standardise: zero mean, unit variance per feature (constant features are left at 0).
   mean_.assign(size_t(d), 0);
   inv_std_.assign(size_t(d), 1);
-  for (int64_t j = 0; j < d; ++j) {
+  for (int64_t j = 0; j < d && p.standardize; ++j) {
     double s = 0, s2 = 0;
     for (int64_t i = 0; i < n; ++i) s += x[size_t(i * d + j)];
     const double m = s / double(n);
@@ -189,6 +189,7 @@ void OneVsRestSvm::save(const std::string& dir, const Json& extra) const {
   j.set("coef0", params_.coef0);
   j.set("degree", int64_t(params_.degree));
   j.set("balanced", params_.balanced);
+  j.set("standardize", params_.standardize);
   j.set("classes", classes());
   j.set("dims", d);
   j.set("support_vectors", support_vectors());
@@ -203,6 +204,7 @@ OneVsRestSvm OneVsRestSvm::load(const std::string& dir, Json* meta) {
   m.params_.kernel = j["kernel"].str();
   m.params_.C = j["C"].num(), m.params_.gamma = j["gamma"].num(), m.params_.coef0 = j["coef0"].num();
   m.params_.degree = int(j["degree"].num()), m.params_.balanced = j["balanced"].boolean();
+  m.params_.standardize = j.get("standardize", true);
   const NamedTensors scaler = load_npz(dir + "/scaler.npz");
   m.mean_ = npz_get(scaler, "mean", dir + "/scaler.npz").to_vector();
   m.inv_std_ = npz_get(scaler, "inv_std", dir + "/scaler.npz").to_vector();

@@ -1,8 +1,9 @@
 // An SVM head on extracted features, on libsvm: one binary C-SVC per class (one-vs-rest, as the
 // VGG19+SVM seed did); a sample's class scores are the C decision values, ranked for top-1/top-5.
 //   kernels  linear  u·v        poly  (γ u·v + r)^d        rbf  exp(-γ |u - v|²)       sigmoid  tanh(γ u·v + r)
-// Features are standardised with the training set's mean and standard deviation first, so γ = 1/D
-// (the default) is the natural scale. grid_search() runs stratified k-fold cross-validation over
+// Features are standardised with the training set's mean and standard deviation first (unless
+// `standardize` is off, as the VGG19+SVM seed's raw features with γ = 1e-4), so γ = 1/D (the
+// default) is the natural scale. grid_search() runs stratified k-fold cross-validation over
 // C × γ (in parallel) and keeps the most accurate pair, ties going to the smaller C, then the smaller γ.
 #pragma once
 #include <memory>
@@ -22,6 +23,7 @@ struct SvmParams {
   double coef0 = 0;            // r for poly and sigmoid
   int degree = 3;
   bool balanced = false;       // weight each binary problem's positives by negatives / positives
+  bool standardize = true;     // zero mean, unit variance per feature (the training rows'); off: raw features
 };
 
 class OneVsRestSvm {

@@ -28,11 +28,11 @@
 namespace easel {
 
 int cmd_featuremaps(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "layer", "top", "out"}, {});
+  const Args a(argc, argv, 2, {"run", "checkpoint", "layer", "top", "out", "eval-aug"}, {});
   Run run = load_run(a.require("run"), a.get("checkpoint", "best.npz"));
   EASEL_CHECK(a.positional().size() == 1, "featuremaps: give one image path");
-  Generator g(0);
-  const Tensor x = prepare_image(load_image(a.positional()[0]), run.pre, nullptr, g).unsqueeze(0);
+  if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
+  const Tensor x = inference_input(run, a.positional()[0]);
   const Canvas c = feature_map_grid(strongest_feature_maps(*run.net, x, a.get("layer", ""), a.get_int("top", 15)), denormalize(x.select(0, 0), run.pre.preset));
   c.save(a.require("out"));
   std::printf("featuremaps: %s -> %s\n", a.positional()[0].c_str(), a.get("out").c_str());
@@ -51,7 +51,7 @@ int cmd_tsne(int argc, char** argv) {
 }
 
 int cmd_branches(int argc, char** argv) {
-  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "out", "batch"}), {});
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "out", "batch", "eval-aug"}), {});
   const std::string dir = a.require("run");
   Run run = load_run(dir, a.get("checkpoint", "best.npz"));
   BranchAnalysis an(*run.net);
@@ -65,8 +65,8 @@ int cmd_branches(int argc, char** argv) {
   } else {
     data = run_dataset(run, &idx);  // the test split
   }
-  LoaderOptions lo;
-  lo.batch = a.get_int("batch", 16), lo.workers = 2, lo.pre = run.pre;
+  if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
+  const LoaderOptions lo = inference_loader_options(run, a.get_int("batch", 16));
   DataLoader loader(data, idx, lo);
   an.add(loader);
   const BranchStats s = an.result();

@@ -18,8 +18,9 @@
 namespace easel {
 
 int cmd_gradcam(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "method", "layer", "class", "out", "alpha"}, {});
+  const Args a(argc, argv, 2, {"run", "checkpoint", "method", "layer", "class", "out", "alpha", "eval-aug"}, {});
   Run run = load_run(a.require("run"), a.get("checkpoint", "best.npz"));
+  if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
   const std::string method = a.get("method", "gradcam"), out = a.require("out"), layer = a.get("layer", "");
   EASEL_CHECK(!a.positional().empty(), "gradcam: give one or more image paths");
   int64_t cls = -1;
@@ -31,8 +32,7 @@ int cmd_gradcam(int argc, char** argv) {
   }
   std::filesystem::create_directories(out);
   for (const std::string& path : a.positional()) {
-    Generator g(0);
-    const Tensor x = prepare_image(load_image(path), run.pre, nullptr, g).unsqueeze(0);
+    const Tensor x = inference_input(run, path);  // the run's preprocessing and --eval-aug
     const Cam cam = compute_cam(*run.net, x, layer, method, cls);
     const std::string stem = out + "/" + std::filesystem::path(path).stem().string() + "_" +
                              (method == "gradcam++" ? std::string("gradcampp") : method);

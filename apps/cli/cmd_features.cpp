@@ -1,15 +1,21 @@
 // easel features --run RUN_DIR | --model NAME [--weights W.npz|best.npz|RUN_DIR] [--layer NAME] [--data DIR|CSV ...]
 //                [--split all|train|val|test|trainval] --out F.npz
 //   embeddings (the vector before the final Linear, or the named layer's pooled output), labels,
-//   probabilities (runs only); F.npz.csv lists row, path, label, class name and split.
-// easel outliers --run RUN_DIR [--data DIR|CSV ...] [--threshold 0.5] [--shrinkage 0.1] --out DIR
-//   DIR/outliers.csv (every image ranked by Mahalanobis score, all three scores), DIR/summary.json,
-//   DIR/gallery.png (the most suspicious images with their labels and scores).
+//   probabilities (runs only); F.npz.csv lists row, path, label, class name and split: the run's split,
+//   or with --data a stratified split of that set's own (--val 0.15 --test 0.15 --seed 0), so the SVM
+//   head never fits and scores the same rows. --eval-aug replaces the run's noise / blur at inference.
+// easel outliers --run RUN_DIR [--data DIR|CSV ...] [--threshold 0.5] [--flag-fraction 0.1] [--shrinkage 0.1]
+//                [--known KNOWN.txt] --out DIR
+//   DIR/outliers.csv (every image ranked by Mahalanobis score, all three scores and their flags: max
+//   softmax below --threshold (0.75 by default with 2 classes), the top --flag-fraction of each
+//   distance), DIR/summary.json, DIR/gallery.png (the most suspicious images with labels and scores).
+//   --known: images known to be outliers (mis-assigned); each score's flags are scored against them.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
 #include <sstream>
+#include <tuple>
 
 #include "apps/cli/args.h"
 #include "apps/analysis/calibration.h"
@@ -60,7 +66,7 @@ Collected collect(const Args& a, bool allow_model = false) {
   } else {
     c.run = load_run(a.require("run"), a.get("checkpoint", "best.npz"), device);
   }
-  std::vector<size_t> idx;
+  std::vector<size_t> idx, tr, va, te;
   if (a.has("data")) {
     c.data = open_dataset(a.get("data"), csv_options(a));
     // Features of any image set (e.g. a curated set seen through a net trained on another one): the
@@ -69,26 +75,29 @@ Collected collect(const Args& a, bool allow_model = false) {
                 c.run.classes.size(), " classes); this command compares labels with the run's predictions");
     c.same_classes = !a.has("model") && c.data.classes == c.run.classes;
     c.label_names = c.data.classes;
-    idx.resize(c.data.samples.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    c.split.assign(idx.size(), "");
+    // A stratified train / val / test split of its own, so that `svm train` and `svm eval` never
+    // fit and score the same rows.
+    const double val = a.get_double("val", 0.15), test = a.get_double("test", 0.15);
+    EASEL_CHECK(val >= 0 && test > 0 && val + test < 1, "features: --val must not be negative, --test positive, and "
+                "together below 1 (got ", val, ", ", test, ")");
+    const Split sp = stratified_split(c.data.labels(), 1 - val - test, val, uint64_t(a.get_int("seed", 0)));
+    tr = sp.train, va = sp.val, te = sp.test;
   } else {
-    std::vector<size_t> tr, va, te;
     c.data = run_dataset(c.run, &te, &va, &tr);
     c.label_names = c.run.classes;
-    const std::string want = a.get("split", "all");
-    EASEL_CHECK(want == "all" || want == "train" || want == "val" || want == "test" || want == "trainval",
-                "--split: one of all, train, val, test, trainval; got '", want, "'");
-    std::vector<std::string> name(c.data.samples.size());
-    for (size_t i : tr) name[i] = "train";
-    for (size_t i : va) name[i] = "val";
-    for (size_t i : te) name[i] = "test";
-    for (size_t i = 0; i < name.size(); ++i)
-      if (want == "all" || want == name[i] || (want == "trainval" && name[i] != "test")) idx.push_back(i);
-    for (size_t i : idx) c.split.push_back(name[i]);
   }
-  LoaderOptions lo;
-  lo.batch = a.get_int("batch", 32), lo.workers = 2, lo.pre = c.run.pre;
+  const std::string want = a.get("split", "all");
+  EASEL_CHECK(want == "all" || want == "train" || want == "val" || want == "test" || want == "trainval",
+              "--split: one of all, train, val, test, trainval; got '", want, "'");
+  std::vector<std::string> name(c.data.samples.size());
+  for (size_t i : tr) name[i] = "train";
+  for (size_t i : va) name[i] = "val";
+  for (size_t i : te) name[i] = "test";
+  for (size_t i = 0; i < name.size(); ++i)
+    if (want == "all" || want == name[i] || (want == "trainval" && name[i] != "test")) idx.push_back(i);
+  for (size_t i : idx) c.split.push_back(name[i]);
+  if (a.has("eval-aug")) c.run.eval_aug = parse_eval_aug(a.get("eval-aug"));
+  const LoaderOptions lo = inference_loader_options(c.run, a.get_int("batch", 32));
   DataLoader loader(c.data, idx, lo);
   c.out = collect_outputs(*c.run.net, loader, a.get("layer", ""));
   // Rows come back in loader order; keep the split names aligned with them.
@@ -104,7 +113,7 @@ Collected collect(const Args& a, bool allow_model = false) {
 int cmd_features(int argc, char** argv) {
   const Args a(argc, argv, 2,
                with(kDataFlags, {"run", "checkpoint", "model", "weights", "classes", "size", "preprocess", "layer", "split",
-                                 "batch", "out", "device"}),
+                                 "batch", "out", "device", "eval-aug", "val", "test", "seed"}),
                {});
   const std::string out = a.require("out");
   const Collected c = collect(a, true);
@@ -128,13 +137,13 @@ int cmd_features(int argc, char** argv) {
 }
 
 int cmd_calibrate(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint"}, {});
+  const Args a(argc, argv, 2, {"run", "checkpoint", "eval-aug"}, {});
   const std::string dir = a.require("run");
   Run run = load_run(dir, a.get("checkpoint", "best.npz"));
+  if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
   std::vector<size_t> val, test;
   Dataset data = run_dataset(run, &test, &val);
-  LoaderOptions lo;
-  lo.batch = 32, lo.workers = 2, lo.pre = run.pre;
+  const LoaderOptions lo = inference_loader_options(run);
   DataLoader vl(data, val, lo), tl(data, test, lo);
   const Outputs v = collect_outputs(*run.net, vl);
   const double T = fit_temperature(v.logits, v.labels);
@@ -159,18 +168,61 @@ int cmd_calibrate(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// --known FILE: one image path per line (or a CSV whose first column is the path, with a "path"
+// header), absolute or relative to the data set; each must name an image of the set.
+std::vector<int> read_known(const std::string& file, const Collected& c) {
+  std::vector<int> known(c.out.indices.size(), 0);
+  std::istringstream lines(read_file(file));
+  int64_t line_no = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++line_no;
+    std::string entry = line.substr(0, line.find(','));
+    while (!entry.empty() && (entry.back() == '\r' || entry.back() == ' ')) entry.pop_back();
+    if (entry.size() >= 2 && entry.front() == '"' && entry.back() == '"') entry = entry.substr(1, entry.size() - 2);
+    if (entry.empty() || (line_no == 1 && entry == "path")) continue;
+    bool found = false;
+    for (size_t i = 0; i < known.size(); ++i) {
+      const std::string& path = c.data.samples[c.out.indices[i]].path;
+      if (path == entry || (path.size() > entry.size() && path.compare(path.size() - entry.size(), entry.size(), entry) == 0 &&
+                            path[path.size() - entry.size() - 1] == '/'))
+        known[i] = 1, found = true;
+    }
+    EASEL_CHECK(found, file, ": line ", line_no, ": '", entry, "' is not an image of the data set looked at");
+  }
+  return known;
+}
+
+}  // namespace
+
 int cmd_outliers(int argc, char** argv) {
-  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "batch", "out", "threshold", "shrinkage", "device"}), {});
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "batch", "out", "threshold", "shrinkage", "device",
+                                                "eval-aug", "known", "flag-fraction"}), {});
   const std::string dir = a.require("out");
-  const double threshold = a.get_double("threshold", 0.5), shrink = a.get_double("shrinkage", 0.1);
   const Collected c = collect(a);
+  // The max softmax is at least 1/C, so a threshold at or below it never flags anything.
+  const size_t C = c.run.classes.size();
+  const double threshold = a.get_double("threshold", C > 2 ? 0.5 : 0.75), shrink = a.get_double("shrinkage", 0.1);
+  EASEL_CHECK(threshold > 1.0 / double(C) && threshold <= 1, "outliers: --threshold ", threshold, " never flags with ", C,
+              " classes (the max softmax is at least 1/", C, "); give a value in (", 1.0 / double(C), ", 1]");
+  const double fraction = a.get_double("flag-fraction", 0.1);
   const OutlierScores s = outlier_scores(c.out.embeddings, c.out.probs, c.out.labels, threshold, shrink);
   std::filesystem::create_directories(dir);
   std::vector<size_t> order(s.mahalanobis.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return s.mahalanobis[x] > s.mahalanobis[y]; });
+  const std::vector<bool> far_centroid = flag_top_fraction(s.centroid, fraction), far_mahalanobis = flag_top_fraction(s.mahalanobis, fraction);
+  const std::vector<int> known = a.has("known") ? read_known(a.get("known"), c) : std::vector<int>(order.size(), 0);
   std::ostringstream csv;
-  csv << "rank,path,label,predicted,p_label,max_softmax,low_confidence,centroid_distance,mahalanobis\n";
+  csv << "rank,path,label,predicted,p_label,max_softmax,low_confidence,centroid_distance,centroid_flag,mahalanobis,mahalanobis_flag"
+      << (a.has("known") ? ",known" : "") << "\n";
   int64_t low = 0;
   for (size_t r = 0; r < order.size(); ++r) {
     const size_t i = order[r];
@@ -179,21 +231,48 @@ int cmd_outliers(int argc, char** argv) {
     low += s.low_confidence[i];
     csv << r + 1 << "," << csv_quote(c.data.samples[c.out.indices[i]].path) << "," << csv_quote(c.run.classes[size_t(c.out.labels[i])])
         << "," << csv_quote(c.run.classes[pred]) << "," << 1 - s.confidence[i] << "," << p[pred] << ","
-        << (s.low_confidence[i] ? 1 : 0) << "," << s.centroid[i] << "," << s.mahalanobis[i] << "\n";
+        << (s.low_confidence[i] ? 1 : 0) << "," << s.centroid[i] << "," << (far_centroid[i] ? 1 : 0) << "," << s.mahalanobis[i]
+        << "," << (far_mahalanobis[i] ? 1 : 0);
+    if (a.has("known")) csv << "," << known[i];
+    csv << "\n";
   }
   write_file_atomically(dir + "/outliers.csv", csv.str());
   Json sum = Json::object();
   sum.set("images", int64_t(order.size()));
   sum.set("threshold", threshold);
   sum.set("low_confidence", low);
+  sum.set("flag_fraction", fraction);
   sum.set("shrinkage", shrink);
   Json top = Json::array();
   for (size_t r = 0; r < std::min<size_t>(10, order.size()); ++r) top.push(c.data.samples[c.out.indices[order[r]]].path);
   sum.set("top_mahalanobis", top);
+  std::printf("outliers: %zu images, %lld below max-softmax %.2f, the top %.0f%% by distance flagged; ranked list in %s/outliers.csv\n",
+              order.size(), (long long)low, threshold, 100 * fraction, dir.c_str());
+  if (a.has("known")) {  // the seed's measure: each score's flags against the known outliers
+    std::vector<double> uncertainty;
+    for (const auto& p : c.out.probs) uncertainty.push_back(1 - *std::max_element(p.begin(), p.end()));
+    Json against = Json::object();
+    std::printf("against %s (%lld known outliers):\n  %-12s %-22s %8s %9s %9s %7s %7s\n", a.get("known").c_str(),
+                (long long)std::count(known.begin(), known.end(), 1), "score", "flagged when", "flagged", "accuracy",
+                "precision", "recall", "AUROC");
+    const std::string top_rule = "top " + number_text(100 * fraction) + "%";
+    const std::vector<std::tuple<std::string, std::string, const std::vector<double>*, const std::vector<bool>*>> rows = {
+        {"confidence", "max softmax < " + number_text(threshold), &uncertainty, &s.low_confidence},
+        {"centroid", top_rule, &s.centroid, &far_centroid},
+        {"mahalanobis", top_rule, &s.mahalanobis, &far_mahalanobis}};
+    for (const auto& row : rows) {
+      const FlagQuality q = flag_quality(*std::get<2>(row), *std::get<3>(row), known);
+      std::printf("  %-12s %-22s %8lld %9.3f %9.3f %7.3f %7.3f\n", std::get<0>(row).c_str(), std::get<1>(row).c_str(),
+                  (long long)q.flagged, q.accuracy, q.precision, q.recall, q.auroc);
+      against.set(std::get<0>(row), Json::object({{"flagged_when", std::get<1>(row)}, {"flagged", q.flagged}, {"hits", q.hits},
+                                                  {"accuracy", q.accuracy}, {"precision", q.precision}, {"recall", q.recall},
+                                                  {"f1", q.f1}, {"auroc", q.auroc}}));
+    }
+    sum.set("known", a.get("known"));
+    sum.set("against_known", against);
+  }
   write_file_atomically(dir + "/summary.json", sum.dump() + "\n");
   outlier_gallery(c.data, c.out, s, c.run.classes).save(dir + "/gallery.png");
-  std::printf("outliers: %zu images, %lld below max-softmax %.2f; ranked list in %s/outliers.csv\n", order.size(),
-              (long long)low, threshold, dir.c_str());
   return 0;
 }
 

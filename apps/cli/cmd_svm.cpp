@@ -1,12 +1,13 @@
 // easel svm train --features F.npz --out DIR [--kernel rbf|sigmoid|linear|poly] [--C 1] [--gamma G]
-//                 [--coef0 0] [--degree 3] [--balanced] [--grid [--C-grid ..] [--gamma-grid ..]] [--cv 3]
+//                 [--coef0 0] [--degree 3] [--balanced] [--no-standardize] [--grid [--C-grid ..] [--gamma-grid ..]] [--cv 3]
 //                 [--split trainval] [--seed 0]
 // easel svm eval --model DIR --features F.npz [--split test] [--out metrics.json] [--predictions P.csv]
 //
 // F.npz comes from `easel features`; its F.npz.csv gives the class names and each row's split, so by
 // default the SVM trains on the run's train + validation images and is evaluated on its test images.
 // --grid: stratified --cv-fold search over C × γ (default C ∈ {0.1, 1, 10, 100}, γ ∈ {0.1, 0.3, 1, 3, 10} / D),
-// then a final fit on all the training rows with the best pair.
+// then a final fit on all the training rows with the best pair. --gamma-grid values are γ itself
+// (e.g. 1e-4,1e-3), not multiples of 1 / D.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -43,18 +44,18 @@ std::vector<double> number_list(const std::string& s, const char* flag) {
 int svm_train_cmd(int argc, char** argv) {
   const Args a(argc, argv, 3,
                {"features", "out", "kernel", "C", "gamma", "coef0", "degree", "cv", "C-grid", "gamma-grid", "split", "seed"},
-               {"grid", "balanced"});
+               {"grid", "balanced", "no-standardize"});
   const Features f = read_features(a.require("features"), split_names(a.get("split", "trainval")));
   const std::string out = a.require("out");
   const int64_t C = int64_t(f.classes.size()), D = f.X.size(1);
   SvmParams p;
   p.kernel = a.get("kernel", "rbf");
   p.C = a.get_double("C", 1), p.gamma = a.get_double("gamma", 0), p.coef0 = a.get_double("coef0", 0);
-  p.degree = int(a.get_int("degree", 3)), p.balanced = a.has("balanced");
+  p.degree = int(a.get_int("degree", 3)), p.balanced = a.has("balanced"), p.standardize = !a.has("no-standardize");
   const int folds = int(a.get_int("cv", 3));
   const uint64_t seed = uint64_t(a.get_int("seed", 0));
-  std::printf("svm: %lld rows x %lld features, %lld classes, %s kernel, one-vs-rest\n", (long long)f.labels.size(),
-              (long long)D, (long long)C, p.kernel.c_str());
+  std::printf("svm: %lld rows x %lld features (%s), %lld classes, %s kernel, one-vs-rest\n", (long long)f.labels.size(),
+              (long long)D, p.standardize ? "standardised" : "raw", (long long)C, p.kernel.c_str());
   const auto t0 = std::chrono::steady_clock::now();
   Json extra = Json::object(), classes = Json::array();
   for (const auto& c : f.classes) classes.push(c);

@@ -16,6 +16,7 @@
 #include "apps/train/inference.h"
 #include "apps/train/run.h"
 #include "apps/train/trainer.h"
+#include "apps/train/weights.h"
 #include "autograd/node.h"
 #include "io/checkpoint.h"
 #include "io/image.h"
@@ -72,15 +73,78 @@ int cmd_train(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
+// MAP.json: {"target class": [ImageNet class indices], ...}, one entry per class of `data`.
+std::vector<std::vector<int64_t>> read_class_map(const std::string& path, const std::vector<std::string>& classes,
+                                                 int64_t source_classes) {
+  const Json j = Json::load(path);
+  EASEL_CHECK(j.kind() == Json::Kind::object, path, ": expected {\"target class\": [source class indices], ...}");
+  std::vector<std::vector<int64_t>> sources(classes.size());
+  std::set<int64_t> used;
+  for (size_t c = 0; c < classes.size(); ++c) {
+    EASEL_CHECK(j.has(classes[c]), path, ": no entry for the data set's class '", classes[c], "'");
+    const Json& list = j[classes[c]];
+    EASEL_CHECK(list.kind() == Json::Kind::array && !list.items().empty(), path, ": '", classes[c],
+                "' needs a non-empty list of source class indices");
+    for (const Json& v : list.items()) {
+      const int64_t s = v.integer();
+      EASEL_CHECK(s >= 0 && s < source_classes, path, ": '", classes[c], "': index ", s, " outside the net's ",
+                  source_classes, " classes");
+      EASEL_CHECK(used.insert(s).second, path, ": source class ", s, " is mapped to two target classes");
+      sources[c].push_back(s);
+    }
+  }
+  for (const auto& [key, value] : j.members())
+    EASEL_CHECK(std::find(classes.begin(), classes.end(), key) != classes.end(), path, ": '", key,
+                "' is not a class of the data set");
+  return sources;
+}
+
+// eval --model NAME --weights W --data D --imagenet-map MAP.json: the zero-shot baseline, the
+// pretrained 1000-class head's probabilities pooled onto the data set's classes.
+int eval_zero_shot(const Args& a) {
+  const std::string model = a.require("model"), map = a.get("imagenet-map");
+  EASEL_CHECK(a.has("weights") && a.has("data"), "eval --imagenet-map: give --model, --weights (with its ImageNet head) and --data");
+  const StartingWeights w = read_starting_weights(a.get("weights"), model);
+  auto net = create_net(model, 1000);
+  EASEL_CHECK(head_classes(w.tensors, *net) == 1000, "eval --imagenet-map: ", w.file, " has no 1000-class head '",
+              net->head_path, "' (zero-shot scoring needs the ImageNet classifier)");
+  net->load_state_dict(w.tensors);
+  net->eval();
+  net->to(parse_device(a.get("device", "cpu")));
+  const Dataset data = open_dataset(a.get("data"), csv_options(a));
+  const auto sources = read_class_map(map, data.classes, 1000);
+  Run run;
+  run.pre.size = a.get_int("size", 224), run.pre.preset = a.get("preprocess", "imagenet");
+  if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
+  std::vector<size_t> idx(data.samples.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  DataLoader loader(data, idx, inference_loader_options(run, a.get_int("batch", 32), int(a.get_int("workers", 2))));
+  std::vector<std::vector<double>> probs;
+  std::vector<int64_t> labels;
+  evaluate(*net, loader, &probs, &labels);
+  const Metrics m = compute_metrics(pool_class_probabilities(probs, sources), labels);
+  if (a.has("json")) {
+    std::printf("%s\n", m.to_json().c_str());
+    return 0;
+  }
+  std::printf("zero-shot: %s's ImageNet head pooled onto %zu classes by %s\n", model.c_str(), data.classes.size(), map.c_str());
+  std::fputs(format_metrics(m, data.classes).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
 int cmd_eval(int argc, char** argv) {
-  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug", "group-by", "group-chart", "device"}),
+  const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug", "group-by", "group-chart",
+                                                "device", "split", "imagenet-map", "model", "weights", "size", "preprocess"}),
                {"json"});
+  if (a.has("imagenet-map")) return eval_zero_shot(a);
   const std::string dir = a.require("run");
   Run run = load_run(dir, a.get("checkpoint", "best.npz"), parse_device(a.get("device", "cpu")));
-  LoaderOptions lo;
-  lo.batch = a.get_int("batch", 32), lo.workers = int(a.get_int("workers", 2)), lo.pre = run.pre;
-  lo.aug = a.has("eval-aug") ? Augment::parse(a.get("eval-aug")) : run.eval_aug;
-  lo.augment = lo.aug.any();
+  if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
+  const LoaderOptions lo = inference_loader_options(run, a.get_int("batch", 32), int(a.get_int("workers", 2)));
   Dataset data;
   std::vector<size_t> idx;
   if (a.has("data")) {
@@ -89,8 +153,14 @@ int cmd_eval(int argc, char** argv) {
                 " classes in ", dir, "/config.json)");
     idx.resize(data.samples.size());
     std::iota(idx.begin(), idx.end(), 0);
-  } else {  // the run's own held-out test split
-    data = run_dataset(run, &idx);
+  } else {  // one of the run's own splits: test (held out) by default, val or train for the papers' tables
+    const std::string split = a.get("split", "test");
+    std::vector<size_t> tr, va;
+    data = run_dataset(run, &idx, &va, &tr);
+    EASEL_CHECK(split == "test" || split == "val" || split == "train", "eval: --split is train, val or test, got '", split, "'");
+    if (split == "val") idx = va;
+    if (split == "train") idx = tr;
+    EASEL_CHECK(!idx.empty(), "eval: the run's ", split, " split is empty");
   }
   DataLoader loader(data, idx, lo);
   std::vector<std::vector<double>> probs;
@@ -113,9 +183,10 @@ int cmd_eval(int argc, char** argv) {
 }
 
 int cmd_predict(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "top", "positive", "device"}, {"json"});
+  const Args a(argc, argv, 2, {"run", "checkpoint", "top", "positive", "device", "eval-aug"}, {"json"});
   const Device device = parse_device(a.get("device", "cpu"));
   Run run = load_run(a.require("run"), a.get("checkpoint", "best.npz"), device);
+  if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
   // Two classes: the probability of the positive class is the score (e.g. --positive abstract).
   size_t positive = 1;
   if (a.has("positive")) {
@@ -127,8 +198,7 @@ int cmd_predict(int argc, char** argv) {
   const int64_t C = int64_t(run.classes.size()), top = std::min<int64_t>(a.get_int("top", 5), C);
   NoGradGuard ng;
   for (const std::string& path : a.positional()) {
-    Generator g(0);
-    const Tensor x = prepare_image(load_image(path), run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g).unsqueeze(0).to(device);
+    const Tensor x = inference_input(run, path).to(device);
     const std::vector<double> p = softmax((*run.net)(x) * (1.0 / run.temperature), 1).to_vector();  // calibrated
     std::vector<size_t> order(p.size());
     std::iota(order.begin(), order.end(), 0);

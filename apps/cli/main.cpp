@@ -33,8 +33,11 @@ const std::vector<CommandUsage>& usages() {
                   "          [--labels 1,3 --grads G.npz] [--train-mode] [--dtype f64] [--device cuda]\n"
                   "                                one pass of a net (PyTorch parity tool)\n"},
       {"train", "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (easel train --help)\n"},
-      {"eval", "  eval --run RUN_DIR [--data DIR|CSV] [--group-by COLUMN [--group-chart PNG]] [--json]\n"
-               "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"},
+      {"eval", "  eval --run RUN_DIR [--split test|val|train | --data DIR|CSV] [--eval-aug SPEC|none] [--group-by COLUMN\n"
+               "       [--group-chart PNG]] [--json]\n"
+               "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"
+               "  eval --model NAME --weights W.npz --data DIR|CSV --imagenet-map MAP.json [--size 224]\n"
+               "                                zero-shot: the ImageNet head's probabilities pooled onto the data set's classes\n"},
       {"predict", "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"},
       {"export", "  export --run RUN_DIR [--checkpoint best.npz] --out MODEL.npz   the trained model as plain state_dict weights\n"},
       {"gradcam", "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"

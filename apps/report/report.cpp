@@ -60,8 +60,7 @@ Canvas outlier_gallery(const Dataset& data, const Outputs& out, const OutlierSco
 Canvas cam_gallery(Run& run, const Dataset& data, const std::vector<size_t>& idx, const std::string& method) {
   std::vector<Tile> tiles;
   for (size_t i : idx) {
-    Generator g(0);
-    const Tensor x = prepare_image(load_image(data.samples[i].path), run.pre, nullptr, g).unsqueeze(0);
+    const Tensor x = inference_input(run, data.samples[i].path);
     const Cam cam = compute_cam(*run.net, x, "", method);
     char l2[96];
     std::snprintf(l2, sizeof l2, "model: %s %.0f%%", run.classes[size_t(cam.cls)].c_str(), 100 * cam.probability);
@@ -120,8 +119,7 @@ std::string write_report(const ReportOptions& o) {
   // One pass over every image of the run: embeddings and probabilities for outliers and t-SNE.
   std::vector<size_t> all(data.samples.size());
   std::iota(all.begin(), all.end(), 0);
-  LoaderOptions lo;
-  lo.batch = 32, lo.workers = 2, lo.pre = run.pre;
+  const LoaderOptions lo = inference_loader_options(run);
   DataLoader loader(data, all, lo);
   const Outputs outs = collect_outputs(*run.net, loader);
   std::printf("report: %zu images through %s\n", outs.labels.size(), run.train.model.c_str());
@@ -180,8 +178,7 @@ std::string write_report(const ReportOptions& o) {
   if (!cam_idx.empty()) {
     cam_gallery(run, data, cam_idx).save(pics + "/gradcam.png");
     h << "<h2>Where the net looks (Grad-CAM)</h2>\n" << img(pics + "/gradcam.png", "Grad-CAM heat maps on test images");
-    Generator g(0);
-    const Tensor x = prepare_image(load_image(data.samples[cam_idx[0]].path), run.pre, nullptr, g).unsqueeze(0);
+    const Tensor x = inference_input(run, data.samples[cam_idx[0]].path);
     const std::string layer = feature_map_layer(*run.net, x);
     feature_map_grid(strongest_feature_maps(*run.net, x, layer), denormalize(x.select(0, 0), run.pre.preset)).save(pics + "/featuremaps.png");
     h << img(pics + "/featuremaps.png", "strongest feature maps of " + layer + " for the first test image");

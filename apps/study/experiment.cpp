@@ -231,7 +231,7 @@ Study read_study(const ExperimentOptions& o) {
       }
     if (vj.has("svm")) {
       v.svm = vj["svm"];
-      check_keys(v.svm, {"kernel", "grid", "cv", "C", "gamma", "C_grid", "gamma_grid", "balanced"}, where + ": svm");
+      check_keys(v.svm, {"kernel", "grid", "cv", "C", "gamma", "C_grid", "gamma_grid", "balanced", "standardize"}, where + ": svm");
       if (o.tiny) v.svm.set("cv", 2);
     }
     s.variants.push_back(v);
@@ -356,7 +356,7 @@ Json run_trial(const Study& s, const Variant& v, int64_t trial, const std::strin
   EASEL_CHECK(!test.empty(), v.name, ": the run has no test split (--test 0?)");
   LoaderOptions lo;
   lo.batch = 32, lo.workers = 2, lo.pre = run.pre, lo.aug = run.eval_aug;
-  if (!v.eval_aug.empty()) lo.aug = Augment::parse(v.eval_aug == "none" ? "" : v.eval_aug);
+  if (!v.eval_aug.empty()) lo.aug = parse_eval_aug(v.eval_aug);
   lo.augment = lo.aug.any();
   DataLoader test_loader(data, test, lo);
   const Outputs te = collect_outputs(*run.net, test_loader);
@@ -375,10 +375,11 @@ Json run_trial(const Study& s, const Variant& v, int64_t trial, const std::strin
     SvmParams p;
     p.kernel = v.svm.get("kernel", std::string("rbf"));
     p.C = v.svm.get("C", 1.0), p.gamma = v.svm.get("gamma", 0.0), p.balanced = v.svm.get("balanced", false);
+    p.standardize = v.svm.get("standardize", true);
     const double D = double(fit_rows.embeddings.size(1));
     if (v.svm.get("grid", false)) {
-      std::vector<double> gammas = svm_values(v.svm, "gamma_grid", {0.1, 0.3, 1, 3, 10});
-      for (double& gm : gammas) gm /= D;  // multiples of 1 / D on standardised features
+      std::vector<double> gammas = {0.1 / D, 0.3 / D, 1 / D, 3 / D, 10 / D};  // the default: multiples of 1 / D
+      if (v.svm.has("gamma_grid")) gammas = svm_values(v.svm, "gamma_grid", {});  // γ itself, as svm train --gamma-grid
       const GridResult gr = grid_search(fit_rows.embeddings, fit_rows.labels, C, p, svm_values(v.svm, "C_grid", {0.1, 1, 10, 100}),
                                         gammas, int(v.svm.get("cv", 3.0)), seed);
       p = gr.best;

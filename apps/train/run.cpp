@@ -104,6 +104,20 @@ Run load_run(const std::string& dir, const std::string& checkpoint, const Device
   return r;
 }
 
+Augment parse_eval_aug(const std::string& spec) { return Augment::parse(spec == "none" ? "" : spec); }
+
+LoaderOptions inference_loader_options(const Run& run, int64_t batch, int workers) {
+  LoaderOptions lo;
+  lo.batch = batch, lo.workers = workers, lo.pre = run.pre;
+  lo.aug = run.eval_aug, lo.augment = run.eval_aug.any();
+  return lo;
+}
+
+Tensor inference_input(const Run& run, const std::string& image_path, uint64_t seed) {
+  Generator g(seed);
+  return prepare_image(load_image(image_path), run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g).unsqueeze(0);
+}
+
 void write_run_pictures(const std::string& dir, const std::vector<std::string>& classes, const Metrics* test) {
   std::vector<Json> lines;
   {

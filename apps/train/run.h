@@ -13,6 +13,7 @@
 #include "apps/analysis/metrics.h"
 #include "apps/train/config.h"
 #include "io/dataset.h"
+#include "io/loader.h"
 #include "nets/net.h"
 
 namespace easel {
@@ -30,6 +31,14 @@ struct Run {
 };
 // The net in eval mode on `device` (files stay on the host; collect_outputs moves batches to the net).
 Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz", const Device& device = Device::cpu());
+
+// Every image a command reads for inference goes through the run's preprocessing and its --eval-aug
+// (noise / blur at evaluation: the robustness protocol), so predict, eval, features, outliers,
+// calibrate, gradcam, featuremaps, branches and the report see the same inputs.
+// A command's own --eval-aug replaces the run's: parse_eval_aug("none") is clean images.
+Augment parse_eval_aug(const std::string& spec);
+LoaderOptions inference_loader_options(const Run& run, int64_t batch = 32, int workers = 2);
+Tensor inference_input(const Run& run, const std::string& image_path, uint64_t seed = 0);  // [1, 3, S, S]
 
 // config.json: written once the data set is split, read back by load_run.
 void write_run_config(const std::string& dir, const TrainConfig& c, const Dataset& d, const Split& split);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "apps/train/run.h"
 #include "io/checkpoint.h"
@@ -47,6 +48,17 @@ std::string load_starting_weights(Net& net, const StartingWeights& w, bool reset
   if (reset_head || other_classes)  // the file's head is not used at all
     file.erase(std::remove_if(file.begin(), file.end(), [&](const auto& kv) { return under(kv.first, net.head_path); }),
                file.end());
+  // Parts of the file's net this one does not have at all (torchvision VGG's classifier.* for the
+  // GAP-head VGG) are left out and named; anything else that does not fit still fails.
+  std::set<std::string> mine, skipped;
+  for (const auto& [key, t] : net.state_dict()) mine.insert(key.substr(0, key.find('.')));
+  size_t skipped_arrays = 0;
+  file.erase(std::remove_if(file.begin(), file.end(), [&](const auto& kv) {
+               const std::string top = kv.first.substr(0, kv.first.find('.'));
+               if (mine.count(top)) return false;
+               skipped.insert(top), ++skipped_arrays;
+               return true;
+             }), file.end());
   LoadOptions l;
   l.allow_missing = true;  // backbone-only files (ImageNet weights of a seed net's trunk)
   const LoadReport rep = net.load_state_dict(file, l);
@@ -59,6 +71,11 @@ std::string load_starting_weights(Net& net, const StartingWeights& w, bool reset
                ": the head '" + net.head_path + "' starts fresh";
   else if (reset_head)
     account += "; the head '" + net.head_path + "' starts fresh (--reset-head)";
+  if (!skipped.empty()) {
+    std::string names;
+    for (const std::string& s : skipped) names += (names.empty() ? "" : ", ") + s;
+    account += "; left out " + std::to_string(skipped_arrays) + " arrays of " + names + ", which this net does not have";
+  }
   const size_t fresh = rep.missing.size();
   if (fresh > 0) account += "; " + std::to_string(fresh) + " tensors kept their fresh initialisation";
   return account + ")";

@@ -4,7 +4,8 @@
 //   - a run directory: its best.npz, after checking that the run trained this architecture.
 // A file whose head (the final Linear, Net::head_path) has another class count than the net — an
 // ImageNet file, or a run on another data set — loads everything but the head, which keeps its fresh
-// initialisation; --reset-head does the same for a head of the right shape.
+// initialisation; --reset-head does the same for a head of the right shape. Top-level modules the
+// net does not have (torchvision VGG's classifier for the GAP-head VGG) are left out, and named.
 #pragma once
 #include <string>
 

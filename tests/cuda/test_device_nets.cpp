@@ -79,13 +79,14 @@ TEST_CASE("every registry net but the VGGs runs forward and backward on the devi
 
 // The VGGs apart: their 25088 × 4096 Linear makes each take half a minute (minutes under the
 // sanitizers). EASEL_DEVICE_SUITE=quick (the sanitizer run in CI) keeps vgg16_bn, whose one
-// constructor (nets/vgg.cpp) also builds the others: with and without batch norm, 16 or 19 layers.
+// constructor (nets/vgg.cpp) also builds the others: with and without batch norm, 16 or 19 layers,
+// and vgg16_gap (no big Linear: cheap), the other head.
 TEST_CASE("the VGG nets run forward and backward on the device, equal to the CPU (f64)") {
   const char* mode = std::getenv("EASEL_DEVICE_SUITE");
   const bool quick = mode && std::string(mode) == "quick";
   set_conv_algorithm(ConvAlgorithm::im2col);
   for (const NetInfo& info : net_registry())
-    if (is_vgg(info.name) && (!quick || info.name == "vgg16_bn")) {
+    if (is_vgg(info.name) && (!quick || info.name == "vgg16_bn" || info.name == "vgg16_gap")) {
       MESSAGE("device suite: ", info.name);
       check_net(info.name);
     }

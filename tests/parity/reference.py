@@ -111,6 +111,18 @@ class EffNetLSTM(nn.Module):
         return self.classifier(torch.cat((h_n[-2], h_n[-1]), dim=1))
 
 
+class VGGGap(nn.Module):
+    """torchvision's VGG features, global average pooling, one Linear (the pose seed's Keras head)."""
+
+    def __init__(self, depth, num_classes):
+        super().__init__()
+        self.features = getattr(torchvision.models, f"vgg{depth}")().features
+        self.fc = nn.Linear(512, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.features(x).mean(dim=(2, 3)))
+
+
 class ResNetTrunk(nn.Module):
     """torchvision's resnet50 without fc: pooled 2048-d features."""
 
@@ -151,6 +163,8 @@ def build(name, num_classes):
         return RecurrentCNN(num_classes)
     if name == "effnet_lstm":
         return EffNetLSTM(num_classes)
+    if name in ("vgg16_gap", "vgg19_gap"):
+        return VGGGap(int(name[3:5]), num_classes)
     if name == "two_branch_resnet50":
         return TwoBranchResNet50(num_classes)
     if name == "two_branch_resnet50_fusion":
