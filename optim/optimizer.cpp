@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
@@ -48,39 +49,59 @@ NamedTensors Optimizer::state_dict() const {
   return out;
 }
 
+// Slots are matched to parameters by name, in whichever group holds them now; a saved group's lr
+// and momentum go to the group that now holds that group's parameters. So a checkpoint loads into
+// groups numbered differently (an older Easel ordered --layer-lr groups by rate).
 void Optimizer::load_state_dict(const NamedTensors& sd) {
+  struct Key {
+    std::string kind, rest;
+    size_t group;
+  };
+  auto parse = [](const std::string& k) {
+    const size_t dot1 = k.find('.'), dot2 = k.find('.', dot1 + 1);
+    EASEL_CHECK(dot1 != std::string::npos && dot2 != std::string::npos, "optimizer state: bad key '", k, "'");
+    const std::string group = k.substr(dot1 + 1, dot2 - dot1 - 1);
+    EASEL_CHECK(!group.empty() && group.size() < 7 && group.find_first_not_of("0123456789") == std::string::npos,
+                "optimizer state: bad group number in key '", k, "'");
+    return Key{k.substr(0, dot1), k.substr(dot2 + 1), size_t(std::atoi(group.c_str()))};
+  };
+  auto holder = [&](const std::string& pname) -> std::pair<size_t, size_t> {  // (group, index) or groups_.size()
+    for (size_t g = 0; g < groups_.size(); ++g)
+      for (size_t i = 0; i < groups_[g].names.size(); ++i)
+        if (groups_[g].names[i] == pname) return {g, i};
+    return {groups_.size(), 0};
+  };
+  std::map<size_t, size_t> now;  // saved group -> the group holding its parameters now
+  for (const auto& [k, t] : sd) {
+    if (k == "steps" || k.rfind("group.", 0) == 0) continue;
+    const Key key = parse(k);
+    const std::string pname = key.rest.substr(0, key.rest.rfind('.'));
+    const size_t g = holder(pname).first;
+    if (g < groups_.size()) now.emplace(key.group, g);
+  }
   for (const auto& [k, t] : sd) {
     if (k == "steps") {
       steps_ = int64_t(t.item());
       continue;
     }
-    const size_t dot1 = k.find('.'), dot2 = k.find('.', dot1 + 1);
-    EASEL_CHECK(dot1 != std::string::npos && dot2 != std::string::npos, "optimizer state: bad key '", k, "'");
-    const std::string kind = k.substr(0, dot1), rest = k.substr(dot2 + 1);
-    const std::string group = k.substr(dot1 + 1, dot2 - dot1 - 1);
-    EASEL_CHECK(!group.empty() && group.size() < 7 && group.find_first_not_of("0123456789") == std::string::npos,
-                "optimizer state: bad group number in key '", k, "'");
-    const size_t g = size_t(std::atoi(group.c_str()));
-    EASEL_CHECK(g < groups_.size(), "optimizer state: key '", k, "' names group ", g, " of ", groups_.size());
-    if (kind == "group") {
-      if (rest == "lr") groups_[g].lr = t.item();
-      else if (rest == "momentum") groups_[g].momentum = t.item();
+    const Key key = parse(k);
+    if (key.kind == "group") {
+      const size_t g = now.count(key.group) ? now[key.group] : key.group;
+      EASEL_CHECK(g < groups_.size(), "optimizer state: key '", k, "' names group ", key.group, " of ", groups_.size());
+      if (key.rest == "lr") groups_[g].lr = t.item();
+      else if (key.rest == "momentum") groups_[g].momentum = t.item();
       continue;
     }
-    const size_t last = rest.rfind('.');
-    const std::string pname = rest.substr(0, last), sname = rest.substr(last + 1);
-    bool found = false;
-    for (size_t i = 0; i < groups_[g].names.size() && !found; ++i)
-      if (groups_[g].names[i] == pname) {
-        // step counts stay host scalars; moments and buffers live with their parameter (device, dtype)
-        const bool bookkeeping = sname == "step" || sname == "started";
-        Tensor& s = slot(g, i, sname, bookkeeping ? t : groups_[g].params[i]);
-        EASEL_CHECK(s.shape() == t.shape(), "optimizer state '", k, "': shape ", shape_str(t.shape()), " but the slot has ",
-                    shape_str(s.shape()));
-        s.copy_(t);
-        found = true;
-      }
-    EASEL_CHECK(found, "optimizer state: no parameter '", pname, "' in group ", g);
+    const size_t last = key.rest.rfind('.');
+    const std::string pname = key.rest.substr(0, last), sname = key.rest.substr(last + 1);
+    const auto [g, i] = holder(pname);
+    EASEL_CHECK(g < groups_.size(), "optimizer state: no parameter '", pname, "' in any group (key '", k, "')");
+    // step counts stay host scalars; moments and buffers live with their parameter (device, dtype)
+    const bool bookkeeping = sname == "step" || sname == "started";
+    Tensor& s = slot(g, i, sname, bookkeeping ? t : groups_[g].params[i]);
+    EASEL_CHECK(s.shape() == t.shape(), "optimizer state '", k, "': shape ", shape_str(t.shape()), " but the slot has ",
+                shape_str(s.shape()));
+    s.copy_(t);
   }
 }
 

@@ -1,6 +1,8 @@
 #include "optim/scheduler.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <sstream>
 
 namespace easel {
 
@@ -115,6 +117,45 @@ void ReduceLROnPlateau::load_state_dict(const NamedTensors& sd) {
   }
 }
 
+PlateauCycleLR::PlateauCycleLR(Optimizer& opt, double r, int64_t p, int64_t d, double f, double th)
+    : Scheduler(opt), raise(r), floor(f), threshold(th), patience(p), decay_epochs(d) {
+  EASEL_CHECK(r >= 1 && f > 0 && p >= 1 && d >= 1, "plateau-cycle: need raise >= 1, floor > 0, patience >= 1 and decay >= 1 (got ",
+              r, ", ", f, ", ", p, ", ", d, ")");
+  for (ParamGroup& g : opt_.groups()) g.initial_lr = g.initial_lr > 0 ? g.initial_lr : g.lr;
+}
+
+void PlateauCycleLR::apply() {
+  double scale = 1;
+  if (raised_at_ > 0) scale = raise + (floor - raise) * std::min(1.0, double(t_ - raised_at_) / double(decay_epochs));
+  for (ParamGroup& g : opt_.groups()) g.lr = g.initial_lr * scale;
+}
+
+void PlateauCycleLR::step(double metric) {
+  EASEL_CHECK(!std::isnan(metric), "plateau-cycle: step() needs the watched metric");
+  ++t_;
+  if (raised_at_ == 0) {
+    if (metric > best_ + std::abs(best_) * threshold || std::isinf(best_)) best_ = metric, bad_ = 0;
+    else if (++bad_ >= patience) raised_at_ = t_;  // the plateau: raise now, decay from the next epoch
+  }
+  apply();
+}
+
+NamedTensors PlateauCycleLR::state_dict() const {
+  return {{"t", Tensor::scalar(double(t_), DType::i64)},
+          {"best", Tensor::scalar(best_, DType::f64)},
+          {"bad", Tensor::scalar(double(bad_), DType::i64)},
+          {"raised_at", Tensor::scalar(double(raised_at_), DType::i64)}};
+}
+
+void PlateauCycleLR::load_state_dict(const NamedTensors& sd) {
+  for (const auto& [k, v] : sd) {
+    if (k == "t") t_ = int64_t(v.item());
+    if (k == "best") best_ = v.item();
+    if (k == "bad") bad_ = int64_t(v.item());
+    if (k == "raised_at") raised_at_ = int64_t(v.item());
+  }
+}
+
 bool EarlyStopping::update(double metric) {
   const bool better = maximize ? metric > best + std::abs(best) * threshold || std::isinf(best)
                                : metric < best - std::abs(best) * threshold || std::isinf(best);
@@ -133,7 +174,22 @@ std::unique_ptr<Scheduler> make_scheduler(const std::string& name, Optimizer& op
   if (name == "cosine") return std::make_unique<CosineLR>(opt, std::max<int64_t>(1, epochs));
   if (name == "onecycle") return std::make_unique<OneCycleLR>(opt, std::vector<double>{}, epochs * steps);
   if (name == "plateau") return std::make_unique<ReduceLROnPlateau>(opt, true, 0.5, 2, 1e-3);
-  throw Error("unknown scheduler '" + name + "' (none, step, cosine, onecycle, plateau)");
+  if (name.rfind("plateau-cycle", 0) == 0 && (name.size() == 13 || name[13] == ':')) {
+    double raise = 2, floor = 0.01, patience = 3, decay = 30;
+    std::stringstream items(name.size() > 13 ? name.substr(14) : "");
+    for (std::string item; std::getline(items, item, ',');) {
+      const size_t eq = item.find('=');
+      const std::string key = item.substr(0, eq);
+      double* slot = key == "raise" ? &raise : key == "floor" ? &floor : key == "patience" ? &patience : key == "decay" ? &decay : nullptr;
+      char* end = nullptr;
+      const double v = eq == std::string::npos ? NAN : std::strtod(item.c_str() + eq + 1, &end);
+      EASEL_CHECK(slot && std::isfinite(v) && end && *end == 0, "--scheduler ", name, ": '", item,
+                  "' is not one of raise=X, patience=N, decay=N, floor=X");
+      *slot = v;
+    }
+    return std::make_unique<PlateauCycleLR>(opt, raise, int64_t(patience), int64_t(decay), floor);
+  }
+  throw Error("unknown scheduler '" + name + "' (none, step, cosine, onecycle, plateau, plateau-cycle[:raise=2,patience=3,decay=30,floor=0.01])");
 }
 
 }  // namespace easel

@@ -84,6 +84,28 @@ class ReduceLROnPlateau : public Scheduler {
   int64_t bad_ = 0, cooldown_left_ = 0;
 };
 
+// The pose seed's one-cycle variant, per epoch on the watched metric (mode max): hold η₀ until
+// `patience` epochs pass without a relative improvement of `threshold`, then raise to raise·η₀ and
+// decay linearly over `decay_epochs` to floor·η₀, then hold that:
+//   η_e = η₀ (holding);  raise·η₀ + (floor - raise)·η₀·min(1, (e - e_r)/decay_epochs) after the raise at e_r
+// Every group from its own η₀.
+class PlateauCycleLR : public Scheduler {
+ public:
+  PlateauCycleLR(Optimizer& opt, double raise = 2, int64_t patience = 3, int64_t decay_epochs = 30, double floor = 0.01,
+                 double threshold = 1e-3);
+  void step(double metric) override;
+  NamedTensors state_dict() const override;
+  void load_state_dict(const NamedTensors& sd) override;
+  double raise, floor, threshold;
+  int64_t patience, decay_epochs;
+  int64_t raised_at() const { return raised_at_; }  // the epoch of the raise, 0 before it
+
+ private:
+  void apply();
+  double best_ = -INFINITY;
+  int64_t bad_ = 0, raised_at_ = 0;
+};
+
 // Stops training after `patience` epochs without improvement (relative threshold, as plateau).
 class EarlyStopping {
  public:
@@ -99,7 +121,9 @@ class EarlyStopping {
 
 // "none", "step" (step_size = epochs/3, γ 0.1), "cosine" (T = epochs), "onecycle" (per batch, each
 // group peaking at its own lr),
-// "plateau" (mode max, factor 0.5, patience 2, threshold 1e-3: the abstract-vs-figurative seed's).
+// "plateau" (mode max, factor 0.5, patience 2, threshold 1e-3: the abstract-vs-figurative seed's),
+// "plateau-cycle" (the pose seed's; options after a colon: "plateau-cycle:raise=1.5,patience=3,
+// decay=30,floor=0.01").
 std::unique_ptr<Scheduler> make_scheduler(const std::string& name, Optimizer& opt, int64_t epochs,
                                           int64_t steps_per_epoch);
 

@@ -23,7 +23,8 @@ grep -q '"version": 2' "$work/run/config.json" && grep -q '"train": {' "$work/ru
 # The run's train / val / test splits each have their table (the papers report all three).
 [[ $("$easel" eval --run "$work/run" --split train | head -1 | cut -d' ' -f1) -gt \
    $("$easel" eval --run "$work/run" --split val | head -1 | cut -d' ' -f1) ]]
-"$easel" eval --run "$work/run" --split test | grep -q "confusion matrix"
+"$easel" eval --run "$work/run" --split test --gallery "$work/gallery.png" --gallery-count 3 | grep -q "confusion matrix"
+test -s "$work/gallery.png"
 "$easel" calibrate --run "$work/run" | grep -q "T = "
 test -s "$work/run/calibration.json" && test -s "$work/run/reliability.png"
 "$easel" predict --run "$work/run" --positive light "$work/data/light/1.ppm" | grep -q "score(light)"
@@ -115,6 +116,7 @@ if "$easel" outliers --run "$work/run" --known "$work/known_bad.txt" --out "$wor
 grep -q "line 1: 'dark/99.ppm' is not an image of the data set" "$work/err"
 "$easel" report --run "$work/run" --svm "$work/svm" --cam-images 2 | grep -q "report: $work/run/report.html"
 grep -q "<h2>SVM head</h2>" "$work/run/report.html" && test -s "$work/run/report/tsne.png"
+grep -q "<h2>Right and wrong (test)</h2>" "$work/run/report.html" && test -s "$work/run/report/predictions.png"
 # Grouped evaluation: a manifest with a group column; an image folder has none (a clear error).
 { echo "path,label,batch"; n=0; for f in "$work"/data/*/*.ppm; do
     echo "$f,$(basename "$(dirname "$f")"),b$((n++ % 2))"; done; } > "$work/manifest.csv"

@@ -91,6 +91,11 @@ TEST_CASE("branches: a head that ignores the patch branch is seen as such") {
   CHECK(s.images == 4);
   CHECK(s.weight_norm_patch == 0);
   CHECK(s.weight_norm_global > 0);
+  // Per class: each row's global columns; their squares add up to the whole.
+  REQUIRE(s.class_weight_norm_global.size() == 2);
+  CHECK(s.class_weight_norm_patch == std::vector<double>{0, 0});
+  CHECK(std::hypot(s.class_weight_norm_global[0], s.class_weight_norm_global[1]) == doctest::Approx(s.weight_norm_global));
+  CHECK(BranchAnalysis(*create_net("two_branch_resnet50_fusion", 2)).result().class_weight_norm_global.empty());
   CHECK(s.accuracy_global_only == s.accuracy_both);
   // The feature norm is the mean L2 norm of the global trunk's pooled output.
   NoGradGuard ng;

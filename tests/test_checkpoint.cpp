@@ -238,3 +238,38 @@ TEST_CASE("a checkpoint's model loads without decoding its optimizer state; name
   CHECK(load_checkpoint(p).optimizer.size() == 2);  // the full checkpoint still has everything
   fs::remove(p);
 }
+
+TEST_CASE("optimizer state follows its parameters into groups numbered otherwise") {
+  Tensor a = Tensor::from({1.0, 2.0}, {2}).requires_grad_(true), b = Tensor::from({3.0}, {1}).requires_grad_(true);
+  auto make = [&](bool a_first) {
+    auto opt = make_optimizer("adam");
+    ParamGroup ga, gb;
+    ga.names = {"a"}, ga.params = {a}, ga.lr = 0.1;
+    gb.names = {"b"}, gb.params = {b}, gb.lr = 0.01;
+    opt->add_group(a_first ? ga : gb);
+    opt->add_group(a_first ? gb : ga);
+    return opt;
+  };
+  auto first = make(true);
+  (sum(a * a) + sum(b * b * b)).backward();
+  first->step();
+  first->groups()[0].lr = 0.05;  // as a scheduler left it
+  const NamedTensors saved = first->state_dict();
+  auto second = make(false);  // b's group first now
+  second->load_state_dict(saved);
+  CHECK(second->groups()[1].lr == 0.05);  // a's group
+  CHECK(second->groups()[0].lr == 0.01);
+  auto value = [](const NamedTensors& sd, const std::string& key) {
+    for (const auto& [k, t] : sd)
+      if (k == key) return t;
+    return Tensor();
+  };
+  const NamedTensors back = second->state_dict();
+  CHECK(back.size() == saved.size());
+  for (const auto& [k, t] : saved) {
+    if (k.rfind("state.0.a.", 0) != 0) continue;
+    const Tensor moved = value(back, "state.1.a." + k.substr(10));
+    REQUIRE(moved.defined());
+    CHECK(max_abs_diff(moved, t) == 0);
+  }
+}

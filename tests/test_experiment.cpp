@@ -159,6 +159,20 @@ TEST_CASE("experiment: a two-stage variant starts each trial from the earlier va
   REQUIRE(weight(a, "conv1.weight").defined());
   CHECK(test::max_abs_diff(weight(a, "conv1.weight"), weight(b, "conv1.weight")) > 0);
   CHECK(r["variants"].items()[1]["trials_done"].integer() == 1);
+  // Without keep_checkpoints the first stage's checkpoints go once the second stage is scored; a rerun
+  // reuses both stages (the stamps hold flags, no paths), and a changed first stage reruns the second.
+  o.file = p.study(R"([{"name": "head", "train": {"freeze": 0.95}}, {"name": "all", "init_from": "head", "train": {"lr": 0.001}}])");
+  o.out = p.dir + "/out2";
+  run_experiment(o);
+  CHECK(fs::exists(o.out + "/runs/head/trial1/run/test_metrics.json"));
+  CHECK(!fs::exists(o.out + "/runs/head/trial1/run/best.npz"));
+  CHECK(!fs::exists(o.out + "/runs/all/trial1/run/best.npz"));
+  const auto stamp = fs::last_write_time(o.out + "/runs/all/trial1/metrics.json");
+  run_experiment(o);
+  CHECK(fs::last_write_time(o.out + "/runs/all/trial1/metrics.json") == stamp);
+  o.file = p.study(R"([{"name": "head", "train": {"freeze": 0.9}}, {"name": "all", "init_from": "head", "train": {"lr": 0.001}}])");
+  run_experiment(o);
+  CHECK(fs::last_write_time(o.out + "/runs/all/trial1/metrics.json") != stamp);
 }
 
 TEST_CASE("experiment: a mistyped study file is refused before any training, naming what is wrong") {
@@ -173,6 +187,12 @@ TEST_CASE("experiment: a mistyped study file is refused before any training, nam
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("\"from\" must name an earlier variant"), Error);
   o.file = p.study(R"([{"name": "b", "init_from": "a"}, {"name": "a"}])");
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("\"init_from\" must name an earlier variant"), Error);
+  o.file = p.study(R"([{"name": "a"}, {"name": "b", "init_from": "a"}, {"name": "c", "init_from": "b"}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("not a \"from\" or another \"init_from\" one"), Error);
+  o.file = p.study(R"([{"name": "a"}, {"name": "b", "from": "a", "init_from": "a"}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("it takes no \"init_from\""), Error);
+  o.file = p.study(R"([{"name": "a"}, {"name": "b", "init_from": "a", "train": {"limit": 20}}])");
+  CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("\"limit\" differs from \"init_from\" 'a''s"), Error);
   o.file = p.study(R"([{"name": "a"}, {"name": "b", "init_from": "a", "train": {"model": "vgg16"}}])");
   CHECK_THROWS_WITH_AS(run_experiment(o), doctest::Contains("trains a resnet18, this variant a vgg16"), Error);
   o.file = p.study(R"([{"name": "a"}])", R"("trails": 3,)");

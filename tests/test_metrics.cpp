@@ -81,3 +81,43 @@ TEST_CASE("zero-shot: source-class probabilities pooled onto target classes, row
   CHECK(q[1] == std::vector<double>{0.5, 0.5});  // no mass on any target: uniform
   CHECK_THROWS_WITH_AS(pool_class_probabilities({{1.0}}, {{3}}), doctest::Contains("source class 3 outside the net's 1 classes"), Error);
 }
+
+TEST_CASE("macro-average ROC curve and per-class top-5") {
+  // 7 classes, 14 samples: labels 0..6 twice; scores favour the label with some confusions.
+  std::vector<std::vector<double>> p;
+  std::vector<int64_t> y;
+  Generator g(4);
+  for (int i = 0; i < 14; ++i) {
+    std::vector<double> row(7);
+    double sum = 0;
+    for (double& v : row) sum += (v = g.uniform());
+    row[size_t(i % 7)] += i < 10 ? 1.0 : 0.0;  // the last four are scored at random
+    sum += i < 10 ? 1.0 : 0.0;
+    for (double& v : row) v /= sum;
+    p.push_back(row);
+    y.push_back(i % 7);
+  }
+  const Metrics m = compute_metrics(p, y);
+  CHECK(m.roc_macro.tpr.back() == doctest::Approx(1.0));
+  REQUIRE(m.top5_per_class.size() == 7);
+  double weighted = 0;
+  for (size_t c = 0; c < 7; ++c) weighted += m.top5_per_class[c] * double(m.support[c]) / 14.0;
+  CHECK(weighted == doctest::Approx(m.top5));
+  CHECK(m.top5_per_class[0] == 1.0);  // both class-0 images (0 and 7) score their label highest
+  const std::string table = format_metrics(m, {"a", "b", "c", "d", "e", "f", "g"});
+  CHECK(table.find("support     top-5\n") != std::string::npos);
+}
+
+TEST_CASE("macro-average ROC curve: numpy.interp of each class's curve on the union of their FPRs") {
+  // Per-class curves (sklearn's roc_curve, no dropping): class 0 and 1 fpr {0, 0, .25, .5, .75, 1},
+  // tpr {0, .5, .5, 1, 1, 1}; class 2 fpr {0, .25, .25, .75, 1}, tpr {0, 0, 1, 1, 1}. The macro curve
+  // (the sklearn ROC example's all_fpr / mean_tpr, computed with numpy) and its trapezoidal area:
+  const Metrics m = compute_metrics({{.7, .2, .1}, {.3, .4, .3}, {.2, .5, .3}, {.1, .3, .6}, {.5, .1, .4}, {.3, .3, .4}},
+                                    {0, 0, 1, 1, 2, 2});
+  CHECK(m.roc_macro.fpr == std::vector<double>{0, 0.25, 0.5, 0.75, 1});
+  REQUIRE(m.roc_macro.tpr.size() == 5);
+  const double want[5] = {1.0 / 3, 2.0 / 3, 1, 1, 1};
+  for (size_t i = 0; i < 5; ++i) CHECK(m.roc_macro.tpr[i] == doctest::Approx(want[i]).epsilon(1e-12));
+  CHECK(m.roc_macro.auc == doctest::Approx(0.8333333333333333).epsilon(1e-12));
+  CHECK(m.auc_macro == doctest::Approx((0.8125 + 0.8125 + 0.75) / 3));  // roc_auc_score(average="macro") differs
+}

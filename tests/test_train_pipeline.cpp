@@ -291,3 +291,34 @@ TEST_CASE("--layer-lr under every scheduler: each group keeps its own rate; the 
   fs::remove_all(data);
   fs::remove_all(out);
 }
+
+TEST_CASE("plateau-cycle (the pose seed's schedule): hold, raise on a plateau, decay linearly, then hold") {
+  auto opt = make_optimizer("sgd");
+  for (double lr : {1e-2, 1e-3}) {
+    ParamGroup g;
+    g.names = {"p"}, g.params = {Tensor::zeros({2}).requires_grad_(true)}, g.lr = lr;
+    opt->add_group(g);
+  }
+  auto sched = make_scheduler("plateau-cycle:raise=1.5,patience=2,decay=4,floor=0.1", *opt, 20, 5);
+  REQUIRE(sched);
+  CHECK(sched->cadence() == Scheduler::Cadence::per_epoch);
+  // metric: improves for 3 epochs, then flat; the 2nd flat epoch (epoch 5) is the plateau.
+  const double metric[] = {0.5, 0.6, 0.7, 0.7, 0.7, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9};
+  const double want[] = {1, 1, 1, 1, 1.5, 1.5 - 1.4 * 0.25, 1.5 - 1.4 * 0.5, 1.5 - 1.4 * 0.75, 0.1, 0.1, 0.1};
+  for (int e = 0; e < 11; ++e) {
+    CAPTURE(e);
+    sched->step(metric[e]);
+    CHECK(opt->groups()[0].lr == doctest::Approx(1e-2 * want[e]).epsilon(1e-12));
+    CHECK(opt->groups()[1].lr == doctest::Approx(1e-3 * want[e]).epsilon(1e-12));
+    if (e == 5) {  // a checkpoint here resumes the same schedule
+      auto again = make_scheduler("plateau-cycle:raise=1.5,patience=2,decay=4,floor=0.1", *opt, 20, 5);
+      again->load_state_dict(sched->state_dict());
+      sched = std::move(again);
+    }
+  }
+  CHECK(error_of([&] { make_scheduler("plateau-cycle:rise=2", *opt, 20, 5); }).find("'rise=2' is not one of raise=X") !=
+        std::string::npos);
+  TrainConfig v;
+  v.data = "d", v.out = "o", v.scheduler = "cosin";
+  CHECK(error_of([&] { validate(v); }).find("unknown scheduler 'cosin'") != std::string::npos);
+}

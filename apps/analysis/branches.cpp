@@ -23,6 +23,12 @@ BranchAnalysis::BranchAnalysis(Net& net) : net_(net) {
   NoGradGuard ng;
   sums_.weight_norm_global = std::sqrt(sum(w.slice(1, 0, F) * w.slice(1, 0, F)).item());
   sums_.weight_norm_patch = std::sqrt(sum(w.slice(1, F, 2 * F) * w.slice(1, F, 2 * F)).item());
+  if (first == head_)  // the classifier itself: its rows are the classes
+    for (int64_t c = 0; c < w.size(0); ++c) {
+      const Tensor row = w.select(0, c);
+      sums_.class_weight_norm_global.push_back(std::sqrt(sum(row.slice(0, 0, F) * row.slice(0, 0, F)).item()));
+      sums_.class_weight_norm_patch.push_back(std::sqrt(sum(row.slice(0, F, 2 * F) * row.slice(0, F, 2 * F)).item()));
+    }
 }
 
 void BranchAnalysis::add(const Tensor& images, const std::vector<int64_t>& labels) {
@@ -74,6 +80,11 @@ Json BranchStats::to_json() const {
   j.set("feature_norm_patch", feature_norm_patch);
   j.set("weight_norm_global", weight_norm_global);
   j.set("weight_norm_patch", weight_norm_patch);
+  Json g = Json::array(), p = Json::array();
+  for (double v : class_weight_norm_global) g.push(v);
+  for (double v : class_weight_norm_patch) p.push(v);
+  j.set("class_weight_norm_global", g);
+  j.set("class_weight_norm_patch", p);
   return j;
 }
 

@@ -2,7 +2,8 @@
 // contributes, measured three ways on a set of images:
 //   ablation      accuracy with the other branch's features zeroed before the head (and with both)
 //   feature norm  mean L2 norm of each branch's 2048 pooled features
-//   weight norm   Frobenius norm of the head's first Linear restricted to each branch's input columns
+//   weight norm   Frobenius norm of the head's first Linear restricted to each branch's input columns;
+//                 per class too when that Linear is the classifier (row c: ‖W_c,global‖, ‖W_c,patch‖)
 #pragma once
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ struct BranchStats {
   double accuracy_both = 0, accuracy_global_only = 0, accuracy_patch_only = 0;
   double feature_norm_global = 0, feature_norm_patch = 0;
   double weight_norm_global = 0, weight_norm_patch = 0;
+  std::vector<double> class_weight_norm_global, class_weight_norm_patch;  // empty with a fusion head
   Json to_json() const;
 };
 

@@ -45,6 +45,42 @@ RocCurve roc_curve(const std::vector<double>& scores, const std::vector<int>& po
   return r;
 }
 
+namespace {
+
+// TPR at `x` on a curve with FPRs ascending: the last point at that FPR (the curve's upper step),
+// interpolated linearly between points, as numpy.interp on sklearn's curves.
+double tpr_at(const RocCurve& r, double x) {
+  for (size_t i = 1; i < r.fpr.size(); ++i)
+    if (r.fpr[i] > x) {
+      const double f0 = r.fpr[i - 1], f1 = r.fpr[i];
+      return f1 > f0 ? r.tpr[i - 1] + (r.tpr[i] - r.tpr[i - 1]) * (x - f0) / (f1 - f0) : r.tpr[i - 1];
+    }
+  return r.tpr.back();
+}
+
+RocCurve macro_average_roc(const std::vector<RocCurve>& per_class) {
+  RocCurve m;
+  std::vector<const RocCurve*> defined;
+  for (const RocCurve& r : per_class)
+    if (!std::isnan(r.auc)) defined.push_back(&r);
+  if (defined.empty()) {
+    m.auc = NAN;
+    return m;
+  }
+  for (const RocCurve* r : defined) m.fpr.insert(m.fpr.end(), r->fpr.begin(), r->fpr.end());
+  std::sort(m.fpr.begin(), m.fpr.end());
+  m.fpr.erase(std::unique(m.fpr.begin(), m.fpr.end()), m.fpr.end());
+  for (double x : m.fpr) {
+    double t = 0;
+    for (const RocCurve* r : defined) t += tpr_at(*r, x);
+    m.tpr.push_back(t / double(defined.size()));
+  }
+  for (size_t i = 1; i < m.fpr.size(); ++i) m.auc += (m.fpr[i] - m.fpr[i - 1]) * (m.tpr[i] + m.tpr[i - 1]) / 2;
+  return m;
+}
+
+}  // namespace
+
 Metrics compute_metrics(const std::vector<std::vector<double>>& probs, const std::vector<int64_t>& labels) {
   Metrics m;
   m.n = int64_t(labels.size());
@@ -102,6 +138,15 @@ Metrics compute_metrics(const std::vector<std::vector<double>>& probs, const std
   }
   m.auc_macro = defined ? m.auc_macro / defined : NAN;
   m.roc_micro = roc_curve(all_scores, all_truth);
+  m.roc_macro = macro_average_roc(m.roc);
+  m.top5_per_class.assign(C, 0.0);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const double mine = probs[i][size_t(labels[i])];
+    size_t above = 0;  // classes scored strictly higher than the label (ties count for the label, as top_k_accuracy)
+    for (double p : probs[i]) above += p > mine;
+    m.top5_per_class[size_t(labels[i])] += above < 5 ? 1.0 : 0.0;
+  }
+  for (size_t c = 0; c < C; ++c) m.top5_per_class[c] = m.support[c] ? m.top5_per_class[c] / double(m.support[c]) : 0;
   return m;
 }
 
@@ -120,6 +165,7 @@ Json Metrics::json() const {
   j.set("weighted_precision", weighted_precision), j.set("weighted_recall", weighted_recall);
   j.set("auc_macro", auc_macro), j.set("auc_micro", roc_micro.auc), j.set("log_loss", log_loss);
   j.set("precision", list(precision)), j.set("recall", list(recall)), j.set("f1", list(f1)), j.set("support", list(support));
+  j.set("top5_per_class", list(top5_per_class));
   Json conf = Json::array(), auc = Json::array();
   for (const auto& row : confusion) conf.push(list(row));
   for (const auto& r : roc) auc.push(r.auc);
@@ -141,9 +187,13 @@ std::string format_metrics(const Metrics& m, const std::vector<std::string>& cla
   put("  macro-F1 %.4f  weighted-F1 %.4f  AUC (macro) %.4f", m.macro_f1, m.weighted_f1, m.auc_macro);
   if (!std::isnan(m.log_loss)) put("  log loss %.4f", m.log_loss);  // undefined for the SVM head
   out += "\n";
-  put("%-24s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
-  for (size_t c = 0; c < classes.size(); ++c)
-    put("%-24.24s %9.3f %9.3f %9.3f %8lld\n", classes[c].c_str(), m.precision[c], m.recall[c], m.f1[c], (long long)m.support[c]);
+  const bool top5 = classes.size() > 5 && m.top5_per_class.size() == classes.size();
+  put("%-24s %9s %9s %9s %8s%s\n", "class", "precision", "recall", "F1", "support", top5 ? "     top-5" : "");
+  for (size_t c = 0; c < classes.size(); ++c) {
+    put("%-24.24s %9.3f %9.3f %9.3f %8lld", classes[c].c_str(), m.precision[c], m.recall[c], m.f1[c], (long long)m.support[c]);
+    if (top5) put(" %9.3f", m.top5_per_class[c]);
+    out += "\n";
+  }
   // Rows and columns are named by class (names cut to fit their column).
   size_t w = 6, cw = 6;
   for (const auto& c : classes) w = std::max(w, std::min<size_t>(c.size(), 18)), cw = std::max(cw, std::min<size_t>(c.size(), 12));

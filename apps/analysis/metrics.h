@@ -21,10 +21,13 @@ struct Metrics {
   std::vector<std::vector<int64_t>> confusion;  // [true][predicted]
   std::vector<double> precision, recall, f1;
   std::vector<int64_t> support;
+  std::vector<double> top5_per_class;  // share of class c's images whose label is among the 5 highest scores
   double macro_precision = 0, macro_recall = 0, macro_f1 = 0;
   double weighted_precision = 0, weighted_recall = 0, weighted_f1 = 0;
   std::vector<RocCurve> roc;  // one-vs-rest, per class
-  RocCurve roc_micro;
+  RocCurve roc_micro;          // over every (image, class) pair
+  RocCurve roc_macro;          // sklearn's macro curve: each defined class's TPR interpolated on the
+                               // union of their FPRs, averaged; its auc is that curve's area
   double auc_macro = 0;       // mean of the per-class AUCs that are defined
   Json json() const;            // every field; undefined values (NaN) as null
   std::string to_json() const;  // json().dump()

@@ -10,14 +10,20 @@ namespace easel {
 
 Args::Args(int argc, char** argv, int first, const std::set<std::string>& valued, const std::set<std::string>& switches)
     : command_(first > 1 ? argv[first - 1] : "easel") {
-  for (int i = first; i < argc; ++i)
-    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+  for (int i = first; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--", 0) == 0 && valued.count(a.substr(2))) {  // its value may be anything, "-h" too
+      ++i;
+      continue;
+    }
+    if (a == "--help" || a == "-h") {
       HelpRequested h{command_, {}};
       for (const auto& v : valued) h.flags.push_back("--" + v + " VALUE");
       for (const auto& s : switches) h.flags.push_back("--" + s);
       std::sort(h.flags.begin(), h.flags.end());
       throw h;
     }
+  }
   for (int i = first; i < argc; ++i) {
     const std::string a = argv[i];
     if (a.rfind("--", 0) != 0) {

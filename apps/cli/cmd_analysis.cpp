@@ -76,6 +76,11 @@ int cmd_branches(int argc, char** argv) {
               "  mean feature norm  global %.3f  patch %.3f\n  head weight norm   global %.3f  patch %.3f\n-> %s\n",
               (long long)s.images, 100 * s.accuracy_both, 100 * s.accuracy_global_only, 100 * s.accuracy_patch_only,
               s.feature_norm_global, s.feature_norm_patch, s.weight_norm_global, s.weight_norm_patch, out.c_str());
+  if (!s.class_weight_norm_global.empty()) {
+    std::printf("  head weight norm per class:\n  %-24s %9s %9s\n", "class", "global", "patch");
+    for (size_t c = 0; c < s.class_weight_norm_global.size() && c < run.classes.size(); ++c)
+      std::printf("  %-24.24s %9.3f %9.3f\n", run.classes[c].c_str(), s.class_weight_norm_global[c], s.class_weight_norm_patch[c]);
+  }
   return 0;
 }
 

@@ -66,11 +66,13 @@ int cmd_demo(int argc, char** argv) {
 
   std::string data = a.get("data", "");
   std::set<std::string> planted;
+  int64_t generated = 0;  // images painted here
   if (data.empty()) {
     data = out + "/data";
     std::printf("\n[1/6] painting %lld abstract and %lld figurative pictures (96x96, seed %s) into %s\n", (long long)per_class,
                 (long long)per_class, seed.c_str(), data.c_str());
     const PaintingSet set = write_painting_set(data, per_class, 96, uint64_t(parse_int(seed, "--seed")), 0.04);
+    generated = set.images;
     for (const auto& p : set.mislabelled) planted.insert(fs::weakly_canonical(p).string());  // the run may store absolute paths
     std::string list;
     for (const auto& p : set.mislabelled) list += p + "\n";
@@ -106,35 +108,24 @@ int cmd_demo(int argc, char** argv) {
   }
 
   std::printf("\n[5/6] looking for suspicious labels\n");
-  easel_cmd({"outliers", "--run", out + "/run", "--out", out + "/outliers"});
+  std::vector<std::string> outliers = {"outliers", "--run", out + "/run", "--out", out + "/outliers"};
   std::string note;
   if (!planted.empty()) {
-    // How well each score separates the planted errors from the rest (AUROC), and how many of them
-    // the Mahalanobis ranking puts in its top 2k.
-    std::ifstream f(out + "/outliers/outliers.csv");
-    std::string line;
-    std::getline(f, line);  // rank,path,label,predicted,p_label,max_softmax,low_confidence,centroid_distance,mahalanobis
-    std::vector<double> conf, cent, maha;
-    std::vector<int> is_planted;
-    int64_t rows = 0, found = 0;
-    const int64_t k = int64_t(planted.size()) * 2;
-    while (std::getline(f, line)) {
-      std::vector<std::string> col;
-      std::stringstream ss(line);
-      for (std::string c; std::getline(ss, c, ',');) col.push_back(c);
-      EASEL_CHECK(col.size() == 9, out, "/outliers/outliers.csv: unexpected row '", line, "'");
-      ++rows;
-      is_planted.push_back(int(planted.count(fs::weakly_canonical(col[1]).string())));
-      if (rows <= k && is_planted.back()) ++found;
-      conf.push_back(1 - parse_number(col[4], "outliers.csv")), cent.push_back(parse_number(col[7], "outliers.csv")),
-          maha.push_back(parse_number(col[8], "outliers.csv"));
-    }
+    // Each score's flags against the planted errors (accuracy, precision, recall, AUROC); each
+    // distance flags its top 2k images, k the number planted.
+    const double fraction = std::min(1.0, 2.0 * double(planted.size()) / double(generated));
+    outliers.insert(outliers.end(), {"--known", out + "/planted_label_errors.txt", "--flag-fraction", std::to_string(fraction)});
+  }
+  easel_cmd(outliers);
+  if (!planted.empty()) {
+    const Json known = Json::load(out + "/outliers/summary.json")["against_known"];
     char buf[400];
     std::snprintf(buf, sizeof buf,
-                  "Planted label errors: %zu of %lld images. AUROC at telling them apart: confidence %.3f, centroid distance "
-                  "%.3f, Mahalanobis %.3f; %lld of them are among the %lld highest Mahalanobis scores.",
-                  planted.size(), (long long)rows, roc_curve(conf, is_planted).auc, roc_curve(cent, is_planted).auc,
-                  roc_curve(maha, is_planted).auc, (long long)found, (long long)k);
+                  "Planted label errors: %zu. AUROC at telling them apart: confidence %.3f, centroid distance %.3f, "
+                  "Mahalanobis %.3f; %lld of them are among the %lld highest Mahalanobis scores.",
+                  planted.size(), known["confidence"]["auroc"].num(), known["centroid"]["auroc"].num(),
+                  known["mahalanobis"]["auroc"].num(), (long long)known["mahalanobis"]["hits"].integer(),
+                  (long long)known["mahalanobis"]["flagged"].integer());
     note = buf;
     std::printf("      %s\n", note.c_str());
   }

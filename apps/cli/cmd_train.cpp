@@ -13,6 +13,7 @@
 #include "apps/cli/commands.h"
 #include "apps/analysis/grouped.h"
 #include "apps/pictures/analysis_charts.h"
+#include "apps/report/report.h"
 #include "apps/train/inference.h"
 #include "apps/train/run.h"
 #include "apps/train/trainer.h"
@@ -138,7 +139,8 @@ int eval_zero_shot(const Args& a) {
 
 int cmd_eval(int argc, char** argv) {
   const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug", "group-by", "group-chart",
-                                                "device", "split", "imagenet-map", "model", "weights", "size", "preprocess"}),
+                                                "device", "split", "imagenet-map", "model", "weights", "size", "preprocess",
+                                                "gallery", "gallery-count"}),
                {"json"});
   if (a.has("imagenet-map")) return eval_zero_shot(a);
   const std::string dir = a.require("run");
@@ -173,6 +175,10 @@ int cmd_eval(int argc, char** argv) {
     const GroupedConfusion g = grouped_confusion(a.get("group-by"), group_values(data, rows, a.get("group-by")), labels, pred, run.classes);
     std::printf("%s\n", grouped_markdown(g).c_str());
     if (a.has("group-chart")) grouped_chart(g, "predictions by " + g.column).save(a.get("group-chart"));
+  }
+  if (a.has("gallery")) {
+    prediction_gallery(data, rows, probs, labels, run.classes, size_t(a.get_int("gallery-count", 6))).save(a.get("gallery"));
+    std::fprintf(stderr, "gallery of right and wrong predictions: %s\n", a.get("gallery").c_str());
   }
   if (a.has("json")) {
     std::printf("%s\n", m.to_json().c_str());
@@ -241,11 +247,12 @@ int cmd_export(int argc, char** argv) {
   const NamedTensors model = load_model_weights(dir + "/" + checkpoint);
   auto net = create_net(c.model, int64_t(classes.size()));
   net->load_state_dict(model);  // every key and shape checked against the architecture before writing
-  save_npz(out, net->state_dict());
+  const NamedTensors written = net->state_dict();
+  save_npz(out, written);
   int64_t values = 0;
-  for (const auto& [k, t] : model) values += t.numel();
+  for (const auto& [k, t] : written) values += t.numel();
   std::printf("export: %s (%s, %zu classes) -> %s: %zu arrays, %lld values\n", (dir + "/" + checkpoint).c_str(),
-              c.model.c_str(), classes.size(), out.c_str(), model.size(), (long long)values);
+              c.model.c_str(), classes.size(), out.c_str(), written.size(), (long long)values);
   return 0;
 }
 

@@ -146,7 +146,12 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
 int easel::run_command(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "help";
   const bool asks_help = argc > 2 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h");
-  if (asks_help && (cmd == "info" || cmd == "help" || cmd == "svm")) return print_command_help(cmd, {});
+  if (asks_help && (cmd == "info" || cmd == "help")) return print_command_help(cmd, {});
+  if (asks_help && cmd == "svm") {
+    print_command_help(cmd, {});
+    std::printf("`easel svm train --help` and `easel svm eval --help` list each one's flags.\n");
+    return 0;
+  }
   try {
     return dispatch(cmd, argc, argv);
   } catch (const HelpRequested& h) {  // an Args saw --help: nothing was done yet

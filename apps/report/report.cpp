@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include "apps/analysis/branches.h"
@@ -55,6 +56,40 @@ Canvas outlier_gallery(const Dataset& data, const Outputs& out, const OutlierSco
     tiles.push_back(t);
   }
   return image_grid("most suspicious images (Mahalanobis distance to the labelled class; red: model disagrees)", tiles, 6, 128);
+}
+
+Canvas prediction_gallery(const Dataset& data, const std::vector<size_t>& rows, const std::vector<std::vector<double>>& probs,
+                          const std::vector<int64_t>& labels, const std::vector<std::string>& classes, size_t count) {
+  EASEL_CHECK(rows.size() == probs.size() && probs.size() == labels.size(), "gallery: ", rows.size(), " rows, ", probs.size(),
+              " probability rows and ", labels.size(), " labels");
+  std::vector<size_t> right, wrong;
+  std::vector<size_t> top(probs.size()), second(probs.size());
+  for (size_t i = 0; i < probs.size(); ++i) {
+    std::vector<size_t> order(probs[i].size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return probs[i][a] > probs[i][b]; });
+    top[i] = order[0], second[i] = order.size() > 1 ? order[1] : order[0];
+    (int64_t(top[i]) == labels[i] ? right : wrong).push_back(i);
+  }
+  auto most_confident = [&](std::vector<size_t>& v) {
+    std::stable_sort(v.begin(), v.end(), [&](size_t a, size_t b) { return probs[a][top[a]] > probs[b][top[b]]; });
+    v.resize(std::min(v.size(), count));
+  };
+  most_confident(right), most_confident(wrong);
+  std::vector<Tile> tiles;
+  for (const std::vector<size_t>* group : {&right, &wrong})
+    for (size_t i : *group) {
+      char l2[96], l3[96];
+      std::snprintf(l2, sizeof l2, "model: %.20s %.0f%%", classes[top[i]].c_str(), 100 * probs[i][top[i]]);
+      std::snprintf(l3, sizeof l3, "2nd: %.20s %.0f%%", classes[second[i]].c_str(), 100 * probs[i][second[i]]);
+      Tile t{resize_shorter(load_image(data.samples[rows[i]].path), 128), {"true: " + classes[size_t(labels[i])], l2, l3}};
+      t.caption_color = group == &right ? Rgb{0.1f, 0.5f, 0.15f} : Rgb{0.75f, 0.1f, 0.1f};
+      tiles.push_back(t);
+    }
+  EASEL_CHECK(!tiles.empty(), "gallery: no predictions to show");
+  return image_grid("most confident right (green, " + std::to_string(right.size()) + ") and wrong (red, " +
+                        std::to_string(wrong.size()) + ") predictions",
+                    tiles, int64_t(std::max<size_t>(1, std::min<size_t>(count, 6))), 128);
 }
 
 Canvas cam_gallery(Run& run, const Dataset& data, const std::vector<size_t>& idx, const std::string& method) {
@@ -158,6 +193,18 @@ std::string write_report(const ReportOptions& o) {
   h << "<h2>Confusion matrix and ROC (test)</h2>\n";
   if (fs::exists(dir + "/confusion.png")) h << img(dir + "/confusion.png", "confusion matrix, test split");
   if (fs::exists(dir + "/roc.png")) h << img(dir + "/roc.png", "ROC curves, one-vs-rest");
+  {  // right and wrong test predictions
+    const std::set<size_t> in_test(te.begin(), te.end());
+    std::vector<size_t> rows;
+    std::vector<std::vector<double>> probs;
+    std::vector<int64_t> labels;
+    for (size_t k = 0; k < outs.indices.size(); ++k)
+      if (in_test.count(outs.indices[k])) rows.push_back(outs.indices[k]), probs.push_back(outs.probs[k]), labels.push_back(outs.labels[k]);
+    if (!rows.empty()) {
+      prediction_gallery(data, rows, probs, labels, run.classes).save(pics + "/predictions.png");
+      h << "<h2>Right and wrong (test)</h2>\n" << img(pics + "/predictions.png", "the most confident right and wrong test predictions");
+    }
+  }
   if (fs::exists(dir + "/calibration.json")) {
     const Json c = Json::load(dir + "/calibration.json");
     h << "<h2>Calibration</h2>\n<p>Temperature T = " << fmt(c["temperature"].num(), "%.3f") << " (" << esc(c["fitted_on"].str())
@@ -192,12 +239,13 @@ std::string write_report(const ReportOptions& o) {
 
   // Outliers.
   {
-    const OutlierScores s = outlier_scores(outs.embeddings, outs.probs, outs.labels);
+    const double threshold = run.classes.size() > 2 ? 0.5 : 0.75;  // the max softmax is at least 1/C
+    const OutlierScores s = outlier_scores(outs.embeddings, outs.probs, outs.labels, threshold);
     outlier_gallery(data, outs, s, run.classes).save(pics + "/outliers.png");
     int64_t low = 0;
     for (bool b : s.low_confidence) low += b;
     h << "<h2>Outliers and suspicious labels</h2>\n<p>" << low << " of " << s.confidence.size()
-      << " images have a max-softmax probability below 0.5. Ranked by the Mahalanobis distance of their embedding to their"
+      << " images have a max-softmax probability below " << threshold << ". Ranked by the Mahalanobis distance of their embedding to their"
          " labelled class (shared covariance, shrinkage 0.1):</p>\n";
     if (!o.outliers_note.empty()) h << "<p class=\"note\">" << esc(o.outliers_note) << "</p>\n";
     h << img(pics + "/outliers.png", "the most suspicious images");

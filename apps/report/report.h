@@ -17,6 +17,12 @@ namespace easel {
 Canvas outlier_gallery(const Dataset& data, const Outputs& out, const OutlierScores& s,
                        const std::vector<std::string>& classes, size_t count = 12);
 
+// The `count` most confident right predictions (green captions), then the `count` most confident
+// wrong ones (red), each with its true class, the predicted class and probability, and the runner-up:
+// the seed papers' galleries. `rows`: the dataset index of each probability row.
+Canvas prediction_gallery(const Dataset& data, const std::vector<size_t>& rows, const std::vector<std::vector<double>>& probs,
+                          const std::vector<int64_t>& labels, const std::vector<std::string>& classes, size_t count = 6);
+
 // Grad-CAM overlays for the images `idx` of `data`, captioned with true and predicted class.
 Canvas cam_gallery(Run& run, const Dataset& data, const std::vector<size_t>& idx, const std::string& method = "gradcam");
 

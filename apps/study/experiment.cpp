@@ -94,6 +94,7 @@ void check_keys(const Json& obj, const std::set<std::string>& known, const std::
 struct Variant {
   std::string name, from, weights_note;
   std::string init_from;              // an earlier variant whose trained net (same trial) this one starts from
+  Json init_source;                   // that variant's train() (null without init_from): part of this one's identity
   std::string eval_aug;               // "": the run's own --eval-aug; "none": no augmentation at evaluation
   std::map<std::string, Json> flags;  // the variant's TrainConfig keys, in name order
   Json svm;                           // null: the net's own softmax head
@@ -131,7 +132,7 @@ Study read_study(const ExperimentOptions& o) {
   Study s;
   s.file = Json::load(o.file);
   const std::string& F = o.file;
-  check_keys(s.file, {"study", "title", "paper", "scaled", "data", "trials", "seed", "train", "group_by", "analyses", "tiny",
+  check_keys(s.file, {"study", "title", "paper", "scaled", "deviations", "data", "trials", "seed", "train", "group_by", "analyses", "tiny",
                       "keep_checkpoints", "variants"}, F);
   s.name = s.file.get("study", fs::path(F).stem().string());
   s.title = s.file.get("title", s.name);
@@ -160,7 +161,7 @@ Study read_study(const ExperimentOptions& o) {
   EASEL_CHECK(s.file.has("variants") && !s.file["variants"].items().empty(), F, ": give a non-empty list of \"variants\"");
   std::set<std::string> seen;
   for (const Json& vj : s.file["variants"].items()) {
-    check_keys(vj, {"name", "train", "from", "init_from", "svm", "eval_aug", "note"}, F + ": a variant");
+    check_keys(vj, {"name", "train", "from", "init_from", "no_weights", "svm", "eval_aug", "note"}, F + ": a variant");
     Variant v;
     v.name = vj["name"].str();
     const std::string where = F + ": variant '" + v.name + "'";
@@ -170,8 +171,11 @@ Study read_study(const ExperimentOptions& o) {
     if (!v.from.empty()) {
       EASEL_CHECK(seen.count(v.from) && v.from != v.name, where, ": \"from\" must name an earlier variant, got '", v.from, "'");
       EASEL_CHECK(!vj.has("train"), where, ": a variant with \"from\" reuses that variant's nets; it takes no \"train\"");
+      EASEL_CHECK(!vj.has("init_from"), where, ": a variant with \"from\" reuses that variant's nets; it takes no \"init_from\"");
       for (const Variant& u : s.variants)
-        if (u.name == v.from) v.flags = u.flags, v.weights_note = u.weights_note, v.from = u.from.empty() ? u.name : u.from;
+        if (u.name == v.from)
+          v.flags = u.flags, v.weights_note = u.weights_note, v.init_source = u.init_source,
+          v.from = u.from.empty() ? u.name : u.from;
     } else {
       v.flags = base;
       if (vj.has("train")) {
@@ -191,8 +195,16 @@ Study read_study(const ExperimentOptions& o) {
       if (!v.init_from.empty()) {  // a second stage: each trial starts from that variant's trial's best.npz
         const Variant* src = nullptr;
         for (const Variant& u : s.variants) src = u.name == v.init_from ? &u : src;
-        EASEL_CHECK(src && src->from.empty(), where, ": \"init_from\" must name an earlier variant that trains its own nets, got '",
+        EASEL_CHECK(src && src->from.empty() && src->init_from.empty(), where, ": \"init_from\" must name an earlier variant "
+                    "that trains its own nets from scratch or from weights (not a \"from\" or another \"init_from\" one), got '",
                     v.init_from, "'");
+        // The second stage must see the same split, or its test images may be the first stage's training images.
+        for (const char* key : {"data", "limit", "val", "test", "where", "label-column", "path-template"}) {
+          const bool mine = v.flags.count(key), theirs = src->flags.count(key);
+          EASEL_CHECK(mine == theirs && (!mine || v.flags.at(key).dump() == src->flags.at(key).dump()), where, ": \"", key,
+                      "\" differs from \"init_from\" '", v.init_from, "''s: both stages must split the same images");
+        }
+        v.init_source = src->train();
         EASEL_CHECK(!v.flags.count("weights"), where, ": \"init_from\" and \"weights\" both say where training starts; give one");
         auto model_of = [&](const Variant& x) {
           return x.flags.count("model") ? flag_value(x.flags.at("model"), where + ": model") : TrainConfig().model;
@@ -209,6 +221,11 @@ Study read_study(const ExperimentOptions& o) {
           v.flags.erase("weights"), v.flags.erase("reset-head");
           v.weights_note = "no " + w + " (looked in " + (weights_dir.empty() ? std::string("$EASEL_WEIGHTS: unset") : weights_dir) +
                            "): trained from scratch";
+          if (vj.has("no_weights")) {  // what the study does instead, e.g. {"freeze": 0}: nothing random stays frozen
+            check_keys(vj["no_weights"], train_keys(), where + ": no_weights");
+            for (const auto& [k, val] : vj["no_weights"].members()) v.flags[k] = val;
+            v.weights_note += ", with " + vj["no_weights"].dump();
+          }
         } else {
           v.flags["weights"] = found;
           v.weights_note = "weights " + found;
@@ -218,7 +235,10 @@ Study read_study(const ExperimentOptions& o) {
       Json check = v.train();
       check.set("out", "check");
       try {
-        validate(train_config_from_json(check, "train"));
+        const TrainConfig c = train_config_from_json(check, "train");
+        validate(c);
+        // The weight decay as used, written out: a trial is then never reused across a change of its default.
+        if (!v.flags.count("weight-decay")) v.flags["weight-decay"] = Json(effective_weight_decay(c));
       } catch (const Error& e) {
         throw Error(where + ": " + e.what());
       }
@@ -246,6 +266,7 @@ Json study_json(const Study& s, const ExperimentOptions& o) {
   j.set("file", o.file);
   if (s.file.has("paper")) j.set("paper", s.file["paper"]);
   j.set("scaled", s.scaled);
+  if (s.file.has("deviations")) j.set("deviations", s.file["deviations"]);
   j.set("tiny", o.tiny);
   j.set("trials", s.trials);
   j.set("seed", s.seed);
@@ -277,18 +298,23 @@ std::vector<double> svm_values(const Json& svm, const char* key, std::vector<dou
   return v;
 }
 
-// Trains (or resumes, or reuses) the run behind a variant's trial.
-void ensure_trained(const Variant& v, const std::string& run_dir, uint64_t seed) {
-  Json want = v.train();
+// Trains (or resumes, or reuses) the run behind a variant's trial; `start_from`: the first stage's
+// run directory (init_from). The stamp holds what the run depends on — the flags, the seed and the
+// first stage's flags — but no paths, so a moved study folder resumes and reuses its runs.
+void ensure_trained(const Variant& v, const std::string& run_dir, uint64_t seed, const std::string& start_from = "") {
+  Json want = v.train(), identity = v.train();
   want.set("out", run_dir);
   want.set("seed", int64_t(seed));
+  identity.set("seed", int64_t(seed));
+  if (!v.init_source.is_null()) identity.set("init_from_train", v.init_source);
+  if (!start_from.empty()) want.set("weights", fs::absolute(start_from).string());
   const std::string stamp = run_dir + "/train.json";
-  const bool same = fs::exists(stamp) && Json::load(stamp).dump() == want.dump();
+  const bool same = fs::exists(stamp) && Json::load(stamp).dump() == identity.dump();
   if (same && fs::exists(run_dir + "/test_metrics.json") && fs::exists(run_dir + "/best.npz")) return;  // trained earlier
   bool resume = same && fs::exists(run_dir + "/last.npz");
   if (!resume) fs::remove_all(run_dir);
   fs::create_directories(run_dir);
-  write_file_atomically(stamp, want.dump() + "\n");
+  write_file_atomically(stamp, identity.dump() + "\n");
   TrainConfig config = train_config_from_json(want, stamp);
   if (resume) {
     std::printf("  resuming the interrupted training in %s\n", run_dir.c_str());
@@ -343,9 +369,7 @@ Json run_trial(const Study& s, const Variant& v, int64_t trial, const std::strin
     const std::string first = out + "/runs/" + trains->init_from + "/trial" + std::to_string(trial) + "/run";
     for (const Variant& u : s.variants)
       if (u.name == trains->init_from) ensure_trained(u, first, seed);
-    Variant second = *trains;
-    second.flags["weights"] = fs::absolute(first).string();
-    ensure_trained(second, run_dir, seed);
+    ensure_trained(*trains, run_dir, seed, first);
   } else {
     ensure_trained(v, run_dir, seed);
   }
@@ -439,7 +463,8 @@ Json run_trial(const Study& s, const Variant& v, int64_t trial, const std::strin
   for (const auto& c : run.classes) cls.push(c);
   const Json j = Json::object(
       {{"study", s.name}, {"variant", v.name}, {"trial", trial}, {"seed", int64_t(seed)}, {"head", head},
-       {"run", fs::relative(run_dir, dir).string()}, {"train", v.train()}, {"svm", v.svm}, {"eval_aug", v.eval_aug},
+       {"run", fs::relative(run_dir, dir).string()}, {"train", v.train()}, {"init_from_train", v.init_source},
+       {"svm", v.svm}, {"eval_aug", v.eval_aug},
        {"classes", cls}, {"test_images", m.n}, {"accuracy", m.accuracy}, {"top5", m.top5}, {"macro_f1", m.macro_f1},
        {"weighted_f1", m.weighted_f1}, {"auc", m.auc_macro}, {"extra", extra}, {"groups", group_json},
        {"seconds", since(t0)}});
@@ -452,21 +477,30 @@ Json run_trial(const Study& s, const Variant& v, int64_t trial, const std::strin
 // metrics and pictures stay. A later study that needs them again retrains that trial.
 void prune_checkpoints(const Study& s, const Variant& v, int64_t trial, const std::string& out) {
   if (s.keep_checkpoints) return;
+  auto needed_after_v = [&](const std::string& root) {  // by a later variant: same nets ("from") or a second stage
+    bool after = false;
+    for (const Variant& u : s.variants) {
+      if (after && (u.from == root || u.name == root || u.init_from == root)) return true;
+      after = after || &u == &v;
+    }
+    return false;
+  };
+  auto prune = [&](const std::string& root) {
+    const std::string run_dir = out + "/runs/" + root + "/trial" + std::to_string(trial) + "/run";
+    for (const char* f : {"best.npz", "last.npz"}) fs::remove(run_dir + "/" + f);
+    fs::remove_all(run_dir + "/smote");
+  };
   const std::string root = v.from.empty() ? v.name : v.from;
-  bool after = false;
-  for (const Variant& u : s.variants) {
-    if (after && (u.from == root || u.name == root || u.init_from == root)) return;  // still needed
-    after = after || &u == &v;
-  }
-  const std::string run_dir = out + "/runs/" + root + "/trial" + std::to_string(trial) + "/run";
-  for (const char* f : {"best.npz", "last.npz"}) fs::remove(run_dir + "/" + f);
-  fs::remove_all(run_dir + "/smote");
+  if (!needed_after_v(root)) prune(root);
+  for (const Variant& u : s.variants)  // the first stage behind these nets, once nothing later needs it
+    if (u.name == root && !u.init_from.empty() && !needed_after_v(u.init_from)) prune(u.init_from);
 }
 
 bool trial_done(const Variant& v, const std::string& dir) {
   if (!fs::exists(dir + "/metrics.json") || !fs::exists(dir + "/predictions.csv")) return false;
   const Json m = Json::load(dir + "/metrics.json");
-  return m["train"].dump() == v.train().dump() && m["svm"].dump() == v.svm.dump() && m.get("eval_aug", std::string()) == v.eval_aug;
+  return m["train"].dump() == v.train().dump() && m["svm"].dump() == v.svm.dump() && m.get("eval_aug", std::string()) == v.eval_aug &&
+         (m.has("init_from_train") ? m["init_from_train"] : Json()).dump() == v.init_source.dump();
 }
 
 // ---- the table ---------------------------------------------------------------------------------------
@@ -673,6 +707,11 @@ Json tabulate_experiment(const std::string& out) {
   doc << "# " << st["title"].str() << "\n\n";
   if (st.has("paper")) doc << "Mirrors: " << st["paper"].str() << "\n\n";
   if (!st["scaled"].str().empty()) doc << "**Scaled:** " << st["scaled"].str() << "\n\n";
+  if (st.has("deviations") && !st["deviations"].items().empty()) {
+    doc << "**Deviations from the paper:**\n\n";
+    for (const Json& d : st["deviations"].items()) doc << "- " << d.str() << "\n";
+    doc << "\n";
+  }
   if (st["tiny"].boolean()) doc << "**Tiny mode** (a smoke test: few images, one epoch): the numbers mean nothing.\n\n";
   doc << "Study file `" << st["file"].str() << "`; " << trials << " trial(s) per variant, seeds " << st["seed"].integer() << "–"
       << st["seed"].integer() + trials - 1 << " (the seed draws the split, the subsample, the initialisation and the batches). "

@@ -15,7 +15,8 @@
 //      {"name": "reinit", "train": {"reinit": "1-4", "layer-lr": "1-4:1e-3,5-19:1e-4"}, "svm": {...}}]}
 //
 // "weights" names a converted .npz (a path, or a file name looked up in --weights-dir / $EASEL_WEIGHTS);
-// when it is not there the variant trains from scratch and the table says so. "from" reuses an
+// when it is not there the variant trains from scratch and the table says so, applying the variant's
+// "no_weights" flags if it has them (e.g. {"freeze": 0}: no random layer stays frozen). "from" reuses an
 // earlier variant's trained nets with another head. "init_from" makes a second training stage: each
 // trial starts from the earlier variant's net of the same trial (its best.npz; the head starts
 // fresh when the class count differs), e.g. a frozen-backbone stage, then fine-tuning everything.

@@ -7,6 +7,7 @@
 
 #include "nets/net.h"
 #include "optim/optimizer.h"
+#include "optim/scheduler.h"
 
 namespace easel {
 
@@ -108,7 +109,8 @@ std::vector<TrainField> make_fields() {
       member("epochs", &C::epochs, "epochs to train"),
       member("batch", &C::batch, "images per batch"),
       member("optimizer", &C::optimizer, "sgd, nesterov, adam, adamw"),
-      member("scheduler", &C::scheduler, "none, step, cosine, onecycle, plateau (each lr group scaled from its own rate)"),
+      member("scheduler", &C::scheduler, "none, step, cosine, onecycle, plateau, plateau-cycle[:raise=2,patience=3,decay=30,"
+                                         "floor=0.01] (each lr group scaled from its own rate)"),
       member("lr", &C::lr, "learning rate"),
       {"weight-decay", Kind::number, "weight decay (decoupled for adamw); auto: 0.01 for adamw, 0 otherwise, as PyTorch",
        [](C& c, J v, W w) {
@@ -218,7 +220,13 @@ void validate(const TrainConfig& c, const std::string& where) {
   EASEL_CHECK(c.dtype == "f32" || c.dtype == "f64", where, ": --dtype must be f32 or f64, got '", c.dtype, "'");
   parse_device(c.device);                             // an unknown device fails here
   normalize(Tensor::zeros({3, 1, 1}), c.pre.preset);  // ... and an unknown preset
-  make_optimizer(c.optimizer);                        // ... and an unknown optimizer
+  {  // ... an unknown optimizer or scheduler (or a scheduler's bad option)
+    auto opt = make_optimizer(c.optimizer);
+    ParamGroup g;
+    g.names = {"probe"}, g.params = {Tensor::zeros({1})}, g.lr = c.lr;
+    opt->add_group(g);
+    make_scheduler(c.scheduler, *opt, c.epochs, 1);
+  }
   bool known = false;
   for (const NetInfo& n : net_registry()) known = known || n.name == c.model;
   if (!known) create_net(c.model, 2);  // throws, listing the registry

@@ -126,16 +126,19 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
       if (!l.empty()) lines.push_back(Json::parse(l, dir + "/log.jsonl"));
   }
   Series tl{"train loss", {}, {}, palette(0)}, vl{"val loss", {}, {}, palette(1)};
-  Series va{"val accuracy", {}, {}, palette(2)}, vf{"val macro-F1", {}, {}, palette(3)};
+  Series va{"val accuracy", {}, {}, palette(2)}, vf{"val macro-F1", {}, {}, palette(3)}, ta{"train accuracy", {}, {}, palette(4)};
   for (const Json& l : lines) {
     const double e = l["epoch"].num();
     tl.x.push_back(e), tl.y.push_back(l["train_loss"].num());
     vl.x.push_back(e), vl.y.push_back(l["val_loss"].num());
     va.x.push_back(e), va.y.push_back(l["val_accuracy"].num());
     vf.x.push_back(e), vf.y.push_back(l["val_macro_f1"].num());
+    if (l.has("train_accuracy")) ta.x.push_back(e), ta.y.push_back(l["train_accuracy"].num());
   }
   const Canvas loss = line_chart("loss", "epoch", "cross-entropy", {tl, vl}, 560, 360);
-  const Canvas score = line_chart("validation", "epoch", "score", {va, vf}, 560, 360);
+  std::vector<Series> scores = {va, vf};
+  if (!ta.x.empty()) scores.push_back(ta);  // the gap to validation accuracy shows over-fitting
+  const Canvas score = line_chart("accuracy and macro-F1", "epoch", "score", scores, 560, 360);
   Tensor both = concat({loss.image(), score.image()}, 2);
   save_png(dir + "/curves.png", both);
   if (!test) return;
@@ -147,6 +150,13 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
       std::snprintf(name, sizeof name, "%.20s (AUC %.3f)", classes[c].c_str(), test->roc[c].auc);
       roc.push_back({name, test->roc[c].fpr, test->roc[c].tpr, palette(c)});
     }
+  if (test->roc.size() > 2) {  // averages over the classes (with two, each equals the classes' own curve)
+    char name[64];
+    std::snprintf(name, sizeof name, "micro-average (AUC %.3f)", test->roc_micro.auc);
+    if (!std::isnan(test->roc_micro.auc)) roc.push_back({name, test->roc_micro.fpr, test->roc_micro.tpr, {0.1f, 0.1f, 0.1f}});
+    std::snprintf(name, sizeof name, "macro-average (AUC %.3f)", test->roc_macro.auc);
+    if (!std::isnan(test->roc_macro.auc)) roc.push_back({name, test->roc_macro.fpr, test->roc_macro.tpr, {0.45f, 0.45f, 0.45f}});
+  }
   roc.push_back({"chance", {0, 1}, {0, 1}, {0.7f, 0.7f, 0.7f}});
   line_chart("ROC (test, one-vs-rest)", "false positive rate", "true positive rate", roc, 560, 440).save(dir + "/roc.png");
 }

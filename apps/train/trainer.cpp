@@ -411,6 +411,12 @@ TrainResult train(const TrainConfig& config) {
   const int rank = world().rank(), ranks = world().size();
   TrainConfig o = config;
   o.quiet = o.quiet || rank != 0;  // rank 0 alone reports, evaluates and writes the run
+  if (o.resume && o.weight_decay < 0) {  // "auto" goes on with the value the run recorded (defaults change)
+    double recorded = -1;
+    if (rank == 0 && fs::exists(o.out + "/config.json")) recorded = read_run_config(o.out, nullptr).weight_decay;
+    world().broadcast(&recorded, sizeof recorded, 0);
+    o.weight_decay = recorded;
+  }
   o.weight_decay = effective_weight_decay(o);  // config.json records the value used
   if (rank == 0) prepare_out_folder(o);
   manual_seed(o.seed);
