@@ -91,6 +91,7 @@ TEST_CASE("experiment: variants x trials, grouped evaluation, table from the tri
     CHECK(v["extra"].has("outliers mahalanobis AUROC"));
     CHECK(fs::exists(o.out + "/groups_" + name + ".png"));
     CHECK(fs::exists(o.out + "/roc_" + name + ".png"));
+    CHECK(fs::exists(o.out + "/curves_" + name + ".png") == (name == "net"));  // the SVM variant trains nothing
   }
   // The SVM reused the softmax variant's nets: one training run per trial, and its checkpoints
   // were pruned once the last variant using them was scored.

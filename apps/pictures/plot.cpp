@@ -114,8 +114,11 @@ Canvas line_chart(const std::string& title, const std::string& xlabel, const std
   const Rgb ink{0.15f, 0.15f, 0.15f}, grid{0.88f, 0.88f, 0.88f};
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (const Series& s : series)
-    for (size_t i = 0; i < s.x.size(); ++i)
+    for (size_t i = 0; i < s.x.size(); ++i) {
       if (std::isfinite(s.y[i])) x0 = std::min(x0, s.x[i]), x1 = std::max(x1, s.x[i]), y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
+      if (s.lo.size() == s.x.size() && std::isfinite(s.lo[i]) && std::isfinite(s.hi[i]))
+        y0 = std::min(y0, s.lo[i]), y1 = std::max(y1, s.hi[i]);
+    }
   if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   if (x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
   if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
@@ -137,6 +140,18 @@ Canvas line_chart(const std::string& title, const std::string& xlabel, const std
   c.text(L, 8, title, ink, 1.8);
   c.text((L + R) / 2 - Canvas::text_width(xlabel) / 2, double(H) - 22, xlabel, ink);
   c.text(6, T - 20, ylabel, ink);
+  for (const Series& s : series) {  // bands first, under every line: a pale vertical stroke per pixel column
+    if (s.lo.size() != s.x.size() || s.hi.size() != s.x.size()) continue;
+    const Rgb pale{0.8f + 0.2f * s.color.r, 0.8f + 0.2f * s.color.g, 0.8f + 0.2f * s.color.b};
+    for (size_t i = 1; i < s.x.size(); ++i) {
+      const double a = X(s.x[i - 1]), b = X(s.x[i]);
+      for (double px = std::floor(a); px <= b; px += 1) {
+        const double t = b > a ? std::clamp((px - a) / (b - a), 0.0, 1.0) : 0;
+        const double lo = s.lo[i - 1] + t * (s.lo[i] - s.lo[i - 1]), hi = s.hi[i - 1] + t * (s.hi[i] - s.hi[i - 1]);
+        if (std::isfinite(lo) && std::isfinite(hi)) c.rect(px, Y(hi), px + 1, Y(lo), pale);
+      }
+    }
+  }
   for (const Series& s : series) {
     for (size_t i = 1; i < s.x.size(); ++i)
       if (std::isfinite(s.y[i - 1]) && std::isfinite(s.y[i])) c.line(X(s.x[i - 1]), Y(s.y[i - 1]), X(s.x[i]), Y(s.y[i]), s.color, 2);

@@ -36,6 +36,7 @@ struct Series {
   std::string name;
   std::vector<double> x, y;
   Rgb color;
+  std::vector<double> lo, hi;  // optional band around y (e.g. mean ± std over trials), drawn shaded
 };
 
 // Lines on shared axes with ticks, labels and a legend. Empty ranges are widened.

@@ -597,6 +597,37 @@ std::string abstractness_picture(const Pooled& p, int64_t positive, const std::s
 
 }  // namespace
 
+// Training curves of a variant's trials: validation and training accuracy per epoch, mean ± std over
+// the trials that reached that epoch (a band), from each trial run's log.jsonl. False when no log.
+bool curves_picture(const std::string& out, const std::string& variant, int64_t trials, const std::string& png) {
+  std::map<int64_t, Stat> val, train;
+  for (int64_t t = 1; t <= trials; ++t) {
+    const std::string log = out + "/runs/" + variant + "/trial" + std::to_string(t) + "/run/log.jsonl";
+    if (!fs::exists(log)) continue;
+    std::istringstream lines(read_file(log));
+    for (std::string l; std::getline(lines, l);) {
+      if (l.empty()) continue;
+      const Json j = Json::parse(l, log);
+      const int64_t e = j["epoch"].integer();
+      val[e].values.push_back(j["val_accuracy"].num());
+      if (j.has("train_accuracy")) train[e].values.push_back(j["train_accuracy"].num());
+    }
+  }
+  if (val.empty()) return false;
+  auto series = [](const std::string& name, const std::map<int64_t, Stat>& by_epoch, Rgb color) {
+    Series s{name, {}, {}, color, {}, {}};
+    for (const auto& [e, st] : by_epoch) {
+      s.x.push_back(double(e)), s.y.push_back(st.mean());
+      s.lo.push_back(st.mean() - st.std()), s.hi.push_back(st.mean() + st.std());
+    }
+    return s;
+  };
+  std::vector<Series> all = {series("validation accuracy", val, palette(0))};
+  if (!train.empty()) all.push_back(series("training accuracy", train, palette(1)));
+  line_chart(variant + ": accuracy per epoch, mean +- std over trials", "epoch", "accuracy", all, 620, 380).save(png);
+  return true;
+}
+
 Json tabulate_experiment(const std::string& out) {
   const Json st = Json::load(out + "/study.json");
   const int64_t trials = st["trials"].integer();
@@ -663,6 +694,8 @@ Json tabulate_experiment(const std::string& out) {
       variants.push(vj);
       continue;
     }
+    if (v["trained_as"].str() == name && curves_picture(out, name, trials, out + "/curves_" + name + ".png"))
+      pictures << "![curves " << name << "](curves_" << name << ".png) ";
     const bool show_roc = classes.size() <= 10;
     if (show_roc) {
       roc_picture(pooled, classes, name + ": ROC (" + std::to_string(done) + " trials pooled)", out + "/roc_" + name + ".png");
@@ -740,7 +773,7 @@ Json tabulate_experiment(const std::string& out) {
   }
   if (!extra_md.str().empty()) doc << "## Abstractness scores\n\n" << extra_md.str() << "\n";
   if (!group_md.str().empty()) doc << "## By " << st["group_by"].str() << "\n" << group_md.str() << "\n";
-  if (!pictures.str().empty()) doc << "## ROC curves per class\n\n" << pictures.str() << "\n";
+  if (!pictures.str().empty()) doc << "## Training curves and ROC curves per class\n\n" << pictures.str() << "\n";
   doc << "\nPer-trial files: `runs/<variant>/trial<k>/metrics.json`, `predictions.csv`, and the training run in `run/`.\n";
   write_file_atomically(out + "/results.md", doc.str());
   write_file_atomically(out + "/results.json", results.dump() + "\n");
