@@ -75,10 +75,14 @@ void check_finite(const NamedTensors& arrays, const std::string& path) {
     if (v.dtype() == DType::i64) continue;
     const Tensor t = v.dtype() == DType::f64 ? v.contiguous() : v.to(DType::f32).contiguous();
     int64_t bad = 0;
-    if (t.dtype() == DType::f64)
-      for (int64_t i = 0; i < t.numel(); ++i) bad += !std::isfinite(t.data<double>()[i]);
-    else
-      for (int64_t i = 0; i < t.numel(); ++i) bad += !std::isfinite(t.data<float>()[i]);
+    const int64_t n = t.numel();
+    if (t.dtype() == DType::f64) {
+      const double* p = t.data<double>();
+      for (int64_t i = 0; i < n; ++i) bad += !std::isfinite(p[i]);
+    } else {
+      const float* p = t.data<float>();
+      for (int64_t i = 0; i < n; ++i) bad += !std::isfinite(p[i]);
+    }
     EASEL_CHECK(bad == 0, path, ": '", k, "' ", v.describe(), " holds ", bad, " non-finite value", bad == 1 ? "" : "s",
                 " (NaN or Inf); such weights give meaningless predictions, so they are not loaded");
   }
@@ -90,7 +94,7 @@ NamedTensors load_model_weights(const std::string& path) {
   // A checkpoint's optimizer state (twice the model, for Adam) is not decoded: only what the model needs.
   NamedTensors model = is_checkpoint ? checkpoint_from(load_npz(path, [](const std::string& k) {
     return starts_with(k, "model.") || k == "format.version";
-  }), path).model : load_npz(path);
+  }), path).model : load_npz(path, [](const std::string& k) { return k != kModelMetadataKey; });
   check_finite(model, path);
   return model;
 }

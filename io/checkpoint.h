@@ -33,7 +33,12 @@ Checkpoint load_checkpoint(const std::string& path);
 // The same from a file's bytes (a distributed run's rank 0 reads it, every rank parses it); `where` names it.
 Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where);
 
-// The weights in a file: a checkpoint's model section, or a plain state_dict .npz as it is.
+// A model file (`easel export`): a plain state_dict .npz plus one u1 array of this name holding the
+// model's metadata as JSON (apps/train/model_file.h). Weight readers skip it.
+constexpr const char* kModelMetadataKey = "easel_metadata";
+
+// The weights in a file: a checkpoint's model section, or a plain state_dict .npz as it is
+// (a model file's metadata left out).
 // Floating arrays holding NaN or Inf are refused, naming the key (check_finite).
 NamedTensors load_model_weights(const std::string& path);
 void check_finite(const NamedTensors& arrays, const std::string& path);

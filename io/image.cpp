@@ -48,7 +48,7 @@ void check_pnm_header(const std::string& b, const std::string& path) {
 
 }  // namespace
 
-Tensor decode_image(const std::string& bytes, const std::string& path) {
+Tensor decode_image(const std::string& bytes, const std::string& path, int64_t max_pixels) {
   check_pnm_header(bytes, path);
   const auto* buf = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = int(std::min<size_t>(bytes.size(), size_t(1) << 30));
@@ -57,8 +57,8 @@ Tensor decode_image(const std::string& bytes, const std::string& path) {
   // Sizes first, from the header alone: a few hundred bytes can claim a picture that would take
   // gigabytes to decode or to resize.
   if (stbi_info_from_memory(buf, len, &w, &h, &c)) {
-    EASEL_CHECK(int64_t(w) * h <= kMaxImagePixels, path, ": ", w, "x", h, " pixels is larger than Easel reads (",
-                kMaxImagePixels / 1000000, " megapixels at most)");
+    EASEL_CHECK(int64_t(w) * h <= max_pixels, path, ": ", w, "x", h, " pixels is larger than Easel reads (",
+                double(max_pixels) / 1e6, " megapixels at most)");
     EASEL_CHECK(std::max(w, h) <= kMaxImageAspect * std::min(w, h), path, ": ", w, "x", h,
                 " pixels: an aspect ratio over ", kMaxImageAspect, ":1 is not a picture to classify");
   }
@@ -81,7 +81,9 @@ Tensor decode_image(const std::string& bytes, const std::string& path) {
   return img;
 }
 
-void save_png(const std::string& path, const Tensor& img_in) {
+void save_png(const std::string& path, const Tensor& img) { write_file_atomically(path, encode_png(img, path)); }
+
+std::string encode_png(const Tensor& img_in, const std::string& where) {
   const Tensor img = img_in.dim() == 2 ? img_in.unsqueeze(0).expand({3, img_in.size(0), img_in.size(1)}) : img_in;
   check_image(img.to(DType::f32), "save_png");
   const int64_t C = img.size(0), H = img.size(1), W = img.size(2);
@@ -93,10 +95,10 @@ void save_png(const std::string& path, const Tensor& img_in) {
         px[size_t((y * W + x) * 3 + k)] = uint8_t(std::lround(std::clamp(img.at({C == 3 ? k : 0, y, x}), 0.0, 1.0) * 255));
   int len = 0;
   unsigned char* png = stbi_write_png_to_mem(px.data(), int(W * 3), int(W), int(H), 3, &len);
-  EASEL_CHECK(png, path, ": PNG encoding failed");
+  EASEL_CHECK(png, where, ": PNG encoding failed");
   const std::string bytes(reinterpret_cast<char*>(png), size_t(len));
   STBIW_FREE(png);
-  write_file_atomically(path, bytes);
+  return bytes;
 }
 
 // One axis of a separable resample: weights of the input pixels for each output pixel.

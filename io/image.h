@@ -15,8 +15,10 @@ constexpr int kMaxImageAspect = 50;             // longer side / shorter side
 class Generator;
 
 Tensor load_image(const std::string& path);  // errors name the file and stb's reason
-Tensor decode_image(const std::string& bytes, const std::string& where);  // the same from memory
+// The same from memory; a server lowers `max_pixels` (many decodes at once).
+Tensor decode_image(const std::string& bytes, const std::string& where, int64_t max_pixels = kMaxImagePixels);
 void save_png(const std::string& path, const Tensor& img);  // [3, H, W] or [H, W] in [0, 1]; atomic
+std::string encode_png(const Tensor& img, const std::string& where = "png");  // the same as PNG bytes
 
 // Bilinear resize; with antialias (when shrinking) the filter widens with the scale factor, as
 // PIL and torchvision's antialiased resize do.

@@ -122,10 +122,9 @@ Tensor npy_array(const Tensor& t_in) {
 }
 
 // The .npy header of a dense array: magic, version 1.0, the dict, padded so the data starts 64-byte aligned.
-std::string npy_header(const Tensor& t) {
-  const char* descr = t.dtype() == DType::f32 ? "<f4" : t.dtype() == DType::f64 ? "<f8" : t.dtype() == DType::i64 ? "<i8" : "<f2";
+std::string npy_header(const char* descr, const Shape& dims) {
   std::string shape = "(";
-  for (size_t i = 0; i < t.shape().size(); ++i) shape += std::to_string(t.shape()[i]) + (t.dim() == 1 ? "," : i + 1 < t.shape().size() ? ", " : "");
+  for (size_t i = 0; i < dims.size(); ++i) shape += std::to_string(dims[i]) + (dims.size() == 1 ? "," : i + 1 < dims.size() ? ", " : "");
   shape += ")";
   std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   const size_t total = 10 + h.size() + 1;
@@ -301,16 +300,20 @@ std::vector<std::string> npz_names(const std::string& path) {
   return names;
 }
 
-void save_npz(const std::string& path, const NamedTensors& arrays, bool compress) {
+const char* npy_descr(DType t) {
+  return t == DType::f32 ? "<f4" : t == DType::f64 ? "<f8" : t == DType::i64 ? "<i8" : "<f2";
+}
+
+void save_npz(const std::string& path, const NamedTensors& arrays, bool compress, const NamedBytes& byte_arrays) {
   // Streamed: each entry's header, then its array straight from the tensor's memory (no copy of
   // the archive is ever held); the central directory is collected on the way and written last.
   AtomicFile f(path);
   std::string cd;
-  for (const auto& [key, t] : arrays) {
+  uint64_t entries = 0;
+  const auto write_entry = [&](const std::string& key, const std::string& header, std::string_view data) {
     EASEL_CHECK(!key.empty(), "save_npz(", path, "): empty array name");
-    const Tensor a = npy_array(t);
-    const std::string name = key + ".npy", header = npy_header(a);
-    const std::string_view data(static_cast<const char*>(a.raw_data()), size_t(a.numel()) * dtype_size(a.dtype()));
+    const std::string name = key + ".npy";
+    ++entries;
     const uint64_t npy_size = header.size() + data.size();
     const std::string deflated = compress ? deflate_raw(header + std::string(data)) : std::string();
     const uint64_t body_size = compress ? deflated.size() : npy_size;
@@ -358,8 +361,14 @@ void save_npz(const std::string& path, const NamedTensors& arrays, bool compress
     if (big) {
       put_le(cd, 1, 2), put_le(cd, 24, 2), put_le(cd, npy_size, 8), put_le(cd, body_size, 8), put_le(cd, offset, 8);
     }
+  };
+  for (const auto& [key, t] : arrays) {
+    const Tensor a = npy_array(t);
+    write_entry(key, npy_header(npy_descr(a.dtype()), a.shape()),
+                std::string_view(static_cast<const char*>(a.raw_data()), size_t(a.numel()) * dtype_size(a.dtype())));
   }
-  const uint64_t cd_offset = f.size(), n = arrays.size();
+  for (const auto& [key, bytes] : byte_arrays) write_entry(key, npy_header("|u1", {int64_t(bytes.size())}), bytes);
+  const uint64_t cd_offset = f.size(), n = entries;
   std::string z = cd;
   const bool big = cd_offset >= 0xffffffffULL || n >= 0xffff;
   if (big) {  // ZIP64 end of central directory record + locator
@@ -376,6 +385,21 @@ void save_npz(const std::string& path, const NamedTensors& arrays, bool compress
   put_le(z, 0, 2);
   f.write(z);
   f.commit();
+}
+
+bool load_npz_bytes(const std::string& path, const std::string& name, std::string* bytes) {
+  const NamedTensors found = load_npz(path, [&](const std::string& k) { return k == name; });
+  if (found.empty()) return false;
+  const Tensor& t = found.front().second;  // u1 is read as i64 (0..255)
+  EASEL_CHECK(t.dtype() == DType::i64 && t.dim() == 1, path, ": '", name, "' is not a 1-D byte array");
+  bytes->clear();
+  const int64_t* values = t.data<int64_t>();  // dense as read
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const int64_t v = values[i];
+    EASEL_CHECK(v >= 0 && v <= 255, path, ": '", name, "' holds ", v, ", not a byte");
+    bytes->push_back(char(uint8_t(v)));
+  }
+  return true;
 }
 
 Tensor npz_get(const NamedTensors& arrays, const std::string& name, const std::string& path) {

@@ -6,6 +6,13 @@
 
 namespace easel::init {
 
+namespace {
+thread_local bool g_skip_random = false;
+}  // namespace
+
+SkipRandomInit::SkipRandomInit() : previous_(g_skip_random) { g_skip_random = true; }
+SkipRandomInit::~SkipRandomInit() { g_skip_random = previous_; }
+
 int64_t fan_in(const Tensor& w) {
   int64_t f = w.size(1);
   for (int64_t d = 2; d < w.dim(); ++d) f *= w.size(d);
@@ -19,9 +26,13 @@ int64_t fan_out(const Tensor& w) {
 }
 
 // Draw in the tensor's own dtype (no f64 temporary): weights of VGG's classifier alone are 10^8 values.
-void uniform_(Tensor& t, double lo, double hi) { t.copy_(Tensor::uniform(t.shape(), lo, hi, t.dtype())); }
+void uniform_(Tensor& t, double lo, double hi) {
+  if (!g_skip_random) t.copy_(Tensor::uniform(t.shape(), lo, hi, t.dtype()));
+}
 
-void normal_(Tensor& t, double mean, double std) { t.copy_(Tensor::normal(t.shape(), mean, std, t.dtype())); }
+void normal_(Tensor& t, double mean, double std) {
+  if (!g_skip_random) t.copy_(Tensor::normal(t.shape(), mean, std, t.dtype()));
+}
 
 void constant_(Tensor& t, double v) {
   t.copy_(Tensor::full({}, v, t.dtype()));

@@ -35,7 +35,23 @@ grep -q "^0,.*,\(train\|val\|test\)$" "$work/f.npz.csv"
 "$easel" features --run "$work/run" --layer layer3 --split test --out "$work/f3.npz" | grep -q "x 256 dims"
 # A run exported as plain state_dict weights: --weights takes it (and the run directory itself), the
 # features of a bare registry net on those weights are the run's, and PyTorch loads it strictly.
-"$easel" export --run "$work/run" --out "$work/model.npz" | grep -q "export: .*best.npz (resnet18, 2 classes)"
+"$easel" export --run "$work/run" --out "$work/model.npz" | grep -q "export: .*best.npz (resnet18, 2 classes).*id resnet18-"
+# One file is a model: predict --model (and every --run command) needs nothing else.
+for img in "$work/data/light/1.ppm" "$work/data/dark/3.ppm"; do
+  cmp <("$easel" predict --run "$work/run" --json "$img") <("$easel" predict --model "$work/model.npz" --json "$img")
+done
+"$easel" gradcam --run "$work/model.npz" --out "$work/cam_m" "$work/data/dark/2.ppm" | grep -q "dark\|light"
+if "$easel" features --model vgg16 --weights "$work/model.npz" --data "$work/data" --out "$work/x.npz" 2>"$work/err"; then exit 1; fi
+grep -q "that model file holds a resnet18, not a vgg16" "$work/err"
+if "$easel" calibrate --run "$work/model.npz" 2>"$work/err"; then exit 1; fi
+grep -q "calibrate: --run .*model.npz is a model file" "$work/err"
+# A registry net packed from weights: every weight from the file (the same id for the same weights).
+"$easel" export --model resnet18 --weights "$work/model.npz" --classes dark,light --size 20 --out "$work/model2.npz" |
+  grep -q "$(/usr/bin/python3 -c "import json, numpy as np, sys; print(json.loads(bytes(np.load(sys.argv[1])['easel_metadata']))['id'])" "$work/model.npz")"
+if "$easel" export --model resnet18 --weights "$work/model.npz" --classes 3 --out "$work/model3.npz" 2>"$work/err"; then exit 1; fi
+grep -q "fc.weight" "$work/err"
+if "$easel" predict --model resnet18 "$work/data/dark/2.ppm" 2>"$work/err"; then exit 1; fi
+grep -q "predict: --model resnet18: no such file" "$work/err"
 "$easel" features --model resnet18 --weights "$work/model.npz" --size 20 --data "$work/data" --out "$work/fm.npz" |
   grep -q "tensors loaded"
 "$easel" features --model resnet18 --weights "$work/run" --size 20 --data "$work/data" --out "$work/fr.npz" >/dev/null
@@ -45,11 +61,16 @@ import sys, numpy as np
 w = sys.argv[1]
 a, b, c = (np.load(f"{w}/{n}.npz")["embeddings"] for n in ("fm", "fr", "fd"))
 assert np.array_equal(a, b) and np.array_equal(a, c), "exported weights give other features"
+import json
+z = np.load(f"{w}/model.npz")
+meta = json.loads(bytes(z["easel_metadata"]))
+assert meta["format"] == "easel-model" and meta["model"] == "resnet18" and meta["classes"] == ["dark", "light"], meta
+assert meta["input"]["size"] == 20 and meta["input"]["preset"] == "imagenet" and meta["id"].startswith("resnet18-"), meta
 try:
     import torch, torchvision
 except ImportError:
     sys.exit(0)
-sd = {k: torch.from_numpy(v) for k, v in np.load(f"{w}/model.npz").items()}
+sd = {k: torch.from_numpy(v) for k, v in z.items() if k != "easel_metadata"}
 torchvision.models.resnet18(num_classes=2).load_state_dict(sd, strict=True)
 PY
 # Features of a data set with other classes than the run's: its own labels, no run probabilities.

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include "helpers.h"
+#include "io/checkpoint.h"
 #include "io/npz.h"
 
 using namespace easel;
@@ -84,6 +85,32 @@ TEST_CASE("npz round trip, stored and deflated, every dtype") {
       CHECK(out[i].second.shape() == in[i].second.shape());
       CHECK(out[i].second.to_vector() == in[i].second.to_vector());
     }
+    std::remove(p.c_str());
+  }
+}
+
+TEST_CASE("npz byte arrays (a model file's metadata) round trip, and weight readers skip the metadata") {
+  std::string bytes;
+  for (int v = 0; v < 256; ++v) bytes.push_back(char(v));
+  bytes += "{\"format\": \"easel-model\"}";
+  const NamedTensors weights = {{"fc.weight", Tensor::from({1, 2, 3, 4}, {2, 2})}, {"fc.bias", Tensor::from({5, 6}, {2})}};
+  for (bool compress : {false, true}) {
+    const std::string p = tmp_path(compress ? "bz.npz" : "bs.npz");
+    save_npz(p, weights, compress, {{kModelMetadataKey, bytes}, {"other", ""}});
+    CHECK(npz_names(p) == std::vector<std::string>{"fc.weight", "fc.bias", kModelMetadataKey, "other"});
+    std::string back;
+    REQUIRE(load_npz_bytes(p, kModelMetadataKey, &back));
+    CHECK(back == bytes);
+    REQUIRE(load_npz_bytes(p, "other", &back));
+    CHECK(back.empty());
+    CHECK_FALSE(load_npz_bytes(p, "absent", &back));
+    CHECK_THROWS_WITH_AS(load_npz_bytes(p, "fc.weight", &back), doctest::Contains("'fc.weight' is not a 1-D byte array"), Error);
+    // load_model_weights: the weights alone (PyTorch's load_state_dict sees only state_dict names)
+    NamedTensors loaded;
+    for (const auto& kv : load_model_weights(p)) if (kv.first != "other") loaded.push_back(kv);
+    REQUIRE(loaded.size() == 2);
+    CHECK(loaded[0].first == "fc.weight");
+    CHECK(loaded[1].second.to_vector() == std::vector<double>{5, 6});
     std::remove(p.c_str());
   }
 }

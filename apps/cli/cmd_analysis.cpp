@@ -53,6 +53,7 @@ int cmd_tsne(int argc, char** argv) {
 int cmd_branches(int argc, char** argv) {
   const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "out", "batch", "eval-aug"}), {});
   const std::string dir = a.require("run");
+  require_run_directory(dir, "branches");
   Run run = load_run(dir, a.get("checkpoint", "best.npz"));
   BranchAnalysis an(*run.net);
   Dataset data;

@@ -139,6 +139,7 @@ int cmd_features(int argc, char** argv) {
 int cmd_calibrate(int argc, char** argv) {
   const Args a(argc, argv, 2, {"run", "checkpoint", "eval-aug"}, {});
   const std::string dir = a.require("run");
+  require_run_directory(dir, "calibrate");
   Run run = load_run(dir, a.get("checkpoint", "best.npz"));
   if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
   std::vector<size_t> val, test;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 #include <numeric>
 #include <set>
@@ -15,6 +16,7 @@
 #include "apps/pictures/analysis_charts.h"
 #include "apps/report/report.h"
 #include "apps/train/inference.h"
+#include "apps/train/model_file.h"
 #include "apps/train/run.h"
 #include "apps/train/trainer.h"
 #include "apps/train/weights.h"
@@ -25,6 +27,8 @@
 #include "tensor/comm.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
+
+namespace fs = std::filesystem;
 
 namespace easel {
 
@@ -189,9 +193,13 @@ int cmd_eval(int argc, char** argv) {
 }
 
 int cmd_predict(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "top", "positive", "device", "eval-aug"}, {"json"});
+  const Args a(argc, argv, 2, {"run", "model", "checkpoint", "top", "positive", "device", "eval-aug"}, {"json"});
   const Device device = parse_device(a.get("device", "cpu"));
-  Run run = load_run(a.require("run"), a.get("checkpoint", "best.npz"), device);
+  EASEL_CHECK(a.has("run") != a.has("model"), "predict: give --run RUN_DIR or --model MODEL.npz (one of them)");
+  if (a.has("model"))
+    EASEL_CHECK(fs::is_regular_file(a.get("model")), "predict: --model ", a.get("model"),
+                ": no such file (predict takes a model file, as `easel export` writes it)");
+  Run run = load_run(a.has("model") ? a.get("model") : a.get("run"), a.get("checkpoint", "best.npz"), device);
   if (a.has("eval-aug")) run.eval_aug = parse_eval_aug(a.get("eval-aug"));
   // Two classes: the probability of the positive class is the score (e.g. --positive abstract).
   size_t positive = 1;
@@ -238,21 +246,54 @@ int cmd_predict(int argc, char** argv) {
 // easel export --run RUN_DIR [--checkpoint best.npz] --out MODEL.npz: the trained model alone, as a
 // plain state_dict (PyTorch names, no optimizer state): what --weights, forward, numpy and
 // torch.load_state_dict (after np.load) read.
+// export --run RUN_DIR: the run's net; export --model NAME [--weights W] --classes a,b,...|N: a
+// registry net on converted weights (an ImageNet classifier to serve, or a bench model).
 int cmd_export(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "out"}, {});
-  const std::string dir = a.require("run"), out = a.require("out");
-  const std::string checkpoint = a.get("checkpoint", "best.npz");
-  std::vector<std::string> classes;
-  const TrainConfig c = read_run_config(dir, &classes);
-  const NamedTensors model = load_model_weights(dir + "/" + checkpoint);
-  auto net = create_net(c.model, int64_t(classes.size()));
-  net->load_state_dict(model);  // every key and shape checked against the architecture before writing
-  const NamedTensors written = net->state_dict();
-  save_npz(out, written);
-  int64_t values = 0;
-  for (const auto& [k, t] : written) values += t.numel();
-  std::printf("export: %s (%s, %zu classes) -> %s: %zu arrays, %lld values\n", (dir + "/" + checkpoint).c_str(),
-              c.model.c_str(), classes.size(), out.c_str(), written.size(), (long long)values);
+  const Args a(argc, argv, 2, {"run", "checkpoint", "out", "model", "weights", "classes", "size", "preprocess"}, {"pad"});
+  const std::string out = a.require("out");
+  EASEL_CHECK(a.has("run") != a.has("model"), "export: give --run RUN_DIR, or --model NAME [--weights W] --classes ...");
+  Run run;
+  std::string source, checkpoint;
+  if (a.has("run")) {
+    source = a.get("run"), checkpoint = a.get("checkpoint", "best.npz");
+    EASEL_CHECK(fs::is_directory(source), "export: --run ", source, " is not a run directory");
+    run = load_run(source, checkpoint);  // every key and shape checked against the architecture
+  } else {
+    Json t = Json::object();  // the same keys and checks as train's flags
+    t.set("model", a.get("model"));
+    for (const char* k : {"size", "preprocess"})
+      if (a.has(k)) t.set(k, a.get(k));
+    if (a.has("pad")) t.set("pad", true);
+    run.train = train_config_from_json(t, "export", true);
+    const std::string cls = a.require("classes");
+    const bool count = !cls.empty() && cls.find_first_not_of("0123456789") == std::string::npos;
+    if (count) {
+      const int64_t n = a.get_int("classes", 0);
+      EASEL_CHECK(n >= 1 && n <= 100000, "export: --classes ", n, ": expected 1 to 100000 classes");
+      for (int64_t i = 0; i < n; ++i) run.classes.push_back("class_" + std::to_string(i));
+    } else {
+      std::stringstream ss(cls);
+      for (std::string c; std::getline(ss, c, ',');) {
+        EASEL_CHECK(!c.empty(), "export: --classes '", cls, "' has an empty name");
+        run.classes.push_back(c);
+      }
+    }
+    EASEL_CHECK(run.classes.size() >= 2, "export: --classes ", cls, ": a classifier needs at least 2 classes");
+    run.net = create_net(run.train.model, int64_t(run.classes.size()));
+    if (a.has("weights")) {  // every weight from the file: a model file with a fresh head or layers is refused
+      source = a.get("weights");
+      run.net->load_state_dict(read_starting_weights(source, run.train.model).tensors);
+    }
+    run.net->eval();
+    run.pre = run.train.pre;
+  }
+  const Json m = save_model_file(out, run, source, checkpoint);
+  int64_t arrays = 0, values = 0;
+  for (const auto& [k, t] : run.net->state_dict()) ++arrays, values += t.numel();
+  std::printf("export: %s (%s, %zu classes) -> %s: %lld arrays, %lld values + metadata; id %s\n",
+              a.has("run") ? (source + "/" + checkpoint).c_str() : source.empty() ? "fresh weights" : source.c_str(),
+              run.train.model.c_str(), run.classes.size(), out.c_str(), (long long)arrays, (long long)values,
+              m["id"].str().c_str());
   return 0;
 }
 

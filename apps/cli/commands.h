@@ -22,6 +22,7 @@ int cmd_branches(int argc, char** argv);     // apps/cmd_analysis.cpp
 int cmd_report(int argc, char** argv);       // apps/cmd_analysis.cpp
 int cmd_experiment(int argc, char** argv);   // apps/cmd_experiment.cpp
 int cmd_bench(int argc, char** argv);        // apps/cmd_bench.cpp
+int cmd_serve(int argc, char** argv);        // apps/cmd_serve.cpp
 
 // This process becomes one rank of an mpirun job (train / bench --distributed): MPI up, the
 // machine's cores shared between its ranks. apps/cmd_train.cpp

@@ -38,8 +38,11 @@ const std::vector<CommandUsage>& usages() {
                "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"
                "  eval --model NAME --weights W.npz --data DIR|CSV --imagenet-map MAP.json [--size 224]\n"
                "                                zero-shot: the ImageNet head's probabilities pooled onto the data set's classes\n"},
-      {"predict", "  predict --run RUN_DIR [--positive CLASS] IMAGE...         class, probability, top-5 (two classes: score)\n"},
-      {"export", "  export --run RUN_DIR [--checkpoint best.npz] --out MODEL.npz   the trained model as plain state_dict weights\n"},
+      {"predict", "  predict --run RUN_DIR | --model MODEL.npz [--positive CLASS] IMAGE...   class, probability, top-5\n"},
+      {"serve", "  serve --model MODEL.npz [--host 127.0.0.1] [--port 8080] [--max-batch 16] [--batch-wait-ms 5]\n"
+                "        [--threads N] [--max-body-mb 20] [--max-megapixels 25] [--api-key-file F]   the classifier over HTTP\n"},
+      {"export", "  export --run RUN_DIR [--checkpoint best.npz] --out MODEL.npz   one model file: state_dict weights + metadata\n"
+                 "  export --model NAME [--weights W] --classes a,b,..|N [--size 224] --out MODEL.npz   the same for a registry net\n"},
       {"gradcam", "  gradcam --run RUN_DIR [--method gradcam|gradcam++|eigencam] [--layer NAME] [--class C] IMAGE... --out DIR\n"
                   "                                class activation maps as PNG overlays and .npz\n"},
       {"features", "  features --run RUN_DIR|--model NAME --weights W [--layer NAME] [--data DIR|CSV] [--split S] --out F.npz\n"
@@ -121,6 +124,7 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
   if (cmd == "eval") return cmd_eval(argc, argv);
   if (cmd == "predict") return cmd_predict(argc, argv);
   if (cmd == "export") return cmd_export(argc, argv);
+  if (cmd == "serve") return cmd_serve(argc, argv);
   if (cmd == "gradcam") return cmd_gradcam(argc, argv);
   if (cmd == "features") return cmd_features(argc, argv);
   if (cmd == "outliers") return cmd_outliers(argc, argv);

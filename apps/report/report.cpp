@@ -145,6 +145,7 @@ const char* kStyle =
 
 std::string write_report(const ReportOptions& o) {
   const std::string dir = o.run_dir, pics = dir + "/report", out = o.out.empty() ? dir + "/report.html" : o.out;
+  require_run_directory(dir, "report");
   fs::create_directories(pics);
   const auto t0 = std::chrono::steady_clock::now();
   Run run = load_run(dir);

@@ -5,8 +5,10 @@
 #include <fstream>
 
 #include "apps/pictures/plot.h"
+#include "apps/train/model_file.h"
 #include "autograd/ops.h"
 #include "io/checkpoint.h"
+#include "layers/init.h"
 #include "io/file.h"
 #include "io/image.h"
 
@@ -91,10 +93,20 @@ Dataset run_dataset(const Run& run, std::vector<size_t>* test_indices, std::vect
   return data;
 }
 
+void require_run_directory(const std::string& path, const std::string& command) {
+  EASEL_CHECK(!fs::is_regular_file(path), command, ": --run ", path, " is a model file; ", command,
+              " reads or writes a run's own files, so it needs the run directory `easel train` wrote");
+}
+
 Run load_run(const std::string& dir, const std::string& checkpoint, const Device& device) {
+  if (fs::is_regular_file(dir)) return load_model_file(dir, device);
+  EASEL_CHECK(fs::exists(dir + "/config.json"), dir, ": not a run directory (no config.json) nor a model file");
   Run r;
   r.train = read_run_config(dir, &r.classes);
-  r.net = create_net(r.train.model, int64_t(r.classes.size()));
+  r.net = [&] {
+    init::SkipRandomInit skip;  // every weight is loaded next (strictly)
+    return create_net(r.train.model, int64_t(r.classes.size()));
+  }();
   r.net->load_state_dict(load_model_weights(dir + "/" + checkpoint));
   r.net->eval();
   r.net->to(device);

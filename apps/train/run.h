@@ -28,9 +28,14 @@ struct Run {
   Preprocess pre;          // = train.pre
   Augment eval_aug;        // = train.eval_aug
   double temperature = 1;  // from calibration.json when `easel calibrate` has run
+  std::string model_id;    // a model file's id (apps/train/model_file.h); "" for a run directory
 };
 // The net in eval mode on `device` (files stay on the host; collect_outputs moves batches to the net).
+// `dir` may also be a model file (`easel export`'s .npz): its metadata stands for config.json.
 Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz", const Device& device = Device::cpu());
+// For the commands that read or write a run's own files (calibrate, report, branches): a model
+// file is refused by name.
+void require_run_directory(const std::string& path, const std::string& command);
 
 // Every image a command reads for inference goes through the run's preprocessing and its --eval-aug
 // (noise / blur at evaluation: the robustness protocol), so predict, eval, features, outliers,

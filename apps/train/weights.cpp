@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "apps/train/model_file.h"
 #include "apps/train/run.h"
 #include "io/checkpoint.h"
 
@@ -30,6 +31,11 @@ StartingWeights read_starting_weights(const std::string& path, const std::string
                 "; add --model ", w.run_model, " (or give weights for ", model, ")");
   } else {
     EASEL_CHECK(fs::exists(path), "--weights ", path, ": no such file or run directory");
+    if (is_model_file(path)) {  // `easel export`'s file says what it holds
+      w.run_model = read_model_metadata(path)["model"].str();
+      EASEL_CHECK(w.run_model == model, "--weights ", path, ": that model file holds a ", w.run_model, ", not a ",
+                  model, "; add --model ", w.run_model, " (or give weights for ", model, ")");
+    }
   }
   w.tensors = load_model_weights(w.file);  // a checkpoint's model part; non-finite values refused
   return w;

@@ -1,0 +1,35 @@
+// A model file: one .npz holding everything inference needs. `easel export` writes it; predict,
+// serve and the inference commands taking --run (eval, gradcam, features, outliers, ...) read it.
+//
+// Its arrays are the net's state_dict under PyTorch's names (torchvision loads them strictly once
+// the metadata array is left out). One more array, "easel_metadata" (u1, io/checkpoint.h), holds:
+//   {"format": "easel-model", "version": 1, "id": "resnet18-9f2c01ab",   id: architecture + weights hash
+//    "model": "resnet18", "classes": [...], "num_classes": 2,
+//    "input": {"size": 224, "resize": "...", "pad": false, "preset": "imagenet", "normalization": "...",
+//              "grayscale": false, "eval_aug": ""},
+//    "temperature": 1,                     from `easel calibrate`, applied to the logits
+//    "train": {...},                       the run's TrainConfig (how it was trained; the same keys as config.json)
+//    "source": {"run": "/abs/run", "checkpoint": "best.npz"}}   or {"weights": "/abs/W.npz"} (export --model)
+// From Python: json.loads(bytes(np.load("model.npz")["easel_metadata"])).
+#pragma once
+#include <string>
+
+#include "apps/train/run.h"
+#include "io/json.h"
+
+namespace easel {
+
+constexpr int64_t kModelFileVersion = 1;
+
+// The metadata above for `run` (its net's current weights give the id).
+Json model_metadata(const Run& run, const std::string& source_run, const std::string& checkpoint);
+// Writes `run`'s net (its current weights) and metadata to `path`, atomically; returns the metadata.
+// An empty `checkpoint`: `source_run` names the weights file the net was loaded from, not a run.
+Json save_model_file(const std::string& path, const Run& run, const std::string& source_run,
+                     const std::string& checkpoint);
+
+bool is_model_file(const std::string& path);            // a regular .npz file with the metadata array
+Json read_model_metadata(const std::string& path);      // errors name the file and the key
+Run load_model_file(const std::string& path, const Device& device = Device::cpu());  // eval mode
+
+}  // namespace easel
