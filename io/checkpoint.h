@@ -34,7 +34,7 @@ Checkpoint load_checkpoint(const std::string& path);
 Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where);
 
 // A model file (`easel export`): a plain state_dict .npz plus one u1 array of this name holding the
-// model's metadata as JSON (apps/train/model_file.h). Weight readers skip it.
+// model's metadata as JSON (apps/model/model_file.h). Weight readers skip it.
 constexpr const char* kModelMetadataKey = "easel_metadata";
 
 // The weights in a file: a checkpoint's model section, or a plain state_dict .npz as it is

@@ -2,7 +2,7 @@
 // layer surgery on module paths, schedulers that say when they step, atomic files.
 #include <filesystem>
 
-#include "apps/train/config.h"
+#include "apps/model/config.h"
 #include "helpers.h"
 #include "io/checkpoint.h"
 #include "io/dataset.h"

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "apps/train/config.h"
+#include "apps/model/config.h"
 #include "helpers.h"
 #include "io/image.h"
 #include "io/loader.h"

@@ -8,7 +8,7 @@
 
 #include "apps/cli/args.h"
 #include "apps/cli/commands.h"
-#include "apps/train/model_file.h"
+#include "apps/model/model_file.h"
 #include "tensor/parallel.h"
 #ifdef EASEL_WITH_HTTP
 #include "apps/serve/server.h"

@@ -16,7 +16,7 @@
 #include "apps/pictures/analysis_charts.h"
 #include "apps/report/report.h"
 #include "apps/train/inference.h"
-#include "apps/train/model_file.h"
+#include "apps/model/model_file.h"
 #include "apps/train/run.h"
 #include "apps/train/trainer.h"
 #include "apps/train/weights.h"
@@ -43,7 +43,7 @@ void join_mpi_job() {
   set_num_threads(std::max(1, share));
 }
 
-// `easel train`'s flags are TrainConfig's keys (apps/train/config.h): each becomes a JSON value.
+// `easel train`'s flags are TrainConfig's keys (apps/model/config.h): each becomes a JSON value.
 void print_train_help() {
   std::printf("easel train --data DIR|CSV --out RUN_DIR [options]\n\n");
   const TrainConfig defaults;

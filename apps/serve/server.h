@@ -5,7 +5,7 @@
 //                     ?top=K (default 5) -> {"model", "class", "probability", "top": [{"class",
 //                     "probability"}, ...], "batch_size"}; images are batched across requests (batcher.h)
 //   POST /v1/gradcam  an image -> image/png: the Grad-CAM overlay `easel gradcam` makes; ?class=NAME
-//   GET  /v1/model    the model file's metadata (apps/train/model_file.h)
+//   GET  /v1/model    the model file's metadata (apps/model/model_file.h)
 //   GET  /healthz     {"status": "ok"}
 //   GET  /metrics     Prometheus text (metrics.h)
 // Every error is JSON {"error": "..."}: 400 (no image, not an image, too many pixels, a bad

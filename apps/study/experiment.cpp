@@ -66,7 +66,7 @@ std::string expand_env(const std::string& s, const std::string& where) {
   return out + s.substr(i);
 }
 
-// The train keys a study may use: TrainConfig's (apps/train/config.h).
+// The train keys a study may use: TrainConfig's (apps/model/config.h).
 std::set<std::string> train_keys() {
   std::set<std::string> k;
   for (const TrainField& f : train_fields()) k.insert(f.key);
@@ -98,7 +98,7 @@ struct Variant {
   std::string eval_aug;               // "": the run's own --eval-aug; "none": no augmentation at evaluation
   std::map<std::string, Json> flags;  // the variant's TrainConfig keys, in name order
   Json svm;                           // null: the net's own softmax head
-  Json train() const {                // TrainConfig's JSON form (apps/train/config.h)
+  Json train() const {                // TrainConfig's JSON form (apps/model/config.h)
     Json j = Json::object();
     for (const auto& [k, v] : flags) j.set(k, v);
     return j;

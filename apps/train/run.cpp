@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "apps/pictures/plot.h"
-#include "apps/train/model_file.h"
+#include "apps/model/model_file.h"
 #include "autograd/ops.h"
 #include "io/checkpoint.h"
 #include "layers/init.h"

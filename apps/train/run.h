@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "apps/analysis/metrics.h"
-#include "apps/train/config.h"
+#include "apps/model/model_file.h"
 #include "io/dataset.h"
 #include "io/loader.h"
 #include "nets/net.h"
@@ -20,16 +20,6 @@ namespace easel {
 
 constexpr int64_t kRunConfigVersion = 2;
 
-// A trained run, ready for inference.
-struct Run {
-  TrainConfig train;  // how it was trained
-  std::shared_ptr<Net> net;
-  std::vector<std::string> classes;
-  Preprocess pre;          // = train.pre
-  Augment eval_aug;        // = train.eval_aug
-  double temperature = 1;  // from calibration.json when `easel calibrate` has run
-  std::string model_id;    // a model file's id (apps/train/model_file.h); "" for a run directory
-};
 // The net in eval mode on `device` (files stay on the host; collect_outputs moves batches to the net).
 // `dir` may also be a model file (`easel export`'s .npz): its metadata stands for config.json.
 Run load_run(const std::string& dir, const std::string& checkpoint = "best.npz", const Device& device = Device::cpu());

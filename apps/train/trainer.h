@@ -5,7 +5,7 @@
 #include <string>
 
 #include "apps/analysis/metrics.h"
-#include "apps/train/config.h"
+#include "apps/model/config.h"
 
 namespace easel {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <set>
 
-#include "apps/train/model_file.h"
+#include "apps/model/model_file.h"
 #include "apps/train/run.h"
 #include "io/checkpoint.h"
 

@@ -19,4 +19,5 @@ expect ok layering_probe_io_includes_io "io/npz.h"
 expect upward layering_probe_io_includes_apps "apps/analysis/metrics.h"
 expect upward layering_probe_tensor_includes_autograd "autograd/ops.h"
 expect upward layering_probe_analysis_includes_pictures "apps/pictures/plot.h"
+expect upward layering_probe_capi_includes_analysis "apps/analysis/metrics.h"
 exit $fail

@@ -1,4 +1,4 @@
-#include "apps/train/model_file.h"
+#include "apps/model/model_file.h"
 
 #include <cmath>
 #include <cstdio>

@@ -12,14 +12,28 @@
 //    "source": {"run": "/abs/run", "checkpoint": "best.npz"}}   or {"weights": "/abs/W.npz"} (export --model)
 // From Python: json.loads(bytes(np.load("model.npz")["easel_metadata"])).
 #pragma once
+#include <memory>
 #include <string>
+#include <vector>
 
-#include "apps/train/run.h"
+#include "apps/model/config.h"
 #include "io/json.h"
+#include "nets/net.h"
 
 namespace easel {
 
 constexpr int64_t kModelFileVersion = 1;
+
+// A trained model, ready for inference: a run directory (apps/train/run.h) or a model file.
+struct Run {
+  TrainConfig train;  // how it was trained
+  std::shared_ptr<Net> net;
+  std::vector<std::string> classes;
+  Preprocess pre;          // = train.pre
+  Augment eval_aug;        // = train.eval_aug
+  double temperature = 1;  // from calibration.json when `easel calibrate` has run
+  std::string model_id;    // a model file's id (apps/model/model_file.h); "" for a run directory
+};
 
 // The metadata above for `run` (its net's current weights give the id).
 Json model_metadata(const Run& run, const std::string& source_run, const std::string& checkpoint);

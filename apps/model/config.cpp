@@ -1,4 +1,4 @@
-#include "apps/train/config.h"
+#include "apps/model/config.h"
 
 #include <algorithm>
 #include <cmath>
