@@ -46,10 +46,43 @@ void check_pnm_header(const std::string& b, const std::string& path) {
   }
 }
 
+// Debian's stb (2.27) trusts a JPEG Huffman table's 16 code counts: when they add up to more than
+// 256 it writes past its tables (found by tests/fuzz/fuzz_image.cpp; fixed upstream in 2.28). The
+// markers are walked as stb walks them and such a table refused before stb reads the file.
+void check_jpeg_huffman_tables(const std::string& bytes, const std::string& path) {
+  const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t n = bytes.size();
+  if (n < 2 || b[0] != 0xFF || b[1] != 0xD8) return;  // not a JPEG
+  const auto at = [&](size_t i) -> size_t { return i < n ? b[i] : 0; };  // stb reads 0 past the end
+  size_t i = 2;
+  while (i + 1 < n) {
+    const size_t m = b[i + 1];
+    if (b[i] != 0xFF || m == 0xFF || m == 0x00 || m == 0x01 || m == 0xD8 || (m >= 0xD0 && m <= 0xD7)) {
+      ++i;  // entropy-coded data, fill bytes, stuffed zeros, markers without a length
+      continue;
+    }
+    if (m == 0xD9) return;  // end of image
+    const size_t length = at(i + 2) << 8 | at(i + 3);  // counts its own two bytes
+    if (m == 0xC4) {  // define Huffman tables: [class/id, 16 counts, the symbols] ...
+      int64_t left = int64_t(length) - 2;
+      size_t p = i + 4;
+      while (left > 0) {
+        size_t codes = 0;
+        for (size_t k = 1; k <= 16; ++k) codes += at(p + k);
+        EASEL_CHECK(codes <= 256, path, ": corrupt JPEG: a Huffman table declares ", codes, " codes (at most 256)");
+        left -= int64_t(17 + codes);
+        p += 17 + codes;
+      }
+    }
+    i += 2 + length;
+  }
+}
+
 }  // namespace
 
 Tensor decode_image(const std::string& bytes, const std::string& path, int64_t max_pixels) {
   check_pnm_header(bytes, path);
+  check_jpeg_huffman_tables(bytes, path);
   const auto* buf = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = int(std::min<size_t>(bytes.size(), size_t(1) << 30));
   EASEL_CHECK(bytes.size() == size_t(len), path, ": image file larger than 1 GiB");

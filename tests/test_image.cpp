@@ -80,6 +80,23 @@ TEST_CASE("an undecodable file is an error naming it") {
   CHECK(error_of([] { load_image("/nonexistent.png"); }).find("/nonexistent.png: cannot open for reading") != std::string::npos);
 }
 
+TEST_CASE("a JPEG whose Huffman table claims over 256 codes is refused before stb reads it") {
+  // stb 2.27 would write past its tables (tests/fuzz/regressions/image/jpeg_huffman_over_256_codes.jpg).
+  std::string jpeg = "\xFF\xD8\xFF\xC4";
+  jpeg += char(0x01), jpeg += char(0x3F);  // length 2 + 17 + 300
+  jpeg += char(0x00), jpeg += char(255), jpeg += char(45), jpeg += std::string(14, '\0');  // DC table 0: 300 codes
+  jpeg += std::string(300, '\0') + "\xFF\xD9";
+  CHECK(error_of([&] { decode_image(jpeg, "x.jpg"); }) == "x.jpg: corrupt JPEG: a Huffman table declares 300 codes (at most 256)");
+  // A JPEG as an encoder writes it (four Huffman tables) still decodes.
+  const std::string p = tmp("ok.jpg");
+  std::vector<unsigned char> px(16 * 8 * 3);
+  for (size_t i = 0; i < px.size(); ++i) px[i] = (unsigned char)(i * 7 % 256);
+  REQUIRE(stbi_write_jpg(p.c_str(), 16, 8, 3, px.data(), 95));
+  const Tensor img = load_image(p);
+  CHECK(img.shape() == Shape{3, 8, 16});
+  std::remove(p.c_str());
+}
+
 TEST_CASE("save_png round trip") {
   const std::string p = tmp("rt.png");
   const Tensor img = Tensor::rand({3, 5, 7});

@@ -13,7 +13,7 @@ using namespace easel::test;
 TEST_CASE("batcher: concurrent images are batched and each row equals single-image inference") {
   auto net = create_net("resnet18", 3);
   net->eval();
-  const int64_t n = 6;
+  const int64_t n = 10;
   std::vector<Tensor> images;
   std::vector<std::vector<double>> single;
   for (int64_t i = 0; i < n; ++i) {
@@ -23,7 +23,7 @@ TEST_CASE("batcher: concurrent images are batched and each row equals single-ima
   }
   std::vector<int64_t> batches;
   BatcherOptions o;
-  o.max_batch = 4, o.wait_ms = 2000, o.temperature = 2;  // a long wait: the first four leave as one batch
+  o.max_batch = 7, o.wait_ms = 2000, o.temperature = 2;  // a long wait: the first seven leave as one batch
   {
     Batcher b(*net, o, [&](int64_t size) { batches.push_back(size); });
     std::vector<std::vector<double>> got(n);
@@ -35,14 +35,22 @@ TEST_CASE("batcher: concurrent images are batched and each row equals single-ima
     for (int64_t i = 0; i < n; ++i) {
       REQUIRE(got[size_t(i)].size() == 3);
       for (size_t c = 0; c < 3; ++c) CHECK(got[size_t(i)][c] == doctest::Approx(single[size_t(i)][c]).epsilon(1e-5));
-      CHECK((info[size_t(i)].size == 4 || info[size_t(i)].size == 2));
+      CHECK((info[size_t(i)].size == 7 || info[size_t(i)].size == 3));
       CHECK(info[size_t(i)].net_ms > 0);
       CHECK(info[size_t(i)].queued_ms >= 0);
     }
   }
-  REQUIRE(batches.size() == 2);  // 4 (full) + 2 (after the wait)
-  CHECK(batches[0] == 4);
-  CHECK(batches[1] == 2);
+  REQUIRE(batches.size() == 2);  // 7 (full; run as 4 + 2 + 1) + 3 (after the wait; 2 + 1)
+  CHECK(batches[0] == 7);
+  CHECK(batches[1] == 3);
+}
+
+TEST_CASE("batcher: a batch runs as forward passes of its powers of two") {
+  CHECK(Batcher::forward_sizes(13) == std::vector<int64_t>{8, 4, 1});
+  CHECK(Batcher::forward_sizes(16) == std::vector<int64_t>{16});
+  CHECK(Batcher::forward_sizes(7) == std::vector<int64_t>{4, 2, 1});
+  CHECK(Batcher::forward_sizes(1) == std::vector<int64_t>{1});
+  CHECK(Batcher::forward_sizes(0).empty());
 }
 
 TEST_CASE("batcher: a lone client does not wait; an announced request is waited for") {

@@ -3,6 +3,7 @@
 #include "apps/capi/easel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -25,21 +26,37 @@ struct easel_model {
 namespace {
 
 thread_local std::string last_error;
+thread_local const char* last_error_fallback = nullptr;  // when even the message could not be stored
+std::atomic<int> compute_threads{0};                     // easel_set_threads; 0: OpenMP's default
+
+void set_error(const char* where, const char* what) {
+  try {
+    last_error = std::string(where) + ": " + what;
+    last_error_fallback = nullptr;
+  } catch (...) {
+    last_error_fallback = "easel: out of memory";
+  }
+}
 
 // Runs `f`, turning any exception into `failed` plus the thread's error text.
 template <typename F, typename R>
-R guarded(const char* where, R failed, F&& f) {
+R guarded(const char* where, R failed, F&& f) noexcept {
+  last_error.clear();  // never allocates
+  last_error_fallback = nullptr;
   try {
-    last_error.clear();
     return f();
   } catch (const easel::Error& e) {
-    last_error = e.what();
+    try {
+      last_error = e.what();  // names its own place
+    } catch (...) {
+      last_error_fallback = "easel: out of memory";
+    }
   } catch (const std::bad_alloc&) {
-    last_error = std::string(where) + ": out of memory";
+    set_error(where, "out of memory");
   } catch (const std::exception& e) {
-    last_error = std::string(where) + ": " + e.what();
+    set_error(where, e.what());
   } catch (...) {
-    last_error = std::string(where) + ": unknown error";
+    set_error(where, "unknown error");
   }
   return failed;
 }
@@ -54,6 +71,7 @@ int classify(easel_model* m, const easel::Tensor& img, float* probabilities, int
   EASEL_CHECK(capacity >= n, where, ": the probabilities buffer holds ", capacity, " floats; the model has ", n,
               " classes");
   std::lock_guard<std::mutex> lock(m->busy);
+  if (compute_threads > 0) set_num_threads(compute_threads);  // OpenMP's count is per calling thread
   Generator g(0);  // the draw `easel predict` makes for a model evaluated with --eval-aug
   const Tensor x = prepare_image(img, m->run.pre, m->run.eval_aug.any() ? &m->run.eval_aug : nullptr, g).unsqueeze(0);
   NoGradGuard no_grad;
@@ -67,38 +85,39 @@ int classify(easel_model* m, const easel::Tensor& img, float* probabilities, int
 
 extern "C" {
 
-const char* easel_version(void) { return EASEL_VERSION; }
+const char* easel_version(void) noexcept { return EASEL_VERSION; }
 
-const char* easel_last_error(void) { return last_error.c_str(); }
+const char* easel_last_error(void) noexcept { return last_error_fallback ? last_error_fallback : last_error.c_str(); }
 
-int easel_set_threads(int threads) {
+int easel_set_threads(int threads) noexcept {
   return guarded("easel_set_threads", -1, [&] {
     EASEL_CHECK(threads >= 1, "easel_set_threads: ", threads, " threads; give 1 or more");
-    easel::set_num_threads(threads);
-    return easel::num_threads();
+    compute_threads = threads;
+    return threads;
   });
 }
 
-easel_model* easel_model_load(const char* path) {
+easel_model* easel_model_load(const char* path) noexcept {
   return guarded("easel_model_load", static_cast<easel_model*>(nullptr), [&] {
     EASEL_CHECK(path && *path, "easel_model_load: no path given");
     auto m = std::make_unique<easel_model>();
-    m->run = easel::load_model_file(path);
-    m->metadata = easel::read_model_metadata(path).dump();
+    easel::Json metadata;
+    m->run = easel::load_model_file(path, easel::Device::cpu(), &metadata);
+    m->metadata = metadata.dump();
     return m.release();
   });
 }
 
-void easel_model_free(easel_model* model) { delete model; }
+void easel_model_free(easel_model* model) noexcept { delete model; }
 
-int easel_model_num_classes(const easel_model* model) {
+int easel_model_num_classes(const easel_model* model) noexcept {
   return guarded("easel_model_num_classes", -1, [&] {
     check_model(model, "easel_model_num_classes");
     return int(model->run.classes.size());
   });
 }
 
-const char* easel_model_class_name(const easel_model* model, int index) {
+const char* easel_model_class_name(const easel_model* model, int index) noexcept {
   return guarded("easel_model_class_name", static_cast<const char*>(nullptr), [&] {
     check_model(model, "easel_model_class_name");
     const int n = int(model->run.classes.size());
@@ -107,21 +126,21 @@ const char* easel_model_class_name(const easel_model* model, int index) {
   });
 }
 
-int easel_model_input_size(const easel_model* model) {
+int easel_model_input_size(const easel_model* model) noexcept {
   return guarded("easel_model_input_size", -1, [&] {
     check_model(model, "easel_model_input_size");
     return int(model->run.pre.size);
   });
 }
 
-const char* easel_model_id(const easel_model* model) {
+const char* easel_model_id(const easel_model* model) noexcept {
   return guarded("easel_model_id", static_cast<const char*>(nullptr), [&] {
     check_model(model, "easel_model_id");
     return model->run.model_id.c_str();
   });
 }
 
-const char* easel_model_metadata(const easel_model* model) {
+const char* easel_model_metadata(const easel_model* model) noexcept {
   return guarded("easel_model_metadata", static_cast<const char*>(nullptr), [&] {
     check_model(model, "easel_model_metadata");
     return model->metadata.c_str();
@@ -129,7 +148,7 @@ const char* easel_model_metadata(const easel_model* model) {
 }
 
 int easel_classify_rgb8(easel_model* model, const uint8_t* pixels, int width, int height, int stride,
-                        float* probabilities, int capacity) {
+                        float* probabilities, int capacity) noexcept {
   const char* where = "easel_classify_rgb8";
   return guarded(where, -1, [&] {
     check_model(model, where);
@@ -154,7 +173,7 @@ int easel_classify_rgb8(easel_model* model, const uint8_t* pixels, int width, in
   });
 }
 
-int easel_classify_file(easel_model* model, const char* image_path, float* probabilities, int capacity) {
+int easel_classify_file(easel_model* model, const char* image_path, float* probabilities, int capacity) noexcept {
   const char* where = "easel_classify_file";
   return guarded(where, -1, [&] {
     check_model(model, where);

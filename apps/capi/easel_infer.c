@@ -1,9 +1,9 @@
 /* easel-infer: classify images with a model file, in C on the C API alone (easel.h). With
  * -DEASEL_STATIC_INFER=ON it is the small static binary: CPU only, nothing but libc to start.
  *
- *   easel-infer MODEL.npz IMAGE...      one JSON line per image: {"image", "class", "probability", "top"}
+ *   easel-infer MODEL.npz IMAGE...      one JSON line per image: {"image", "class", "probability", "top", "model"}
  *   easel-infer MODEL.npz --info        the model's metadata (JSON)
- *   options: --top K (default 5), --threads N */
+ *   options: --top K (default 5), --threads N; after "--" every argument is a path */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +43,14 @@ static void put_json_string(const char* s) {
 int main(int argc, char** argv) {
   const char* model_path = NULL;
   const char** images = calloc((size_t)argc, sizeof *images);
-  int n_images = 0, top = 5, info = 0;
+  int n_images = 0, top = 5, info = 0, options = 1;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    if (options && !strcmp(argv[i], "--")) {
+      options = 0; /* every later argument is a path */
+    } else if (!options) {
+      if (!model_path) model_path = argv[i];
+      else images[n_images++] = argv[i];
+    } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
     } else if (!strcmp(argv[i], "--top")) {
@@ -66,6 +71,10 @@ int main(int argc, char** argv) {
   }
   if (!model_path || (!info && n_images == 0)) {
     usage(stderr);
+    return 2;
+  }
+  if (info && n_images > 0) {
+    fprintf(stderr, "easel-infer: --info prints the model's metadata; it takes no images\n");
     return 2;
   }
   easel_model* m = easel_model_load(model_path);
@@ -116,5 +125,9 @@ int main(int argc, char** argv) {
   free(p);
   free(images);
   easel_model_free(m);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "easel-infer: cannot write the answers to standard output\n");
+    return 1;
+  }
   return failures ? 1 : 0;
 }

@@ -111,7 +111,7 @@ Json read_model_metadata(const std::string& path) {
   }
 }
 
-Run load_model_file(const std::string& path, const Device& device) {
+Run load_model_file(const std::string& path, const Device& device, Json* metadata) {
   const Json m = read_model_metadata(path);  // the keys used below are there
   const std::string where = path + ": " + kModelMetadataKey;
   Run r;
@@ -124,6 +124,14 @@ Run load_model_file(const std::string& path, const Device& device) {
               ": 'classes' lists ", r.classes.size(), " names but 'num_classes' says otherwise");
   EASEL_CHECK(m["model"].str() == r.train.model, where, ": 'model' is ", m["model"].str(), " but train.model is ",
               r.train.model);
+  // What inference does with the input: a size or preset no run could have had is refused here.
+  EASEL_CHECK(r.train.pre.size >= 8 && r.train.pre.size <= 4096, where, ": train.size ", r.train.pre.size,
+              " is not 8 to 4096 pixels");
+  try {
+    normalize(Tensor::zeros({3, 1, 1}), r.train.pre.preset);
+  } catch (const Error& e) {
+    throw Error(where + ": train.preset: " + e.what());
+  }
   r.net = [&] {
     init::SkipRandomInit skip;  // every weight is loaded next (strictly)
     return create_net(r.train.model, int64_t(r.classes.size()));
@@ -137,6 +145,7 @@ Run load_model_file(const std::string& path, const Device& device) {
   EASEL_CHECK(r.temperature > 0 && std::isfinite(r.temperature), where, ": temperature ", r.temperature,
               " is not a positive number");
   r.model_id = m.get("id", std::string());
+  if (metadata) *metadata = m;
   return r;
 }
 

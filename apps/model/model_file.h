@@ -44,6 +44,7 @@ Json save_model_file(const std::string& path, const Run& run, const std::string&
 
 bool is_model_file(const std::string& path);            // a regular .npz file with the metadata array
 Json read_model_metadata(const std::string& path);      // errors name the file and the key
-Run load_model_file(const std::string& path, const Device& device = Device::cpu());  // eval mode
+// Eval mode; `metadata`, when given, receives the metadata the net was built from.
+Run load_model_file(const std::string& path, const Device& device = Device::cpu(), Json* metadata = nullptr);
 
 }  // namespace easel

@@ -99,6 +99,13 @@ void Batcher::run() {
   }
 }
 
+std::vector<int64_t> Batcher::forward_sizes(int64_t n) {
+  std::vector<int64_t> sizes;
+  for (int64_t bit = int64_t(1) << 62; bit > 0; bit >>= 1)
+    if (n & bit) sizes.push_back(bit);
+  return sizes;
+}
+
 void Batcher::run_batch(std::vector<Item*>& batch) {
   using ms = std::chrono::duration<double, std::milli>;
   const int64_t n = int64_t(batch.size());
@@ -112,11 +119,17 @@ void Batcher::run_batch(std::vector<Item*>& batch) {
     for (Item* it : batch) images.push_back(it->image.unsqueeze(0));
     const std::vector<Tensor> params = net_.parameters();  // the batch goes where the net is, in its dtype
     const Device device = params.empty() ? Device::cpu() : params[0].device();
-    const Tensor x = (n == 1 ? images[0] : concat(images, 0)).to(device).to(params.empty() ? DType::f32 : params[0].dtype());
-    const Tensor p = softmax(net_(x) * (1.0 / o_.temperature), 1).cpu();  // [n, C]
-    const std::vector<double> all = p.to_vector();
-    const size_t C = size_t(p.size(1));
-    for (int64_t i = 0; i < n; ++i) rows.emplace_back(all.begin() + i * C, all.begin() + (i + 1) * C);
+    const DType dtype = params.empty() ? DType::f32 : params[0].dtype();
+    int64_t first = 0;
+    for (const int64_t k : forward_sizes(n)) {
+      const std::vector<Tensor> part(images.begin() + first, images.begin() + first + k);
+      const Tensor x = (k == 1 ? part[0] : concat(part, 0)).to(device).to(dtype);
+      const Tensor p = softmax(net_(x) * (1.0 / o_.temperature), 1).cpu();  // [k, C]
+      const std::vector<double> all = p.to_vector();
+      const size_t C = size_t(p.size(1));
+      for (int64_t i = 0; i < k; ++i) rows.emplace_back(all.begin() + i * C, all.begin() + (i + 1) * C);
+      first += k;
+    }
   } catch (...) {
     failure = std::current_exception();
   }

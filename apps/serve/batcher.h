@@ -3,8 +3,10 @@
 // most `wait_ms` after the oldest arrived for the batch to fill), runs the net once, and hands each
 // caller its row of softmax(logits / T). A lone client does not pay the wait: when the last batch
 // held one image and no other request has announced itself (announce(), while it decodes), the
-// image leaves at once (the first batch after start always waits). Rows equal single-image inference to f32 round-off
-// (tests/test_serve.cpp).
+// image leaves at once (the first batch after start always waits). A batch of n runs as forward
+// passes of n's powers of two (13 = 8 + 4 + 1): the allocator caches blocks by exact size, so a
+// server meets only log2(max_batch) + 1 shapes and its memory stops growing early, with no padding
+// computed. Rows equal single-image inference to f32 round-off (tests/test_serve.cpp).
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -43,6 +45,8 @@ class Batcher {
   // Blocks until `image`'s class probabilities are in `probs` (or rethrows the net's error).
   Status classify(const Tensor& image, std::vector<double>* probs, BatchInfo* info = nullptr, bool announced = false);
   int64_t queue_depth() const;
+  // The forward passes a batch of n runs as: n's powers of two, largest first.
+  static std::vector<int64_t> forward_sizes(int64_t n);
   // Whether a batch leaves before its wait is over: full, hurried, or a lone client's image.
   static bool leaves_now(int64_t queued, int64_t max_batch, int64_t announced, int64_t last_batch, bool hurry);
   // A request on its way (decoding its image): batches wait for it. classify(..., true) or

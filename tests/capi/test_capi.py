@@ -13,6 +13,9 @@ import threading
 import zlib
 
 easel, libeasel, test_capi, easel_infer, work = sys.argv[1:6]
+# One thread count for every process here: predict, the C test (easel_set_threads(2)) and ctypes
+# compute with 2, so no reduction order differs between the answers compared.
+os.environ["OMP_NUM_THREADS"] = "2"
 os.makedirs(work, exist_ok=True)
 failures = []
 
