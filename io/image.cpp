@@ -89,12 +89,7 @@ Tensor decode_image(const std::string& bytes, const std::string& path, int64_t m
   int w = 0, h = 0, c = 0;
   // Sizes first, from the header alone: a few hundred bytes can claim a picture that would take
   // gigabytes to decode or to resize.
-  if (stbi_info_from_memory(buf, len, &w, &h, &c)) {
-    EASEL_CHECK(int64_t(w) * h <= max_pixels, path, ": ", w, "x", h, " pixels is larger than Easel reads (",
-                double(max_pixels) / 1e6, " megapixels at most)");
-    EASEL_CHECK(std::max(w, h) <= kMaxImageAspect * std::min(w, h), path, ": ", w, "x", h,
-                " pixels: an aspect ratio over ", kMaxImageAspect, ":1 is not a picture to classify");
-  }
+  if (stbi_info_from_memory(buf, len, &w, &h, &c)) check_image_size(w, h, path, max_pixels);
   const bool sixteen = stbi_is_16_bit_from_memory(buf, len);
   // Debian's stb reads 16-bit PGM / PPM into a buffer sized for 8-bit samples and then reads past
   // its end (found by tests/fuzz/fuzz_image.cpp): such files are refused before stb decodes them.
@@ -103,14 +98,37 @@ Tensor decode_image(const std::string& bytes, const std::string& path, int64_t m
   void* data = sixteen ? static_cast<void*>(stbi_load_16_from_memory(buf, len, &w, &h, &c, 3))
                        : static_cast<void*>(stbi_load_from_memory(buf, len, &w, &h, &c, 3));
   EASEL_CHECK(data, path, ": cannot decode image (", stbi_failure_reason() ? stbi_failure_reason() : "unknown", ")");
+  Tensor img;
+  if (sixteen) {
+    img = Tensor::empty({3, h, w});
+    float* p = img.data<float>();
+    const int64_t hw = int64_t(h) * w;
+    for (int64_t i = 0; i < hw; ++i)
+      for (int k = 0; k < 3; ++k) p[k * hw + i] = float(static_cast<uint16_t*>(data)[i * 3 + k]) / 65535.f;
+  } else {
+    img = image_from_rgb8(static_cast<uint8_t*>(data), w, h, int64_t(w) * 3);
+  }
+  stbi_image_free(data);
+  return img;
+}
+
+void check_image_size(int64_t w, int64_t h, const std::string& where, int64_t max_pixels) {
+  EASEL_CHECK(w > 0 && h > 0, where, ": ", w, "x", h, " pixels; both sides must be positive");
+  EASEL_CHECK(w * h <= max_pixels, where, ": ", w, "x", h, " pixels is larger than Easel reads (",
+              double(max_pixels) / 1e6, " megapixels at most)");
+  EASEL_CHECK(std::max(w, h) <= kMaxImageAspect * std::min(w, h), where, ": ", w, "x", h,
+              " pixels: an aspect ratio over ", kMaxImageAspect, ":1 is not a picture to classify");
+}
+
+Tensor image_from_rgb8(const uint8_t* pixels, int64_t w, int64_t h, int64_t stride) {
   Tensor img = Tensor::empty({3, h, w});
   float* p = img.data<float>();
-  const int64_t hw = int64_t(h) * w;
-  for (int64_t i = 0; i < hw; ++i)
-    for (int k = 0; k < 3; ++k)
-      p[k * hw + i] = sixteen ? float(static_cast<uint16_t*>(data)[i * 3 + k]) / 65535.f
-                              : float(static_cast<uint8_t*>(data)[i * 3 + k]) / 255.f;
-  stbi_image_free(data);
+  const int64_t hw = h * w;
+  for (int64_t y = 0; y < h; ++y) {
+    const uint8_t* row = pixels + y * stride;
+    for (int64_t x = 0; x < w; ++x)
+      for (int k = 0; k < 3; ++k) p[k * hw + y * w + x] = float(row[x * 3 + k]) / 255.f;
+  }
   return img;
 }
 

@@ -2,6 +2,7 @@
 // preprocessing and augmentation need. Decoding is stb_image's (JPEG, PNG 8/16-bit with gray or
 // alpha, BMP, ...): gray is replicated to RGB, alpha is dropped (as PIL's convert("RGB")).
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "tensor/tensor.h"
@@ -13,6 +14,11 @@ constexpr int64_t kMaxImagePixels = 100000000;  // 100 megapixels
 constexpr int kMaxImageAspect = 50;             // longer side / shorter side
 
 class Generator;
+
+// The size checks decoding applies (w x h within max_pixels, aspect within kMaxImageAspect); errors name `where`.
+void check_image_size(int64_t w, int64_t h, const std::string& where, int64_t max_pixels = kMaxImagePixels);
+// Interleaved RGB8 rows `stride` bytes apart -> [3, h, w] in [0, 1] (value / 255, as decoding gives).
+Tensor image_from_rgb8(const uint8_t* pixels, int64_t w, int64_t h, int64_t stride);
 
 Tensor load_image(const std::string& path);  // errors name the file and stb's reason
 // The same from memory; a server lowers `max_pixels` (many decodes at once).

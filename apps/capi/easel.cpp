@@ -13,9 +13,7 @@
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "io/image.h"
-#include "io/transforms.h"
 #include "tensor/parallel.h"
-#include "tensor/random.h"
 
 struct easel_model {
   easel::Run run;
@@ -72,8 +70,7 @@ int classify(easel_model* m, const easel::Tensor& img, float* probabilities, int
               " classes");
   std::lock_guard<std::mutex> lock(m->busy);
   if (compute_threads > 0) set_num_threads(compute_threads);  // OpenMP's count is per calling thread
-  Generator g(0);  // the draw `easel predict` makes for a model evaluated with --eval-aug
-  const Tensor x = prepare_image(img, m->run.pre, m->run.eval_aug.any() ? &m->run.eval_aug : nullptr, g).unsqueeze(0);
+  const Tensor x = model_input(m->run, img).unsqueeze(0);
   NoGradGuard no_grad;
   const std::vector<double> p = softmax((*m->run.net)(x) * (1.0 / m->run.temperature), 1).to_vector();
   EASEL_CHECK(int(p.size()) == n, where, ": the net gave ", p.size(), " outputs for ", n, " classes");
@@ -153,22 +150,10 @@ int easel_classify_rgb8(easel_model* model, const uint8_t* pixels, int width, in
   return guarded(where, -1, [&] {
     check_model(model, where);
     EASEL_CHECK(pixels, where, ": the pixel buffer is NULL");
-    EASEL_CHECK(width > 0 && height > 0, where, ": ", width, "x", height, " pixels; both sides must be positive");
-    EASEL_CHECK(int64_t(width) * height <= easel::kMaxImagePixels, where, ": ", width, "x", height,
-                " pixels is larger than Easel reads");
-    EASEL_CHECK(std::max(width, height) <= int64_t(easel::kMaxImageAspect) * std::min(width, height), where, ": ",
-                width, "x", height, " pixels: an aspect ratio over ", easel::kMaxImageAspect,
-                ":1 is not a picture to classify");
+    easel::check_image_size(width, height, where);
     EASEL_CHECK(stride >= 3 * width, where, ": a stride of ", stride, " bytes is shorter than a row (3 x ", width,
                 " = ", 3 * width, " bytes)");
-    easel::Tensor img = easel::Tensor::empty({3, height, width});
-    float* p = img.data<float>();
-    const int64_t hw = int64_t(height) * width;
-    for (int64_t y = 0; y < height; ++y) {
-      const uint8_t* row = pixels + y * int64_t(stride);
-      for (int64_t x = 0; x < width; ++x)
-        for (int k = 0; k < 3; ++k) p[k * hw + y * width + x] = float(row[x * 3 + k]) / 255.f;  // as io/image.cpp
-    }
+    const easel::Tensor img = easel::image_from_rgb8(pixels, width, height, stride);
     return classify(model, img, probabilities, capacity, where);
   });
 }

@@ -7,6 +7,7 @@
 #include "io/checkpoint.h"
 #include "layers/init.h"
 #include "io/npz.h"
+#include "tensor/random.h"
 
 namespace fs = std::filesystem;
 
@@ -39,6 +40,11 @@ std::string normalization_text(const std::string& preset) {
 }
 
 }  // namespace
+
+Tensor model_input(const Run& run, const Tensor& image, uint64_t seed) {
+  Generator g(seed);
+  return prepare_image(image, run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g);
+}
 
 Json model_metadata(const Run& run, const std::string& source_run, const std::string& checkpoint) {
   const NamedTensors weights = run.net->state_dict();

@@ -35,6 +35,10 @@ struct Run {
   std::string model_id;    // a model file's id (apps/model/model_file.h); "" for a run directory
 };
 
+// A decoded image [3, H, W] as `run`'s net sees it [3, S, S]: its preprocessing, and its --eval-aug
+// drawn from `seed` (predict, serve and the C API all use seed 0, so they see the same input).
+Tensor model_input(const Run& run, const Tensor& image, uint64_t seed = 0);
+
 // The metadata above for `run` (its net's current weights give the id).
 Json model_metadata(const Run& run, const std::string& source_run, const std::string& checkpoint);
 // Writes `run`'s net (its current weights) and metadata to `path`, atomically; returns the metadata.

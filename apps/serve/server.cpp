@@ -116,8 +116,7 @@ Tensor request_input(const Run& run, const httplib::Request& req, int64_t max_pi
   } catch (const Error& e) {
     throw Failure{400, e.what()};
   }
-  Generator g(0);  // the same draw as `easel predict` makes for an --eval-aug run
-  return prepare_image(img, run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g);
+  return model_input(run, img);  // the same draw as `easel predict` makes for an --eval-aug run
 }
 
 // httplib listens with a backlog of 5: a burst of clients would wait a second or more for a retried

@@ -126,8 +126,7 @@ LoaderOptions inference_loader_options(const Run& run, int64_t batch, int worker
 }
 
 Tensor inference_input(const Run& run, const std::string& image_path, uint64_t seed) {
-  Generator g(seed);
-  return prepare_image(load_image(image_path), run.pre, run.eval_aug.any() ? &run.eval_aug : nullptr, g).unsqueeze(0);
+  return model_input(run, load_image(image_path), seed).unsqueeze(0);
 }
 
 void write_run_pictures(const std::string& dir, const std::vector<std::string>& classes, const Metrics* test) {
