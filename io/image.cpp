@@ -78,11 +78,33 @@ void check_jpeg_huffman_tables(const std::string& bytes, const std::string& path
   }
 }
 
+// The same stb, on PNG chunks (found by fuzz_image): when the first IDAT chunk is empty it hands
+// memcpy a null pointer (undefined behaviour); and it grows its buffer to an IDAT chunk's declared
+// length before reading it, so 100 bytes claiming a 4 GB chunk cost 4 GB. Encoders write neither:
+// a first IDAT that is empty, or a chunk longer than the bytes left in the file, is refused.
+void check_png_chunks(const std::string& bytes, const std::string& path) {
+  static const char kSignature[] = "\x89PNG\r\n\x1a\n";
+  if (bytes.compare(0, 8, kSignature, 8) != 0) return;  // not a PNG
+  const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
+  bool seen_idat = false;
+  for (size_t i = 8; i + 8 <= bytes.size();) {  // chunks: length (4, big-endian), type (4), data, CRC (4)
+    const size_t length = size_t(b[i]) << 24 | size_t(b[i + 1]) << 16 | size_t(b[i + 2]) << 8 | b[i + 3];
+    const bool idat = bytes.compare(i + 4, 4, "IDAT") == 0;
+    EASEL_CHECK(!(idat && !seen_idat && length == 0), path, ": corrupt PNG: its first image data (IDAT) chunk is empty");
+    EASEL_CHECK(length <= bytes.size() - (i + 8), path, ": corrupt PNG: a ", bytes.substr(i + 4, 4), " chunk claims ",
+                length, " bytes; ", bytes.size() - (i + 8), " are left in the file");
+    seen_idat = seen_idat || idat;
+    if (bytes.compare(i + 4, 4, "IEND") == 0) return;
+    i += 12 + length;
+  }
+}
+
 }  // namespace
 
 Tensor decode_image(const std::string& bytes, const std::string& path, int64_t max_pixels) {
   check_pnm_header(bytes, path);
   check_jpeg_huffman_tables(bytes, path);
+  check_png_chunks(bytes, path);
   const auto* buf = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = int(std::min<size_t>(bytes.size(), size_t(1) << 30));
   EASEL_CHECK(bytes.size() == size_t(len), path, ": image file larger than 1 GiB");

@@ -94,6 +94,19 @@ TEST_CASE("a JPEG whose Huffman table claims over 256 codes is refused before st
   CHECK(max(img).item() > 0.5);
 }
 
+TEST_CASE("a PNG whose first image data chunk is empty, or a chunk longer than the file, is refused before stb reads it") {
+  // stb would memcpy through a null pointer (tests/fuzz/regressions/image/png_empty_first_idat.png).
+  const auto be32 = [](uint32_t v) { return std::string{char(v >> 24), char(v >> 16 & 255), char(v >> 8 & 255), char(v & 255)}; };
+  std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + "IHDR" + be32(2) + be32(2) + std::string("\x08\x02\0\0\0", 5) +
+                    be32(0) + be32(0) + "IDAT" + be32(0) + be32(0) + "IEND" + be32(0);
+  CHECK(error_of([&] { decode_image(png, "x.png"); }) == "x.png: corrupt PNG: its first image data (IDAT) chunk is empty");
+  // ... and so is one whose chunk claims more bytes than the file holds (stb would allocate them first).
+  std::string bomb = std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + "IHDR" + be32(2) + be32(2) + std::string("\x08\x02\0\0\0", 5) +
+                     be32(0) + be32(0xF0000000u) + "IDAT" + std::string(16, 'x');
+  CHECK(error_of([&] { decode_image(bomb, "b.png"); }) == "b.png: corrupt PNG: a IDAT chunk claims 4026531840 bytes; 16 are left in the file");
+  // PNGs as an encoder writes them still decode (the round trip below and the PNG cases above).
+}
+
 TEST_CASE("save_png round trip") {
   const std::string p = tmp("rt.png");
   const Tensor img = Tensor::rand({3, 5, 7});
