@@ -25,6 +25,10 @@ Conv2d::Conv2d(int64_t in, int64_t out, Hw k, Hw stride, Hw padding, Hw dilation
 
 Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, weight, bias, opt); }
 
+void Conv2d::add_zero_bias() {
+  if (!bias.defined()) bias = add_parameter("bias", Tensor::zeros({weight.size(0)}, weight.dtype(), weight.device()));
+}
+
 std::string Conv2d::describe() const {
   std::ostringstream os;
   os << "Conv2d(" << weight.size(1) * opt.groups << ", " << weight.size(0) << ", k=" << weight.size(2) << "x"
@@ -62,6 +66,10 @@ BatchNorm::BatchNorm(int64_t c, int dims, double eps_, double momentum_, bool af
 }
 
 Tensor BatchNorm::forward(const Tensor& x) {
+  if (folded) {
+    EASEL_CHECK(!training(), type(), ": folded into its convolution (export --fold-bn): the net is for inference only");
+    return x;
+  }
   const bool batch_statistics = training() && !frozen;
   if (batch_statistics) num_batches_tracked.set({}, num_batches_tracked.item() + 1);
   if (sync && batch_statistics && world().size() > 1)
@@ -71,8 +79,15 @@ Tensor BatchNorm::forward(const Tensor& x) {
 
 std::string BatchNorm::describe() const {
   std::ostringstream os;
+  if (folded) return type() + "(folded)";
   os << type() << "(" << running_mean.size(0) << ", eps=" << eps << ")";
   return os.str();
+}
+
+void BatchNorm::fold_away() {
+  folded = true;
+  weight = bias = running_mean = running_var = num_batches_tracked = Tensor();
+  drop_state();
 }
 
 std::shared_ptr<Activation> make_activation(const std::string& name) {

@@ -18,6 +18,7 @@ class Conv2d : public Module {
   std::string describe() const override;
   Tensor weight, bias;  // [out, in/groups, kh, kw], [out] or undefined
   Conv2dOptions opt;
+  void add_zero_bias();  // a bias of zeros where there was none (a batch norm folded in)
 };
 
 class Linear : public Module {
@@ -42,6 +43,10 @@ class BatchNorm : public Module {
   // A frozen layer (--freeze) normalises with its running statistics and leaves them alone, also in
   // training mode: what Keras does for a non-trainable layer and PyTorch users do with bn.eval().
   bool frozen = false;
+  // Folded into the convolution before it (layers/surgery.h fold_batch_norms): the identity, with
+  // no parameters or buffers, for inference only.
+  bool folded = false;
+  void fold_away();
 };
 
 // A parameter-free function as a module: ReLU, ReLU6, SiLU, Sigmoid, Tanh, GELU, Hardswish, ...

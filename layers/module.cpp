@@ -43,6 +43,11 @@ Tensor Module::add_parameter(const std::string& name, Tensor t) {
   return t;
 }
 
+void Module::drop_state() {
+  params_.clear();
+  buffers_.clear();
+}
+
 Tensor Module::add_buffer(const std::string& name, Tensor t) {
   check_name(name);
   buffers_.emplace_back(name, t);

@@ -78,6 +78,7 @@ class Module {
  protected:
   Tensor add_parameter(const std::string& name, Tensor t);  // marks it requires_grad
   Tensor add_buffer(const std::string& name, Tensor t);
+  void drop_state();  // no parameters or buffers from now on (a batch norm folded away)
   template <class M>
   std::shared_ptr<M> add_module(const std::string& name, std::shared_ptr<M> m) {
     check_name(name);

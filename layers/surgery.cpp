@@ -145,4 +145,33 @@ std::map<std::string, double> layer_learning_rates(const Module& net, const std:
   return lr;
 }
 
+int64_t fold_batch_norms(Module& net, bool values) {
+  const auto modules = net.named_modules();
+  const auto is_leaf = [&](size_t i) {  // no module below it: the next path does not extend this one
+    return i + 1 == modules.size() || modules[i + 1].first.rfind(modules[i].first + ".", 0) != 0 ||
+           modules[i].first.empty();
+  };
+  NoGradGuard no_grad;
+  int64_t folded = 0;
+  Conv2d* conv = nullptr;  // the last leaf, when it was a convolution
+  for (size_t i = 0; i < modules.size(); ++i) {
+    if (!is_leaf(i) || modules[i].first.empty()) continue;
+    Module* m = modules[i].second;
+    auto* bn = dynamic_cast<BatchNorm*>(m);
+    if (bn && conv && bn->type() == "BatchNorm2d" && !bn->folded && bn->weight.defined() &&
+        bn->running_mean.size(0) == conv->weight.size(0)) {
+      conv->add_zero_bias();
+      if (values) {
+        const Tensor s = bn->weight / sqrt(bn->running_var + bn->eps);  // [out]
+        conv->weight.copy_(conv->weight * s.reshape({-1, 1, 1, 1}));
+        conv->bias.copy_((conv->bias - bn->running_mean) * s + bn->bias);
+      }
+      bn->fold_away();
+      ++folded;
+    }
+    conv = dynamic_cast<Conv2d*>(m);
+  }
+  return folded;
+}
+
 }  // namespace easel

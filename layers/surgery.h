@@ -43,4 +43,13 @@ int64_t freeze_first_layers(Module& net, double fraction, const std::vector<std:
 // covers it (by layer range or name prefix).
 std::map<std::string, double> layer_learning_rates(const Module& net, const std::string& spec, double base);
 
+// Batch norm folded into the convolution before it, for inference (export --fold-bn): with
+// s = γ / √(var + ε) per output channel, W' = W·s and b' = (b − mean)·s + β; the batch norm becomes
+// the identity and leaves the state_dict (its convolution gains a bias). A BatchNorm2d is folded when
+// it is the next leaf module after a Conv2d in the tree's order and normalises that conv's channels;
+// callers check the logits (the order is how modules were registered, not a proof of data flow).
+// `values` false: the structure only (the biases as zeros), to load a file that was folded.
+// Returns the number of batch norms folded.
+int64_t fold_batch_norms(Module& net, bool values = true);
+
 }  // namespace easel

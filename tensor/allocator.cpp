@@ -35,6 +35,7 @@ struct Cache {
   std::mutex mutex;
   std::map<size_t, std::vector<void*>> free_blocks;  // rounded size -> blocks
   size_t free_bytes = 0;
+  size_t system_bytes = 0;
   const size_t cap = cache_cap();
 };
 
@@ -66,6 +67,10 @@ void* cpu_allocate(size_t nbytes) {
     cpu_empty_cache();
     p = std::aligned_alloc(kPage, size);
   }
+  if (p) {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.system_bytes += size;
+  }
   return p;
 }
 
@@ -84,8 +89,14 @@ void cpu_release(void* p, size_t nbytes) {
       c.free_bytes += size;
       return;
     }
+    c.system_bytes -= size;
   }
   std::free(p);
+}
+
+size_t cpu_system_bytes() {
+  std::lock_guard<std::mutex> lock(cache().mutex);
+  return cache().system_bytes;
 }
 
 size_t cpu_cached_bytes() {
@@ -97,7 +108,10 @@ void cpu_empty_cache() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
   for (auto& [size, blocks] : c.free_blocks)
-    for (void* p : blocks) std::free(p);
+    for (void* p : blocks) {
+      std::free(p);
+      c.system_bytes -= size;
+    }
   c.free_blocks.clear();
   c.free_bytes = 0;
 }

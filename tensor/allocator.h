@@ -15,6 +15,7 @@ namespace easel {
 void* cpu_allocate(size_t nbytes);          // 64-byte aligned; nullptr when out of memory
 void cpu_release(void* p, size_t nbytes);   // nbytes as given to cpu_allocate
 size_t cpu_cached_bytes();                  // bytes held free for reuse
+size_t cpu_system_bytes();                  // bytes of cached-size blocks taken from the system: in use + cached
 void cpu_empty_cache();                     // hand every cached block back to the system
 
 }  // namespace easel

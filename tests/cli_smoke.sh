@@ -36,6 +36,15 @@ grep -q "^0,.*,\(train\|val\|test\)$" "$work/f.npz.csv"
 # A run exported as plain state_dict weights: --weights takes it (and the run directory itself), the
 # features of a bare registry net on those weights are the run's, and PyTorch loads it strictly.
 "$easel" export --run "$work/run" --out "$work/model.npz" | grep -q "export: .*best.npz (resnet18, 2 classes).*id resnet18-"
+# --fold-bn: the 20 batch norms folded into their convolutions; the same answers to f32 round-off,
+# and the file is for inference only.
+"$easel" export --run "$work/run" --fold-bn --out "$work/folded.npz" | grep -q "20 batch norms folded into their convolutions"
+for img in "$work/data/light/1.ppm" "$work/data/dark/3.ppm"; do
+  /usr/bin/python3 -c "import json, sys; a, b = (json.loads(s) for s in sys.argv[1:]); assert a['class'] == b['class'] and abs(a['probability'] - b['probability']) < 1e-5, (a, b)" \
+    "$("$easel" predict --run "$work/run" --json "$img")" "$("$easel" predict --model "$work/folded.npz" --json "$img")"
+done
+if "$easel" train --model resnet18 --weights "$work/folded.npz" --data "$work/data" --out "$work/x" 2>"$work/err"; then exit 1; fi
+grep -q "folded into the convolutions (export --fold-bn), for inference only" "$work/err"
 # One file is a model: predict --model (and every --run command) needs nothing else.
 for img in "$work/data/light/1.ppm" "$work/data/dark/3.ppm"; do
   cmp <("$easel" predict --run "$work/run" --json "$img") <("$easel" predict --model "$work/model.npz" --json "$img")

@@ -77,6 +77,14 @@ for image in images[:4]:
     answer = json.loads(body)
     assert answer["model"] == meta["id"]
     check_probabilities(image, answer)
+for _ in range(3000):  # idle, the server runs one forward pass per batch shape (1, 2, 4, 8)
+    if json.loads(request(port, "GET", "/healthz")[2])["warmed_up"]:
+        break
+    time.sleep(0.1)
+else:
+    raise AssertionError("the server did not finish warming up in 300 s")
+count = [l for l in request(port, "GET", "/metrics")[2].decode().splitlines() if l.startswith("easel_batch_size_count")]
+assert count == ["easel_batch_size_count 4"], count  # warm-up passes are not batches
 
 answers, barrier = {}, threading.Barrier(len(images))
 
@@ -160,7 +168,8 @@ assert int(batched.split()[-1]) < int(count.split()[-1]), (batched, count)  # so
 # A slow client (headers never finished) is dropped after --timeout-s; the others are served meanwhile.
 out = stop(p)
 assert "stopped after" in out, out
-p, port = start("--timeout-s", "1", "--max-body-mb", "1", "--max-megapixels", "0.0001")
+p, port = start("--timeout-s", "1", "--max-body-mb", "1", "--max-megapixels", "0.0001", "--no-warmup")
+assert json.loads(request(port, "GET", "/healthz")[2])["warmed_up"]  # nothing to warm up
 expect(400, "POST", "/v1/predict", read(images[0]), words="megapixels at most")  # 400 pixels > 100
 slow = socket.create_connection(("127.0.0.1", port), timeout=30)
 slow.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\n")

@@ -1,13 +1,16 @@
 // The pieces the trainer is built from: versioned checkpoints, TrainConfig's one JSON form,
 // layer surgery on module paths, schedulers that say when they step, atomic files.
 #include <filesystem>
+#include <tuple>
 
 #include "apps/model/config.h"
+#include "autograd/ops.h"
 #include "helpers.h"
 #include "io/checkpoint.h"
 #include "io/dataset.h"
 #include "io/file.h"
 #include "io/npz.h"
+#include "layers/basic.h"
 #include "layers/surgery.h"
 #include "nets/net.h"
 #include "optim/scheduler.h"
@@ -94,6 +97,43 @@ TEST_CASE("TrainConfig: flags' text and a study's JSON numbers read the same; ev
   TrainConfig v;
   v.data = "d", v.out = "o", v.monitor = "acc";
   CHECK(error_of([&] { validate(v); }).find("unknown --monitor 'acc'") != std::string::npos);
+}
+
+// Batch norm folded into the convolution before it: the same logits (f64: to round-off), the batch
+// norms gone from the state_dict, and the folded structure loads the folded weights back.
+TEST_CASE("fold_batch_norms: logits unchanged on resnet18, efficientnet_b0 and xception; the folded state_dict loads") {
+  for (const auto& [name, size, expected] : std::vector<std::tuple<std::string, int64_t, int64_t>>{
+           {"resnet18", 32, 20}, {"efficientnet_b0", 32, 49}, {"xception", 71, 40}}) {
+    CAPTURE(name);
+    auto net = create_net(name, 3);
+    net->to(DType::f64);
+    uint64_t seed = 1;
+    for (auto& [path, m] : net->named_modules())  // statistics and affine parameters far from the identity
+      if (auto* bn = dynamic_cast<BatchNorm*>(m)) {
+        const Shape c{bn->running_mean.size(0)};
+        bn->weight.copy_(rnd(c, ++seed, 0.5, 1.5, false).to(DType::f64));
+        bn->bias.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
+        bn->running_mean.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
+        bn->running_var.copy_(rnd(c, ++seed, 0.5, 2.0, false).to(DType::f64));
+      }
+    net->eval();
+    const Tensor x = rnd({2, 3, size, size}, 99, -1, 1, false).to(DType::f64);
+    NoGradGuard ng;
+    const Tensor before = (*net)(x);
+    CHECK(fold_batch_norms(*net) == expected);
+    const Tensor after = (*net)(x);
+    CHECK(max(abs(after - before)).item() < 1e-10 * std::max(1.0, max(abs(before)).item()));
+    const NamedTensors sd = net->state_dict();
+    for (const auto& [key, t] : sd) CHECK(key.find("running_var") == std::string::npos);
+    auto again = create_net(name, 3);  // the structure alone, then the folded weights
+    again->to(DType::f64);
+    CHECK(fold_batch_norms(*again, false) == expected);
+    again->load_state_dict(sd);  // strict: every key and shape
+    again->eval();
+    CHECK(max(abs((*again)(x) - after)).item() == 0);
+    again->train();
+    CHECK(error_of([&] { (*again)(x); }).find("folded into its convolution") != std::string::npos);
+  }
 }
 
 TEST_CASE("layer surgery works on module paths: freezing, re-initialisation, per-layer rates") {

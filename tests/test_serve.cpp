@@ -6,6 +6,7 @@
 #include "apps/serve/metrics.h"
 #include "helpers.h"
 #include "nets/net.h"
+#include "tensor/allocator.h"
 
 using namespace easel;
 using namespace easel::test;
@@ -85,6 +86,42 @@ TEST_CASE("batcher: a lone client does not wait; an announced request is waited 
   CHECK_FALSE(Batcher::leaves_now(1, 8, 1, 1, false));  // another request is decoding
   CHECK_FALSE(Batcher::leaves_now(1, 8, 0, 4, false));  // under load: wait for the batch to fill
   CHECK_FALSE(Batcher::leaves_now(1, 8, 0, 0, false));  // the first batch waits
+}
+
+TEST_CASE("batcher: warm-up runs each batch shape while idle; a full batch then takes no new memory") {
+  auto net = create_net("resnet18", 3);
+  net->eval();
+  BatcherOptions o;
+  o.max_batch = 6, o.wait_ms = 5000, o.warmup_image = {3, 32, 32};  // warm-up passes of 1, 2 and 4
+  std::vector<int64_t> batches;
+  Batcher b(*net, o, [&](int64_t size) { batches.push_back(size); });
+  for (int i = 0; i < 6000 && !b.warmed_up(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(b.warmed_up());
+  CHECK(batches.empty());  // warm-up passes are not batches
+  const size_t before = cpu_system_bytes();
+  std::vector<std::vector<double>> got(6);
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < 6; ++i)  // one batch of 6 = 4 + 2
+    clients.emplace_back([&, i] { CHECK(b.classify(rnd({3, 32, 32}, 7 + i, -1, 1, false).to(DType::f32), &got[i]) == Batcher::Status::ok); });
+  for (auto& t : clients) t.join();
+  CHECK(batches == std::vector<int64_t>{6});
+  CHECK(cpu_system_bytes() <= before);  // without the warm-up the batch's blocks would be new (tested below)
+  NoGradGuard ng;
+  const Tensor x = rnd({3, 32, 32}, 7, -1, 1, false).to(DType::f32).unsqueeze(0);
+  const std::vector<double> single = softmax((*net)(x), 1).to_vector();
+  for (size_t c = 0; c < 3; ++c) CHECK(got[0][c] == doctest::Approx(single[c]).epsilon(1e-5));
+
+  auto cold_net = create_net("resnet18", 3);  // the same first batch on a net that never ran
+  cold_net->eval();
+  o.warmup_image.clear();
+  Batcher cold(*cold_net, o);
+  cpu_empty_cache();  // else the blocks the batch above left would serve this one
+  const size_t cold_before = cpu_system_bytes();
+  std::vector<std::thread> cold_clients;
+  for (size_t i = 0; i < 6; ++i)
+    cold_clients.emplace_back([&, i] { std::vector<double> q; cold.classify(rnd({3, 32, 32}, 7 + i, -1, 1, false).to(DType::f32), &q); });
+  for (auto& t : cold_clients) t.join();
+  if (cpu_cached_bytes() > 0) CHECK(cpu_system_bytes() > cold_before);  // (ASan builds cache nothing)
 }
 
 TEST_CASE("batcher: a full queue refuses at once; a bad image's error reaches its caller") {

@@ -1,8 +1,9 @@
 // easel bench: how fast a registry net runs here, in the protocol bench/models.sh uses for both
 // Easel and PyTorch (bench/torch_models.py): warm-up steps, then timed steps; the median is the figure.
 //   easel bench --model NAME --mode infer|train --batch B [--size 224] [--threads T] [--dtype f32|f64]
-//               [--steps 5] [--warmup 2] [--classes 1000] [--json] [--profile]
-// infer: eval mode, no gradients, one forward of a random batch per step.
+//               [--steps 5] [--warmup 2] [--classes 1000] [--json] [--profile] [--fold-bn]
+// infer: eval mode, no gradients, one forward of a random batch per step (--fold-bn: the batch
+// norms folded into their convolutions first, as `export --fold-bn` leaves a net).
 // train: train mode, forward + cross-entropy on random labels + backward + AdamW step.
 // train --distributed (under mpirun): --batch is the global batch, each rank takes its part and the
 // gradients are summed over the ranks before the step; rank 0 prints the figures, with the share of
@@ -23,6 +24,7 @@
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "autograd/profile.h"
+#include "layers/surgery.h"
 #include "nets/net.h"
 #include "optim/data_parallel.h"
 #include "optim/optimizer.h"
@@ -86,7 +88,7 @@ std::function<void()> make_step(const BenchSetup& s, Net& net, Optimizer* opt, i
 
 int cmd_bench(int argc, char** argv) {
   const Args args(argc, argv, 2, {"model", "mode", "batch", "size", "threads", "dtype", "steps", "warmup", "classes"},
-                  {"json", "profile", "distributed"});
+                  {"json", "profile", "distributed", "fold-bn"});
   BenchSetup s{args.require("model"), args.get("mode", "infer"), args.get("dtype", "f32"), args.get_int("batch", 1),
                args.get_int("size", 224), args.get_int("classes", 1000), args.get_int("steps", 5),
                args.get_int("warmup", 2)};
@@ -113,6 +115,10 @@ int cmd_bench(int argc, char** argv) {
   const auto net = create_net(s.model, s.classes);
   if (s.dtype == "f64") net->to(DType::f64);
   net->train(s.mode == "train");
+  if (args.has("fold-bn")) {  // as `export --fold-bn` leaves a net: fewer passes at inference
+    EASEL_CHECK(s.mode == "infer", "bench: --fold-bn folds batch norms for inference; it needs --mode infer");
+    fold_batch_norms(*net);
+  }
   std::unique_ptr<Optimizer> opt;
   if (s.mode == "train") {
     opt = make_optimizer("adamw");

@@ -1,6 +1,6 @@
 // easel serve --model MODEL.npz | --run RUN_DIR [--host 127.0.0.1] [--port 8080] [--max-batch 16]
 //             [--batch-wait-ms 5] [--max-queue 256] [--threads N] [--http-threads 64]
-//             [--max-body-mb 20] [--max-megapixels 25] [--api-key-file F] [--timeout-s 10]
+//             [--max-body-mb 20] [--max-megapixels 25] [--api-key-file F] [--timeout-s 10] [--no-warmup]
 // The classifier behind HTTP (apps/serve/server.h); it prints the address it listens on, and on
 // SIGTERM / SIGINT finishes what is in flight and exits 0.
 #include <cstdio>
@@ -20,7 +20,7 @@ int cmd_serve(int argc, char** argv) {
   const Args a(argc, argv, 2,
                {"model", "run", "checkpoint", "host", "port", "max-batch", "batch-wait-ms", "max-queue", "threads",
                 "http-threads", "max-body-mb", "max-megapixels", "api-key-file", "timeout-s"},
-               {});
+               {"no-warmup"});
 #ifndef EASEL_WITH_HTTP
   throw Error("serve: this build has no HTTP server (install libcpp-httplib-dev and rebuild Easel)");
 #else
@@ -50,6 +50,7 @@ int cmd_serve(int argc, char** argv) {
   o.max_megapixels = a.get_double("max-megapixels", o.max_megapixels);
   o.api_key_file = a.get("api-key-file", "");
   o.timeout_s = int_in("timeout-s", o.timeout_s, 1, 3600);
+  o.warmup = !a.has("no-warmup");
   const std::string checkpoint = a.get("checkpoint", "best.npz");
   Run run = load_run(path, checkpoint);
   const Json metadata = is_model_file(path) ? read_model_metadata(path) : model_metadata(run, path, checkpoint);

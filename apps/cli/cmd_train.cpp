@@ -248,8 +248,11 @@ int cmd_predict(int argc, char** argv) {
 // torch.load_state_dict (after np.load) read.
 // export --run RUN_DIR: the run's net; export --model NAME [--weights W] --classes a,b,...|N: a
 // registry net on converted weights (an ImageNet classifier to serve, or a bench model).
+// --fold-bn: the batch norms folded into their convolutions (checked on the logits): fewer passes
+// at inference; the file is then for Easel's inference only (torchvision's classes do not take it).
 int cmd_export(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"run", "checkpoint", "out", "model", "weights", "classes", "size", "preprocess"}, {"pad"});
+  const Args a(argc, argv, 2, {"run", "checkpoint", "out", "model", "weights", "classes", "size", "preprocess"},
+               {"pad", "fold-bn"});
   const std::string out = a.require("out");
   EASEL_CHECK(a.has("run") != a.has("model"), "export: give --run RUN_DIR, or --model NAME [--weights W] --classes ...");
   Run run;
@@ -287,6 +290,8 @@ int cmd_export(int argc, char** argv) {
     run.net->eval();
     run.pre = run.train.pre;
   }
+  std::string folded;
+  if (a.has("fold-bn")) folded = fold_batch_norms_checked(run);
   const Json m = save_model_file(out, run, source, checkpoint);
   int64_t arrays = 0, values = 0;
   for (const auto& [k, t] : run.net->state_dict()) ++arrays, values += t.numel();
@@ -294,6 +299,7 @@ int cmd_export(int argc, char** argv) {
               a.has("run") ? (source + "/" + checkpoint).c_str() : source.empty() ? "fresh weights" : source.c_str(),
               run.train.model.c_str(), run.classes.size(), out.c_str(), (long long)arrays, (long long)values,
               m["id"].str().c_str());
+  if (!folded.empty()) std::printf("export: %s\n", folded.c_str());
   return 0;
 }
 

@@ -1,11 +1,15 @@
 #include "apps/model/model_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
+#include "autograd/node.h"
+#include "autograd/ops.h"
 #include "io/checkpoint.h"
 #include "layers/init.h"
+#include "layers/surgery.h"
 #include "io/npz.h"
 #include "tensor/random.h"
 
@@ -77,6 +81,7 @@ Json model_metadata(const Run& run, const std::string& source_run, const std::st
   m.set("num_classes", int64_t(run.classes.size()));
   m.set("input", input);
   m.set("temperature", run.temperature);
+  m.set("batch_norm_folded", run.bn_folded);
   m.set("train", train_config_to_json(run.train));
   m.set("source", source);
   return m;
@@ -87,6 +92,28 @@ Json save_model_file(const std::string& path, const Run& run, const std::string&
   const Json m = model_metadata(run, source_run, checkpoint);
   save_npz(path, run.net->state_dict(), false, {{kModelMetadataKey, m.dump() + "\n"}});
   return m;
+}
+
+std::string fold_batch_norms_checked(Run& run) {
+  EASEL_CHECK(!run.bn_folded, "export --fold-bn: the model's batch norms are folded already");
+  const int64_t S = run.pre.size;
+  Generator g(12345);
+  std::vector<double> v(size_t(2 * 3 * S * S));
+  for (double& e : v) e = g.uniform(-2, 2);
+  const Tensor x = Tensor::from(v, {2, 3, S, S}, run.net->parameters()[0].dtype()).to(run.net->parameters()[0].device());
+  NoGradGuard no_grad;
+  const Tensor before = (*run.net)(x);
+  const int64_t n = fold_batch_norms(*run.net);
+  run.bn_folded = n > 0;
+  const Tensor after = (*run.net)(x);
+  const double scale = std::max(1.0, max(abs(before)).item()), moved = max(abs(after - before)).item();
+  EASEL_CHECK(moved <= 1e-4 * scale, "export --fold-bn: folding ", n, " batch norms moved ", run.train.model,
+              "'s logits by ", moved, " (largest logit ", scale, "): a batch norm in this net does not follow the "
+              "convolution before it in the module tree's order; export without --fold-bn");
+  char text[200];
+  std::snprintf(text, sizeof text, "%lld batch norms folded into their convolutions; the logits of two random "
+                "images moved by %.2g at most (largest %.3g)", (long long)n, moved, scale);
+  return text;
 }
 
 bool is_model_file(const std::string& path) {
@@ -142,6 +169,8 @@ Run load_model_file(const std::string& path, const Device& device, Json* metadat
     init::SkipRandomInit skip;  // every weight is loaded next (strictly)
     return create_net(r.train.model, int64_t(r.classes.size()));
   }();
+  r.bn_folded = m.get("batch_norm_folded", false);
+  if (r.bn_folded) fold_batch_norms(*r.net, false);  // the file's convolutions carry the batch norms
   r.net->load_state_dict(load_model_weights(path));  // every key and shape checked; non-finite values refused
   r.net->eval();
   r.net->to(device);

@@ -33,6 +33,7 @@ struct Run {
   Augment eval_aug;        // = train.eval_aug
   double temperature = 1;  // from calibration.json when `easel calibrate` has run
   std::string model_id;    // a model file's id (apps/model/model_file.h); "" for a run directory
+  bool bn_folded = false;  // batch norms folded into the convolutions (export --fold-bn): inference only
 };
 
 // A decoded image [3, H, W] as `run`'s net sees it [3, S, S]: its preprocessing, and its --eval-aug
@@ -45,6 +46,11 @@ Json model_metadata(const Run& run, const std::string& source_run, const std::st
 // An empty `checkpoint`: `source_run` names the weights file the net was loaded from, not a run.
 Json save_model_file(const std::string& path, const Run& run, const std::string& source_run,
                      const std::string& checkpoint);
+
+// export --fold-bn: `run`'s batch norms folded into their convolutions (layers/surgery.h), checked on
+// the logits of two random images, which may move by f32 round-off only (else an error, the net
+// unchanged is not promised). Returns what was done, in words.
+std::string fold_batch_norms_checked(Run& run);
 
 bool is_model_file(const std::string& path);            // a regular .npz file with the metadata array
 Json read_model_metadata(const std::string& path);      // errors name the file and the key

@@ -11,6 +11,8 @@ Batcher::Batcher(Net& net, BatcherOptions options, std::function<void(int64_t)> 
   EASEL_CHECK(o_.max_batch >= 1, "serve: --max-batch must be at least 1, got ", o_.max_batch);
   EASEL_CHECK(o_.wait_ms >= 0 && o_.wait_ms <= 10000, "serve: --batch-wait-ms must be in [0, 10000], got ", o_.wait_ms);
   EASEL_CHECK(o_.max_queue >= 1, "serve: --max-queue must be at least 1, got ", o_.max_queue);
+  if (!o_.warmup_image.empty())
+    for (int64_t k = 1; k <= o_.max_batch; k *= 2) warmup_left_.push_back(k);
   const int threads = o_.threads > 0 ? o_.threads : num_threads();
   worker_ = std::thread([this, threads] {
     set_num_threads(threads);  // a new thread starts from OpenMP's global default, not its creator's setting
@@ -52,6 +54,11 @@ void Batcher::withdraw() {
   cv_.notify_all();
 }
 
+bool Batcher::warmed_up() const {
+  std::lock_guard<std::mutex> l(m_);
+  return warmup_left_.empty() && !warmup_failed_;
+}
+
 int64_t Batcher::queue_depth() const {
   std::lock_guard<std::mutex> l(m_);
   return int64_t(queue_.size());
@@ -80,6 +87,21 @@ void Batcher::run() {
   const auto wait = std::chrono::microseconds(int64_t(o_.wait_ms * 1000));
   for (;;) {
     std::vector<Item*> batch;
+    int64_t warm = 0;
+    {
+      std::unique_lock<std::mutex> l(m_);
+      if (queue_.empty() && !stopping_ && !warmup_left_.empty()) {
+        warm = warmup_left_.front();
+        warmup_left_.pop_front();
+      }
+    }
+    if (warm) {
+      if (!warm_up(warm)) {
+        std::lock_guard<std::mutex> l(m_);
+        warmup_left_.clear(), warmup_failed_ = true;  // a real batch will meet the same error and report it
+      }
+      continue;
+    }
     {
       std::unique_lock<std::mutex> l(m_);
       cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
@@ -104,6 +126,22 @@ std::vector<int64_t> Batcher::forward_sizes(int64_t n) {
   for (int64_t bit = int64_t(1) << 62; bit > 0; bit >>= 1)
     if (n & bit) sizes.push_back(bit);
   return sizes;
+}
+
+bool Batcher::warm_up(int64_t k) {
+  try {
+    std::lock_guard<std::mutex> l(net_mutex_);
+    NoGradGuard no_grad;
+    const std::vector<Tensor> params = net_.parameters();
+    const Device device = params.empty() ? Device::cpu() : params[0].device();
+    const DType dtype = params.empty() ? DType::f32 : params[0].dtype();
+    std::vector<int64_t> shape{k};
+    shape.insert(shape.end(), o_.warmup_image.begin(), o_.warmup_image.end());
+    softmax(net_(Tensor::zeros(shape).to(device).to(dtype)), 1).cpu();  // as run_batch does, to its last block
+    return true;
+  } catch (...) {
+    return false;
+  }
 }
 
 void Batcher::run_batch(std::vector<Item*>& batch) {

@@ -7,6 +7,11 @@
 // passes of n's powers of two (13 = 8 + 4 + 1): the allocator caches blocks by exact size, so a
 // server meets only log2(max_batch) + 1 shapes and its memory stops growing early, with no padding
 // computed. Rows equal single-image inference to f32 round-off (tests/test_serve.cpp).
+//
+// Warm-up (when `warmup_image` gives one image's shape): while no request waits, the worker runs
+// one forward pass of zeros for each of those sizes, smallest first, so the allocator holds the
+// blocks of the largest batch from the start instead of when load first fills one: a server's
+// memory is then what it will stay (a request arriving meanwhile waits for one such pass at most).
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -28,6 +33,7 @@ struct BatcherOptions {
   int64_t max_queue = 256;  // images waiting (not yet in a batch); more are refused
   double temperature = 1;
   int threads = 0;  // the net's compute threads (OpenMP counts are per thread): 0 = the constructing thread's
+  std::vector<int64_t> warmup_image;  // one image's shape, e.g. {3, 224, 224}; empty: no warm-up
 };
 
 class Batcher {
@@ -55,6 +61,8 @@ class Batcher {
   void withdraw();
   // From now on batches leave at once, without waiting to fill (a server draining on SIGTERM).
   void stop_waiting();
+  // Whether every warm-up pass has run (true at once without warm-up; false for good if one failed).
+  bool warmed_up() const;
   // Work that must have the net to itself (Grad-CAM runs a backward pass): taken between batches.
   std::mutex& net_mutex() { return net_mutex_; }
 
@@ -66,6 +74,7 @@ class Batcher {
   };
   void run();
   void run_batch(std::vector<Item*>& batch);
+  bool warm_up(int64_t k);  // one forward pass of k images of zeros; false if it threw
 
   Net& net_;
   const BatcherOptions o_;
@@ -75,6 +84,8 @@ class Batcher {
   std::deque<Item*> queue_;
   bool stopping_ = false, no_wait_ = false;
   int64_t announced_ = 0, last_batch_ = 0;  // 0: no batch yet (the first one waits)
+  std::deque<int64_t> warmup_left_;         // forward sizes still to warm up, smallest first
+  bool warmup_failed_ = false;
   std::mutex net_mutex_;
   std::thread worker_;
 };

@@ -171,6 +171,7 @@ int64_t serve(Run& run, const Json& metadata, const ServeOptions& o, const std::
   BatcherOptions bo;
   bo.max_batch = o.max_batch, bo.wait_ms = o.batch_wait_ms, bo.max_queue = o.max_queue, bo.temperature = run.temperature;
   bo.threads = compute_threads;
+  if (o.warmup) bo.warmup_image = {3, run.pre.size, run.pre.size};
   Batcher batcher(*run.net, bo, [&](int64_t n) { metrics.batch(n); });
   Slots decoders(std::max(2, compute_threads));
 
@@ -331,6 +332,7 @@ int64_t serve(Run& run, const Json& metadata, const ServeOptions& o, const std::
     Json j = Json::object();
     j.set("status", "ok");
     j.set("model", model_id);
+    j.set("warmed_up", batcher.warmed_up());
     res.set_content(j.dump() + "\n", "application/json");
   });
   svr.Get("/metrics", guarded([&](const httplib::Request&, httplib::Response& res) {

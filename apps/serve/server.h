@@ -34,6 +34,7 @@ struct ServeOptions {
   double max_megapixels = 25;  // larger images are refused before decoding (a small JPEG can claim 100 MP)
   std::string api_key_file;
   int timeout_s = 10;  // a connection idle this long (no byte read or written) is dropped
+  bool warmup = true;  // while idle, one forward pass per batch shape (apps/serve/batcher.h)
 };
 
 // `metadata`: what GET /v1/model answers (model_metadata). Blocks until SIGTERM / SIGINT;

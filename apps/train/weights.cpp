@@ -32,7 +32,10 @@ StartingWeights read_starting_weights(const std::string& path, const std::string
   } else {
     EASEL_CHECK(fs::exists(path), "--weights ", path, ": no such file or run directory");
     if (is_model_file(path)) {  // `easel export`'s file says what it holds
-      w.run_model = read_model_metadata(path)["model"].str();
+      const Json m = read_model_metadata(path);
+      w.run_model = m["model"].str();
+      EASEL_CHECK(!m.get("batch_norm_folded", false), "--weights ", path, ": its batch norms are folded into the "
+                  "convolutions (export --fold-bn), for inference only; export the run again without --fold-bn to train from it");
       EASEL_CHECK(w.run_model == model, "--weights ", path, ": that model file holds a ", w.run_model, ", not a ",
                   model, "; add --model ", w.run_model, " (or give weights for ", model, ")");
     }
