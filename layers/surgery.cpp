@@ -145,14 +145,14 @@ std::map<std::string, double> layer_learning_rates(const Module& net, const std:
   return lr;
 }
 
-int64_t fold_batch_norms(Module& net, bool values) {
+std::vector<std::string> fold_batch_norms(Module& net, bool values) {
   const auto modules = net.named_modules();
   const auto is_leaf = [&](size_t i) {  // no module below it: the next path does not extend this one
     return i + 1 == modules.size() || modules[i + 1].first.rfind(modules[i].first + ".", 0) != 0 ||
            modules[i].first.empty();
   };
   NoGradGuard no_grad;
-  int64_t folded = 0;
+  std::vector<std::string> folded;
   Conv2d* conv = nullptr;  // the last leaf, when it was a convolution
   for (size_t i = 0; i < modules.size(); ++i) {
     if (!is_leaf(i) || modules[i].first.empty()) continue;
@@ -167,7 +167,7 @@ int64_t fold_batch_norms(Module& net, bool values) {
         conv->bias.copy_((conv->bias - bn->running_mean) * s + bn->bias);
       }
       bn->fold_away();
-      ++folded;
+      folded.push_back(modules[i].first);
     }
     conv = dynamic_cast<Conv2d*>(m);
   }

@@ -49,7 +49,7 @@ std::map<std::string, double> layer_learning_rates(const Module& net, const std:
 // it is the next leaf module after a Conv2d in the tree's order and normalises that conv's channels;
 // callers check the logits (the order is how modules were registered, not a proof of data flow).
 // `values` false: the structure only (the biases as zeros), to load a file that was folded.
-// Returns the number of batch norms folded.
-int64_t fold_batch_norms(Module& net, bool values = true);
+// Returns the module paths of the batch norms folded, in order.
+std::vector<std::string> fold_batch_norms(Module& net, bool values = true);
 
 }  // namespace easel

@@ -44,7 +44,7 @@ for img in "$work/data/light/1.ppm" "$work/data/dark/3.ppm"; do
     "$("$easel" predict --run "$work/run" --json "$img")" "$("$easel" predict --model "$work/folded.npz" --json "$img")"
 done
 if "$easel" train --model resnet18 --weights "$work/folded.npz" --data "$work/data" --out "$work/x" 2>"$work/err"; then exit 1; fi
-grep -q "folded into the convolutions (export --fold-bn), for inference only" "$work/err"
+grep -q "folded into the convolutions (export --fold-bn): give it as --model" "$work/err"
 # One file is a model: predict --model (and every --run command) needs nothing else.
 for img in "$work/data/light/1.ppm" "$work/data/dark/3.ppm"; do
   cmp <("$easel" predict --run "$work/run" --json "$img") <("$easel" predict --model "$work/model.npz" --json "$img")

@@ -1,7 +1,6 @@
 // The pieces the trainer is built from: versioned checkpoints, TrainConfig's one JSON form,
 // layer surgery on module paths, schedulers that say when they step, atomic files.
 #include <filesystem>
-#include <tuple>
 
 #include "apps/model/config.h"
 #include "autograd/ops.h"
@@ -102,8 +101,13 @@ TEST_CASE("TrainConfig: flags' text and a study's JSON numbers read the same; ev
 // Batch norm folded into the convolution before it: the same logits (f64: to round-off), the batch
 // norms gone from the state_dict, and the folded structure loads the folded weights back.
 TEST_CASE("fold_batch_norms: logits unchanged on resnet18, efficientnet_b0 and xception; the folded state_dict loads") {
-  for (const auto& [name, size, expected] : std::vector<std::tuple<std::string, int64_t, int64_t>>{
-           {"resnet18", 32, 20}, {"efficientnet_b0", 32, 49}, {"xception", 71, 40}}) {
+  struct Case {
+    std::string name;
+    int64_t size, expected;  // input side, batch norms folded
+  };
+  for (const Case& k : std::vector<Case>{{"resnet18", 32, 20}, {"efficientnet_b0", 32, 49}, {"xception", 71, 40}}) {
+    const std::string& name = k.name;
+    const int64_t size = k.size, expected = k.expected;
     CAPTURE(name);
     auto net = create_net(name, 3);
     net->to(DType::f64);
@@ -120,20 +124,50 @@ TEST_CASE("fold_batch_norms: logits unchanged on resnet18, efficientnet_b0 and x
     const Tensor x = rnd({2, 3, size, size}, 99, -1, 1, false).to(DType::f64);
     NoGradGuard ng;
     const Tensor before = (*net)(x);
-    CHECK(fold_batch_norms(*net) == expected);
+    const std::vector<std::string> folded = fold_batch_norms(*net);
+    CHECK(int64_t(folded.size()) == expected);
     const Tensor after = (*net)(x);
     CHECK(max(abs(after - before)).item() < 1e-10 * std::max(1.0, max(abs(before)).item()));
     const NamedTensors sd = net->state_dict();
     for (const auto& [key, t] : sd) CHECK(key.find("running_var") == std::string::npos);
     auto again = create_net(name, 3);  // the structure alone, then the folded weights
     again->to(DType::f64);
-    CHECK(fold_batch_norms(*again, false) == expected);
+    CHECK(fold_batch_norms(*again, false) == folded);
     again->load_state_dict(sd);  // strict: every key and shape
     again->eval();
     CHECK(max(abs((*again)(x) - after)).item() == 0);
     again->train();
     CHECK(error_of([&] { (*again)(x); }).find("folded into its convolution") != std::string::npos);
   }
+}
+
+TEST_CASE("fold_batch_norms: a convolution with a bias, a grouped one; a batch norm after an activation stays") {
+  Sequential net;
+  auto grouped = net.push(std::make_shared<Conv2d>(4, 6, 3, 1, 1, 1, 2, true));  // a bias, 2 groups
+  net.push(std::make_shared<BatchNorm>(6));
+  net.push(make_relu());
+  net.push(std::make_shared<BatchNorm>(6));  // after the ReLU: not foldable
+  net.push(std::make_shared<Conv2d>(6, 5, 1, 1, 0, 1, 1, false));
+  auto last = net.push(std::make_shared<BatchNorm>(5));
+  net.to(DType::f64);
+  uint64_t seed = 40;
+  for (auto& [path, m] : net.named_modules())
+    if (auto* bn = dynamic_cast<BatchNorm*>(m)) {
+      const Shape c{bn->running_mean.size(0)};
+      bn->weight.copy_(rnd(c, ++seed, 0.5, 1.5, false).to(DType::f64));
+      bn->bias.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
+      bn->running_mean.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
+      bn->running_var.copy_(rnd(c, ++seed, 0.5, 2.0, false).to(DType::f64));
+    }
+  net.eval();
+  const Tensor x = rnd({2, 4, 5, 5}, 7, -1, 1, false).to(DType::f64);
+  NoGradGuard ng;
+  const Tensor before = net(x);
+  CHECK(fold_batch_norms(net) == std::vector<std::string>{"1", "5"});
+  CHECK(grouped->bias.defined());
+  CHECK(last->folded);
+  CHECK(max(abs(net(x) - before)).item() < 1e-12);
+  CHECK(net.state_dict().size() == 2 + 5 + 2);  // two convolutions with biases, the unfolded batch norm's five
 }
 
 TEST_CASE("layer surgery works on module paths: freezing, re-initialisation, per-layer rates") {

@@ -117,7 +117,7 @@ int cmd_bench(int argc, char** argv) {
   net->train(s.mode == "train");
   if (args.has("fold-bn")) {  // as `export --fold-bn` leaves a net: fewer passes at inference
     EASEL_CHECK(s.mode == "infer", "bench: --fold-bn folds batch norms for inference; it needs --mode infer");
-    fold_batch_norms(*net);
+    fold_batch_norms(*net);  // (export --fold-bn checks the logits; tests/test_checkpoint.cpp checks the rule)
   }
   std::unique_ptr<Optimizer> opt;
   if (s.mode == "train") {

@@ -74,14 +74,19 @@ Json model_metadata(const Run& run, const std::string& source_run, const std::st
   }
   Json m = Json::object();
   m.set("format", "easel-model");
-  m.set("version", kModelFileVersion);
+  m.set("version", run.folded_batch_norms.empty() ? int64_t(1) : int64_t(2));
   m.set("id", run.train.model + "-" + weights_hash(weights));
   m.set("model", run.train.model);
   m.set("classes", classes);
   m.set("num_classes", int64_t(run.classes.size()));
   m.set("input", input);
   m.set("temperature", run.temperature);
-  m.set("batch_norm_folded", run.bn_folded);
+  m.set("batch_norm_folded", !run.folded_batch_norms.empty());
+  if (!run.folded_batch_norms.empty()) {
+    Json paths = Json::array();
+    for (const auto& path : run.folded_batch_norms) paths.push(path);
+    m.set("folded_batch_norms", paths);
+  }
   m.set("train", train_config_to_json(run.train));
   m.set("source", source);
   return m;
@@ -95,7 +100,7 @@ Json save_model_file(const std::string& path, const Run& run, const std::string&
 }
 
 std::string fold_batch_norms_checked(Run& run) {
-  EASEL_CHECK(!run.bn_folded, "export --fold-bn: the model's batch norms are folded already");
+  EASEL_CHECK(run.folded_batch_norms.empty(), "export --fold-bn: the model's batch norms are folded already");
   const int64_t S = run.pre.size;
   Generator g(12345);
   std::vector<double> v(size_t(2 * 3 * S * S));
@@ -103,16 +108,16 @@ std::string fold_batch_norms_checked(Run& run) {
   const Tensor x = Tensor::from(v, {2, 3, S, S}, run.net->parameters()[0].dtype()).to(run.net->parameters()[0].device());
   NoGradGuard no_grad;
   const Tensor before = (*run.net)(x);
-  const int64_t n = fold_batch_norms(*run.net);
-  run.bn_folded = n > 0;
+  run.folded_batch_norms = fold_batch_norms(*run.net);
+  const int64_t n = int64_t(run.folded_batch_norms.size());
   const Tensor after = (*run.net)(x);
-  const double scale = std::max(1.0, max(abs(before)).item()), moved = max(abs(after - before)).item();
-  EASEL_CHECK(moved <= 1e-4 * scale, "export --fold-bn: folding ", n, " batch norms moved ", run.train.model,
-              "'s logits by ", moved, " (largest logit ", scale, "): a batch norm in this net does not follow the "
-              "convolution before it in the module tree's order; export without --fold-bn");
+  const double largest = max(abs(before)).item(), moved = max(abs(after - before)).item();
+  EASEL_CHECK(moved <= 1e-4 * std::max(1.0, largest), "export --fold-bn: folding ", n, " batch norms moved ",
+              run.train.model, "'s logits by ", moved, " (largest logit ", largest, "): a batch norm in this net does "
+              "not follow the convolution before it in the module tree's order; export without --fold-bn");
   char text[200];
   std::snprintf(text, sizeof text, "%lld batch norms folded into their convolutions; the logits of two random "
-                "images moved by %.2g at most (largest %.3g)", (long long)n, moved, scale);
+                "images moved by %.2g at most (largest logit %.3g)", (long long)n, moved, largest);
   return text;
 }
 
@@ -169,8 +174,13 @@ Run load_model_file(const std::string& path, const Device& device, Json* metadat
     init::SkipRandomInit skip;  // every weight is loaded next (strictly)
     return create_net(r.train.model, int64_t(r.classes.size()));
   }();
-  r.bn_folded = m.get("batch_norm_folded", false);
-  if (r.bn_folded) fold_batch_norms(*r.net, false);  // the file's convolutions carry the batch norms
+  if (m.get("batch_norm_folded", false)) {  // the file's convolutions carry these batch norms
+    r.folded_batch_norms = fold_batch_norms(*r.net, false);
+    std::vector<std::string> listed;
+    for (const Json& p : m["folded_batch_norms"].items()) listed.push_back(p.str());
+    EASEL_CHECK(listed == r.folded_batch_norms, where, ": the file folds ", listed.size(), " batch norms, this Easel's rule "
+                "finds ", r.folded_batch_norms.size(), " others in a ", r.train.model, "; export it again from its run");
+  }
   r.net->load_state_dict(load_model_weights(path));  // every key and shape checked; non-finite values refused
   r.net->eval();
   r.net->to(device);

@@ -22,7 +22,8 @@
 
 namespace easel {
 
-constexpr int64_t kModelFileVersion = 1;
+// 2: batch norms folded into the convolutions (export --fold-bn); files without are written as 1.
+constexpr int64_t kModelFileVersion = 2;
 
 // A trained model, ready for inference: a run directory (apps/train/run.h) or a model file.
 struct Run {
@@ -33,7 +34,7 @@ struct Run {
   Augment eval_aug;        // = train.eval_aug
   double temperature = 1;  // from calibration.json when `easel calibrate` has run
   std::string model_id;    // a model file's id (apps/model/model_file.h); "" for a run directory
-  bool bn_folded = false;  // batch norms folded into the convolutions (export --fold-bn): inference only
+  std::vector<std::string> folded_batch_norms;  // their paths, after export --fold-bn (inference only)
 };
 
 // A decoded image [3, H, W] as `run`'s net sees it [3, S, S]: its preprocessing, and its --eval-aug

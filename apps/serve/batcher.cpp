@@ -90,32 +90,31 @@ void Batcher::run() {
     int64_t warm = 0;
     {
       std::unique_lock<std::mutex> l(m_);
-      if (queue_.empty() && !stopping_ && !warmup_left_.empty()) {
-        warm = warmup_left_.front();
-        warmup_left_.pop_front();
+      // Idle: nothing queued, nothing decoding, not draining. Then a warm-up pass may run.
+      const auto idle = [&] { return queue_.empty() && announced_ == 0 && !stopping_ && !no_wait_; };
+      cv_.wait(l, [&] { return stopping_ || !queue_.empty() || (idle() && !warmup_left_.empty()); });
+      if (queue_.empty() && !stopping_) {
+        warm = warmup_left_.front();  // taken off the list once it has run (warmed_up() waits for the last)
+      } else {
+        if (queue_.empty()) return;  // stopping, nothing left
+        // A batch leaves when it is full, or `wait` after its oldest image arrived (at once when stopping).
+        const auto deadline = queue_.front()->arrived + wait;
+        cv_.wait_until(l, deadline, [&] {
+          return leaves_now(int64_t(queue_.size()), o_.max_batch, announced_, last_batch_, stopping_ || no_wait_);
+        });
+        while (!queue_.empty() && int64_t(batch.size()) < o_.max_batch) {
+          batch.push_back(queue_.front());
+          queue_.pop_front();
+        }
+        last_batch_ = int64_t(batch.size());
       }
     }
     if (warm) {
-      if (!warm_up(warm)) {
-        std::lock_guard<std::mutex> l(m_);
-        warmup_left_.clear(), warmup_failed_ = true;  // a real batch will meet the same error and report it
-      }
+      const bool ok = warm_up(warm);
+      std::lock_guard<std::mutex> l(m_);
+      warmup_left_.pop_front();
+      if (!ok) warmup_left_.clear(), warmup_failed_ = true;  // a real batch will meet the same error and report it
       continue;
-    }
-    {
-      std::unique_lock<std::mutex> l(m_);
-      cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left
-      // A batch leaves when it is full, or `wait` after its oldest image arrived (at once when stopping).
-      const auto deadline = queue_.front()->arrived + wait;
-      cv_.wait_until(l, deadline, [&] {
-        return leaves_now(int64_t(queue_.size()), o_.max_batch, announced_, last_batch_, stopping_ || no_wait_);
-      });
-      while (!queue_.empty() && int64_t(batch.size()) < o_.max_batch) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-      last_batch_ = int64_t(batch.size());
     }
     run_batch(batch);
   }
@@ -137,7 +136,7 @@ bool Batcher::warm_up(int64_t k) {
     const DType dtype = params.empty() ? DType::f32 : params[0].dtype();
     std::vector<int64_t> shape{k};
     shape.insert(shape.end(), o_.warmup_image.begin(), o_.warmup_image.end());
-    softmax(net_(Tensor::zeros(shape).to(device).to(dtype)), 1).cpu();  // as run_batch does, to its last block
+    softmax(net_(Tensor::zeros(shape).to(device).to(dtype)) * (1.0 / o_.temperature), 1).cpu();  // as run_batch does
     return true;
   } catch (...) {
     return false;

@@ -8,10 +8,11 @@
 // server meets only log2(max_batch) + 1 shapes and its memory stops growing early, with no padding
 // computed. Rows equal single-image inference to f32 round-off (tests/test_serve.cpp).
 //
-// Warm-up (when `warmup_image` gives one image's shape): while no request waits, the worker runs
-// one forward pass of zeros for each of those sizes, smallest first, so the allocator holds the
-// blocks of the largest batch from the start instead of when load first fills one: a server's
-// memory is then what it will stay (a request arriving meanwhile waits for one such pass at most).
+// Warm-up (when `warmup_image` gives one image's shape): while no request waits or decodes, and not
+// when draining, the worker runs one forward pass of zeros for each of those sizes, smallest first,
+// so the allocator holds the blocks of the largest batch from the start instead of when load first
+// fills one: a server's memory is then what it will stay (a request arriving meanwhile waits for
+// one such pass at most).
 #pragma once
 #include <chrono>
 #include <condition_variable>

@@ -35,7 +35,8 @@ StartingWeights read_starting_weights(const std::string& path, const std::string
       const Json m = read_model_metadata(path);
       w.run_model = m["model"].str();
       EASEL_CHECK(!m.get("batch_norm_folded", false), "--weights ", path, ": its batch norms are folded into the "
-                  "convolutions (export --fold-bn), for inference only; export the run again without --fold-bn to train from it");
+                  "convolutions (export --fold-bn): give it as --model (predict, serve) or --run (the inference commands), "
+                  "or export the run again without --fold-bn for --weights");
       EASEL_CHECK(w.run_model == model, "--weights ", path, ": that model file holds a ", w.run_model, ", not a ",
                   model, "; add --model ", w.run_model, " (or give weights for ", model, ")");
     }
