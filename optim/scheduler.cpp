@@ -1,6 +1,7 @@
 #include "optim/scheduler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -185,6 +186,8 @@ std::unique_ptr<Scheduler> make_scheduler(const std::string& name, Optimizer& op
       const double v = eq == std::string::npos ? NAN : std::strtod(item.c_str() + eq + 1, &end);
       EASEL_CHECK(slot && std::isfinite(v) && end && *end == 0, "--scheduler ", name, ": '", item,
                   "' is not one of raise=X, patience=N, decay=N, floor=X");
+      EASEL_CHECK((slot != &patience && slot != &decay) || (v == std::floor(v) && v >= 1 && v <= 1e6), "--scheduler ",
+                  name, ": ", key, " counts epochs: a whole number from 1 to 1000000, got ", item.substr(eq + 1));
       *slot = v;
     }
     return std::make_unique<PlateauCycleLR>(opt, raise, int64_t(patience), int64_t(decay), floor);

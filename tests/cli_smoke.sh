@@ -144,6 +144,11 @@ grep -q "threshold 0.5 never flags with 2 classes" "$work/err"
 printf 'dark/99.ppm\n' > "$work/known_bad.txt"
 if "$easel" outliers --run "$work/run" --known "$work/known_bad.txt" --out "$work/out_x" 2>"$work/err"; then exit 1; fi
 grep -q "line 1: 'dark/99.ppm' is not an image of the data set" "$work/err"
+printf '2.ppm\n' > "$work/known_bare.txt"  # dark/2.ppm and light/2.ppm
+if "$easel" outliers --run "$work/run" --known "$work/known_bare.txt" --out "$work/out_x" 2>"$work/err"; then exit 1; fi
+grep -q "line 1: '2.ppm' names 2 images (.*2.ppm, .*2.ppm); give more of its path" "$work/err"
+if "$easel" outliers --run "$work/run" --flag-fraction 0 --out "$work/out_x" 2>"$work/err"; then exit 1; fi
+grep -q "flag-fraction must be in (0, 1], got 0" "$work/err"
 "$easel" report --run "$work/run" --svm "$work/svm" --cam-images 2 | grep -q "report: $work/run/report.html"
 grep -q "<h2>SVM head</h2>" "$work/run/report.html" && test -s "$work/run/report/tsne.png"
 grep -q "<h2>Right and wrong (test)</h2>" "$work/run/report.html" && test -s "$work/run/report/predictions.png"

@@ -69,6 +69,7 @@ TEST_CASE("micro and macro AUC over classes") {
   // micro: positives {.7, .4, .5, .5}, negatives {.2, .1, .3, .3, .2, .3, .4, .1}: pairs won 31.5 of 32
   CHECK(m.roc_micro.auc == doctest::Approx(31.5 / 32));
   CHECK(m.to_json().find("\"macro_f1\": ") != std::string::npos);
+  CHECK(m.json()["auc_macro_curve"].num() == m.roc_macro.auc);
   CHECK(error_of([] { compute_metrics({{1.0, 0.0}}, {2}); }).find("label 2 at row 0") != std::string::npos);
 }
 

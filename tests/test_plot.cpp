@@ -36,6 +36,10 @@ TEST_CASE("charts: series colours, confusion cells") {
   CHECK(c.image().shape() == Shape{3, 200, 300});
   CHECK(has_colour(c.image(), palette(3)));
   CHECK_FALSE(has_colour(c.image(), palette(2)));
+  CHECK(test::error_of([] { line_chart("loss", "x", "y", {{"train", {0, 1, 2}, {0, 1}, palette(0)}}); })
+            .find("loss: series 'train' has 3 x and 2 y values") != std::string::npos);
+  Series short_band{"b", {0, 1, 2}, {0, 1, 0}, palette(1), {-1, -1, -1}, {5}};  // hi too short: no band, no read past it
+  CHECK(line_chart("t", "x", "y", {short_band}).image().size(0) == 3);
   const Canvas m = confusion_chart({{5, 0}, {1, 4}}, {"a", "b"});
   CHECK(m.image().size(0) == 3);
   CHECK(has_colour(m.image(), {0.15f, 0.4f, 0.75f}, 0.02));  // a full row's shade (the 5)

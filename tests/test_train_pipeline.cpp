@@ -318,6 +318,10 @@ TEST_CASE("plateau-cycle (the pose seed's schedule): hold, raise on a plateau, d
   }
   CHECK(error_of([&] { make_scheduler("plateau-cycle:rise=2", *opt, 20, 5); }).find("'rise=2' is not one of raise=X") !=
         std::string::npos);
+  CHECK(error_of([&] { make_scheduler("plateau-cycle:patience=2.5", *opt, 20, 5); })
+            .find("patience counts epochs: a whole number from 1 to 1000000, got 2.5") != std::string::npos);
+  CHECK(error_of([&] { make_scheduler("plateau-cycle:decay=1e30", *opt, 20, 5); }).find("decay counts epochs") !=
+        std::string::npos);
   TrainConfig v;
   v.data = "d", v.out = "o", v.scheduler = "cosin";
   CHECK(error_of([&] { validate(v); }).find("unknown scheduler 'cosin'") != std::string::npos);

@@ -164,6 +164,7 @@ Json Metrics::json() const {
   j.set("macro_precision", macro_precision), j.set("macro_recall", macro_recall);
   j.set("weighted_precision", weighted_precision), j.set("weighted_recall", weighted_recall);
   j.set("auc_macro", auc_macro), j.set("auc_micro", roc_micro.auc), j.set("log_loss", log_loss);
+  j.set("auc_macro_curve", roc_macro.auc);  // the area of sklearn's macro-averaged curve (roc_macro)
   j.set("precision", list(precision)), j.set("recall", list(recall)), j.set("f1", list(f1)), j.set("support", list(support));
   j.set("top5_per_class", list(top5_per_class));
   Json conf = Json::array(), auc = Json::array();

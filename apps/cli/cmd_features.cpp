@@ -177,11 +177,12 @@ std::string number_text(double v) {
   return buf;
 }
 
-// --known FILE: one image path per line (or a CSV whose first column is the path, with a "path"
-// header), absolute or relative to the data set; each must name an image of the set.
-std::vector<int> read_known(const std::string& file, const Collected& c) {
+// --known FILE (its text read before inference): one image path per line (or a CSV whose first
+// column is the path, with a "path" header), absolute or relative to the data set; each must name
+// exactly one image of the set.
+std::vector<int> read_known(const std::string& file, const std::string& text, const Collected& c) {
   std::vector<int> known(c.out.indices.size(), 0);
-  std::istringstream lines(read_file(file));
+  std::istringstream lines(text);
   int64_t line_no = 0;
   for (std::string line; std::getline(lines, line);) {
     ++line_no;
@@ -189,14 +190,18 @@ std::vector<int> read_known(const std::string& file, const Collected& c) {
     while (!entry.empty() && (entry.back() == '\r' || entry.back() == ' ')) entry.pop_back();
     if (entry.size() >= 2 && entry.front() == '"' && entry.back() == '"') entry = entry.substr(1, entry.size() - 2);
     if (entry.empty() || (line_no == 1 && entry == "path")) continue;
-    bool found = false;
+    std::vector<size_t> matches;
     for (size_t i = 0; i < known.size(); ++i) {
       const std::string& path = c.data.samples[c.out.indices[i]].path;
       if (path == entry || (path.size() > entry.size() && path.compare(path.size() - entry.size(), entry.size(), entry) == 0 &&
                             path[path.size() - entry.size() - 1] == '/'))
-        known[i] = 1, found = true;
+        matches.push_back(i);
     }
-    EASEL_CHECK(found, file, ": line ", line_no, ": '", entry, "' is not an image of the data set looked at");
+    EASEL_CHECK(!matches.empty(), file, ": line ", line_no, ": '", entry, "' is not an image of the data set looked at");
+    EASEL_CHECK(matches.size() == 1, file, ": line ", line_no, ": '", entry, "' names ", matches.size(), " images (",
+                c.data.samples[c.out.indices[matches[0]]].path, ", ", c.data.samples[c.out.indices[matches[1]]].path,
+                matches.size() > 2 ? ", ..." : "", "); give more of its path");
+    known[matches[0]] = 1;
   }
   return known;
 }
@@ -207,20 +212,27 @@ int cmd_outliers(int argc, char** argv) {
   const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "split", "batch", "out", "threshold", "shrinkage", "device",
                                                 "eval-aug", "known", "flag-fraction"}), {});
   const std::string dir = a.require("out");
+  // The options are checked before the (long) inference; the threshold again once the classes are known.
+  const double shrink = a.get_double("shrinkage", 0.1), fraction = a.get_double("flag-fraction", 0.1);
+  EASEL_CHECK(shrink >= 0 && shrink <= 1, "outliers: --shrinkage must be in [0, 1], got ", shrink);
+  EASEL_CHECK(fraction > 0 && fraction <= 1, "outliers: --flag-fraction must be in (0, 1], got ", fraction);
+  if (a.has("threshold"))
+    EASEL_CHECK(a.get_double("threshold", 0) > 0 && a.get_double("threshold", 0) <= 1, "outliers: --threshold must be in "
+                "(0, 1] (a max softmax probability), got ", a.get("threshold"));
+  const std::string known_text = a.has("known") ? read_file(a.get("known")) : "";
   const Collected c = collect(a);
   // The max softmax is at least 1/C, so a threshold at or below it never flags anything.
   const size_t C = c.run.classes.size();
-  const double threshold = a.get_double("threshold", C > 2 ? 0.5 : 0.75), shrink = a.get_double("shrinkage", 0.1);
+  const double threshold = a.get_double("threshold", C > 2 ? 0.5 : 0.75);
   EASEL_CHECK(threshold > 1.0 / double(C) && threshold <= 1, "outliers: --threshold ", threshold, " never flags with ", C,
               " classes (the max softmax is at least 1/", C, "); give a value in (", 1.0 / double(C), ", 1]");
-  const double fraction = a.get_double("flag-fraction", 0.1);
   const OutlierScores s = outlier_scores(c.out.embeddings, c.out.probs, c.out.labels, threshold, shrink);
   std::filesystem::create_directories(dir);
   std::vector<size_t> order(s.mahalanobis.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return s.mahalanobis[x] > s.mahalanobis[y]; });
   const std::vector<bool> far_centroid = flag_top_fraction(s.centroid, fraction), far_mahalanobis = flag_top_fraction(s.mahalanobis, fraction);
-  const std::vector<int> known = a.has("known") ? read_known(a.get("known"), c) : std::vector<int>(order.size(), 0);
+  const std::vector<int> known = a.has("known") ? read_known(a.get("known"), known_text, c) : std::vector<int>(order.size(), 0);
   std::ostringstream csv;
   csv << "rank,path,label,predicted,p_label,max_softmax,low_confidence,centroid_distance,centroid_flag,mahalanobis,mahalanobis_flag"
       << (a.has("known") ? ",known" : "") << "\n";
@@ -249,16 +261,14 @@ int cmd_outliers(int argc, char** argv) {
   sum.set("top_mahalanobis", top);
   std::printf("outliers: %zu images, %lld below max-softmax %.2f, the top %.0f%% by distance flagged; ranked list in %s/outliers.csv\n",
               order.size(), (long long)low, threshold, 100 * fraction, dir.c_str());
-  if (a.has("known")) {  // the seed's measure: each score's flags against the known outliers
-    std::vector<double> uncertainty;
-    for (const auto& p : c.out.probs) uncertainty.push_back(1 - *std::max_element(p.begin(), p.end()));
+  if (a.has("known")) {  // the seed's measure: each score's flags (and its AUROC) against the known outliers
     Json against = Json::object();
     std::printf("against %s (%lld known outliers):\n  %-12s %-22s %8s %9s %9s %7s %7s\n", a.get("known").c_str(),
                 (long long)std::count(known.begin(), known.end(), 1), "score", "flagged when", "flagged", "accuracy",
                 "precision", "recall", "AUROC");
     const std::string top_rule = "top " + number_text(100 * fraction) + "%";
     const std::vector<std::tuple<std::string, std::string, const std::vector<double>*, const std::vector<bool>*>> rows = {
-        {"confidence", "max softmax < " + number_text(threshold), &uncertainty, &s.low_confidence},
+        {"confidence", "max softmax < " + number_text(threshold), &s.confidence, &s.low_confidence},
         {"centroid", top_rule, &s.centroid, &far_centroid},
         {"mahalanobis", top_rule, &s.mahalanobis, &far_mahalanobis}};
     for (const auto& row : rows) {

@@ -113,12 +113,15 @@ Canvas line_chart(const std::string& title, const std::string& xlabel, const std
   Canvas c(W, H);
   const Rgb ink{0.15f, 0.15f, 0.15f}, grid{0.88f, 0.88f, 0.88f};
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-  for (const Series& s : series)
+  for (const Series& s : series) {
+    EASEL_CHECK(s.y.size() == s.x.size(), title, ": series '", s.name, "' has ", s.x.size(), " x and ", s.y.size(), " y values");
+    const bool band = s.lo.size() == s.x.size() && s.hi.size() == s.x.size();
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (std::isfinite(s.y[i])) x0 = std::min(x0, s.x[i]), x1 = std::max(x1, s.x[i]), y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
-      if (s.lo.size() == s.x.size() && std::isfinite(s.lo[i]) && std::isfinite(s.hi[i]))
+      if (band && std::isfinite(s.lo[i]) && std::isfinite(s.hi[i]))
         y0 = std::min(y0, s.lo[i]), y1 = std::max(y1, s.hi[i]);
     }
+  }
   if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   if (x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
   if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
