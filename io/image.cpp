@@ -52,9 +52,12 @@ void check_pnm_header(const std::string& b, const std::string& path) {
 void check_jpeg_huffman_tables(const std::string& bytes, const std::string& path) {
   const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
   const size_t n = bytes.size();
-  if (n < 2 || b[0] != 0xFF || b[1] != 0xD8) return;  // not a JPEG
-  const auto at = [&](size_t i) -> size_t { return i < n ? b[i] : 0; };  // stb reads 0 past the end
-  size_t i = 2;
+  // stb takes fill bytes before the start-of-image marker too (FF FF FF D8 is a JPEG to it).
+  size_t i = 0;
+  while (i < n && b[i] == 0xFF) ++i;
+  if (i < 1 || i >= n || b[i] != 0xD8) return;  // not a JPEG
+  ++i;
+  const auto at = [&](size_t k) -> size_t { return k < n ? b[k] : 0; };  // stb reads 0 past the end
   while (i + 1 < n) {
     const size_t m = b[i + 1];
     if (b[i] != 0xFF || m == 0xFF || m == 0x00 || m == 0x01 || m == 0xD8 || (m >= 0xD0 && m <= 0xD7)) {
