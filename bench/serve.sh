@@ -89,6 +89,10 @@ echo "start to first answered request (resnet18, 224 px): $(awk -v a="$t0" -v b=
 # Memory: resident set after 100 requests and after 10,000 (resnet18 at 64 px).
 "$easel" export --model resnet18 --classes 1000 --size 64 --out "$work/r18s.npz" >/dev/null
 start_server "$work/r18s.npz" --max-batch 16
+# Ready first, as a load balancer's health check would wait: the idle server's warm-up (one forward
+# pass per batch shape) has run. (Under load from its first second it never idles: then memory grows
+# as the load first forms each batch shape.)
+for _ in $(seq 1 600); do curl -s "http://127.0.0.1:$port/healthz" | grep -q '"warmed_up": true' && break; sleep 0.1; done
 count() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^easel_requests_total\{path="\/v1\/predict",status="200"\}/ {print $2}'; }
 for client in $(seq 1 8); do  # the first 104 requests, 8 clients at once (as the load after them)
   for _ in $(seq 1 13); do curl -sf -o /dev/null -H "Content-Type: image/jpeg" --data-binary @"$image" "http://127.0.0.1:$port/v1/predict"; done &
