@@ -98,6 +98,23 @@ TEST_CASE("TrainConfig: flags' text and a study's JSON numbers read the same; ev
   CHECK(error_of([&] { validate(v); }).find("unknown --monitor 'acc'") != std::string::npos);
 }
 
+namespace {
+
+// Every batch norm's statistics and affine parameters drawn far from the identity (f64), seeds
+// seed + 1, seed + 2, ...: a fold that ignored one of them would change the logits.
+void randomise_batch_norms(Module& net, uint64_t seed) {
+  for (auto& [path, m] : net.named_modules())
+    if (auto* bn = dynamic_cast<BatchNorm*>(m)) {
+      const Shape c{bn->running_mean.size(0)};
+      bn->weight.copy_(rnd(c, ++seed, 0.5, 1.5, false).to(DType::f64));
+      bn->bias.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
+      bn->running_mean.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
+      bn->running_var.copy_(rnd(c, ++seed, 0.5, 2.0, false).to(DType::f64));
+    }
+}
+
+}  // namespace
+
 // Batch norm folded into the convolution before it: the same logits (f64: to round-off), the batch
 // norms gone from the state_dict, and the folded structure loads the folded weights back.
 TEST_CASE("fold_batch_norms: logits unchanged on resnet18, efficientnet_b0 and xception; the folded state_dict loads") {
@@ -111,15 +128,7 @@ TEST_CASE("fold_batch_norms: logits unchanged on resnet18, efficientnet_b0 and x
     CAPTURE(name);
     auto net = create_net(name, 3);
     net->to(DType::f64);
-    uint64_t seed = 1;
-    for (auto& [path, m] : net->named_modules())  // statistics and affine parameters far from the identity
-      if (auto* bn = dynamic_cast<BatchNorm*>(m)) {
-        const Shape c{bn->running_mean.size(0)};
-        bn->weight.copy_(rnd(c, ++seed, 0.5, 1.5, false).to(DType::f64));
-        bn->bias.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
-        bn->running_mean.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
-        bn->running_var.copy_(rnd(c, ++seed, 0.5, 2.0, false).to(DType::f64));
-      }
+    randomise_batch_norms(*net, 1);
     net->eval();
     const Tensor x = rnd({2, 3, size, size}, 99, -1, 1, false).to(DType::f64);
     NoGradGuard ng;
@@ -150,15 +159,7 @@ TEST_CASE("fold_batch_norms: a convolution with a bias, a grouped one; a batch n
   net.push(std::make_shared<Conv2d>(6, 5, 1, 1, 0, 1, 1, false));
   auto last = net.push(std::make_shared<BatchNorm>(5));
   net.to(DType::f64);
-  uint64_t seed = 40;
-  for (auto& [path, m] : net.named_modules())
-    if (auto* bn = dynamic_cast<BatchNorm*>(m)) {
-      const Shape c{bn->running_mean.size(0)};
-      bn->weight.copy_(rnd(c, ++seed, 0.5, 1.5, false).to(DType::f64));
-      bn->bias.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
-      bn->running_mean.copy_(rnd(c, ++seed, -0.5, 0.5, false).to(DType::f64));
-      bn->running_var.copy_(rnd(c, ++seed, 0.5, 2.0, false).to(DType::f64));
-    }
+  randomise_batch_norms(net, 40);
   net.eval();
   const Tensor x = rnd({2, 4, 5, 5}, 7, -1, 1, false).to(DType::f64);
   NoGradGuard ng;

@@ -130,17 +130,21 @@ std::vector<int64_t> Batcher::forward_sizes(int64_t n) {
 bool Batcher::warm_up(int64_t k) {
   try {
     std::lock_guard<std::mutex> l(net_mutex_);
-    NoGradGuard no_grad;
-    const std::vector<Tensor> params = net_.parameters();
-    const Device device = params.empty() ? Device::cpu() : params[0].device();
-    const DType dtype = params.empty() ? DType::f32 : params[0].dtype();
     std::vector<int64_t> shape{k};
     shape.insert(shape.end(), o_.warmup_image.begin(), o_.warmup_image.end());
-    softmax(net_(Tensor::zeros(shape).to(device).to(dtype)) * (1.0 / o_.temperature), 1).cpu();  // as run_batch does
+    probabilities(Tensor::zeros(shape));  // the blocks a batch of k takes
     return true;
   } catch (...) {
     return false;
   }
+}
+
+Tensor Batcher::probabilities(const Tensor& x) {
+  NoGradGuard no_grad;
+  const std::vector<Tensor> params = net_.parameters();  // the batch goes where the net is, in its dtype
+  const Device device = params.empty() ? Device::cpu() : params[0].device();
+  const DType dtype = params.empty() ? DType::f32 : params[0].dtype();
+  return softmax(net_(x.to(device).to(dtype)) * (1.0 / o_.temperature), 1).cpu();
 }
 
 void Batcher::run_batch(std::vector<Item*>& batch) {
@@ -151,17 +155,12 @@ void Batcher::run_batch(std::vector<Item*>& batch) {
   std::exception_ptr failure;
   try {
     std::lock_guard<std::mutex> l(net_mutex_);
-    NoGradGuard no_grad;
     std::vector<Tensor> images;
     for (Item* it : batch) images.push_back(it->image.unsqueeze(0));
-    const std::vector<Tensor> params = net_.parameters();  // the batch goes where the net is, in its dtype
-    const Device device = params.empty() ? Device::cpu() : params[0].device();
-    const DType dtype = params.empty() ? DType::f32 : params[0].dtype();
     int64_t first = 0;
     for (const int64_t k : forward_sizes(n)) {
       const std::vector<Tensor> part(images.begin() + first, images.begin() + first + k);
-      const Tensor x = (k == 1 ? part[0] : concat(part, 0)).to(device).to(dtype);
-      const Tensor p = softmax(net_(x) * (1.0 / o_.temperature), 1).cpu();  // [k, C]
+      const Tensor p = probabilities(k == 1 ? part[0] : concat(part, 0));  // [k, C]
       const std::vector<double> all = p.to_vector();
       const size_t C = size_t(p.size(1));
       for (int64_t i = 0; i < k; ++i) rows.emplace_back(all.begin() + i * C, all.begin() + (i + 1) * C);

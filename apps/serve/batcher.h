@@ -76,6 +76,7 @@ class Batcher {
   void run();
   void run_batch(std::vector<Item*>& batch);
   bool warm_up(int64_t k);  // one forward pass of k images of zeros; false if it threw
+  Tensor probabilities(const Tensor& x);  // softmax(net(x) / T) on the CPU; x [k, 3, S, S]; under net_mutex_
 
   Net& net_;
   const BatcherOptions o_;
