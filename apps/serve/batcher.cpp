@@ -169,6 +169,8 @@ void Batcher::run_batch(std::vector<Item*>& batch) {
   } catch (...) {
     failure = std::current_exception();
   }
+  // Counted before anyone is answered: a caller that reads the metrics after its answer sees its batch.
+  if (on_batch_ && !failure) on_batch_(n);
   // Each caller is answered exactly once; after its answer its Item is gone.
   const double net_ms = ms(std::chrono::steady_clock::now() - start).count();
   for (int64_t i = 0; i < n; ++i) {
@@ -178,7 +180,6 @@ void Batcher::run_batch(std::vector<Item*>& batch) {
     else
       it->result.set_value({std::move(rows[size_t(i)]), BatchInfo{n, ms(start - it->arrived).count(), net_ms}});
   }
-  if (on_batch_ && !failure) on_batch_(n);
 }
 
 }  // namespace easel

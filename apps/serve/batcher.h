@@ -39,7 +39,7 @@ struct BatcherOptions {
 
 class Batcher {
  public:
-  // `on_batch(size)` is called after each batch (metrics); it runs on the worker thread.
+  // `on_batch(size)` is called after each batch, before its callers are answered (metrics); it runs on the worker thread.
   Batcher(Net& net, BatcherOptions options, std::function<void(int64_t)> on_batch = nullptr);
   ~Batcher();  // finishes every queued image, then stops
 
