@@ -5,15 +5,17 @@
 // Backward:             gW_g += gy · colᵀ,  gx += col2im(W_gᵀ · gy),  gb = Σ gy
 // A 1×1, stride-1, unpadded convolution needs no unfolding: the image rows themselves are `col`.
 // 3×3 stride-1 convolutions use Winograd's F(2×2, 3×3) instead (autograd/conv_winograd.h), and
-// depthwise ones direct loops (below).
+// depthwise ones direct loops (autograd/conv_depthwise.h).
 // The definition in plain loops, which tests hold this against: autograd/conv_reference.h.
 #include <vector>
 
+#include "autograd/conv_depthwise.h"
 #include "autograd/conv_winograd.h"
 #include "autograd/cuda/conv.h"
 #include "autograd/flops.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "tensor/allocator.h"
 #include "tensor/gemm.h"
 #include "tensor/strided.h"
 
@@ -151,6 +153,14 @@ bool use_winograd(const ConvGeom& g) {
   return conv_algorithm() == ConvAlgorithm::winograd || (g.C >= 16 && g.O >= 16);
 }
 
+DepthwiseShape depthwise_shape(const ConvGeom& g) {
+  const Conv2dOptions& o = g.opt;
+  return {g.N, g.C, g.H, g.W, g.Og, g.OH, g.OW, g.kh, g.kw, o.stride.h, o.stride.w, o.padding.h, o.padding.w,
+          o.dilation.h, o.dilation.w};
+}
+
+bool stride1(const ConvGeom& g) { return g.opt.stride.h == 1 && g.opt.stride.w == 1; }
+
 Conv3x3Shape shape3(const ConvGeom& g) {
   return {g.N, g.C, g.H, g.W, g.O, g.opt.padding.h, g.opt.padding.w, g.OH, g.OW};
 }
@@ -180,80 +190,6 @@ void unfold(const ConvGeom& g, const T* xin, T* col, int64_t ld) {  // one image
 
 }  // namespace
 
-// Depthwise convolution (one input channel per group, any channel multiplier) as direct loops:
-// im2col + a 1-row GEMM per channel would spend all its time unfolding.
-//   y[n,o] = b[o] + Σ_ki,kj w[o,ki,kj] · x[n, o/m] shifted;   gx, gw: the same sums, transposed
-template <class T, class F>
-void depthwise_taps(const ConvGeom& g, F&& tap) {  // tap(ki, kj, oh, ih, ow_lo, ow_hi, iw_offset)
-  for (int64_t ki = 0; ki < g.kh; ++ki)
-    for (int64_t oh = 0; oh < g.OH; ++oh) {
-      const int64_t ih = oh * g.opt.stride.h - g.opt.padding.h + ki * g.opt.dilation.h;
-      if (ih < 0 || ih >= g.H) continue;
-      for (int64_t kj = 0; kj < g.kw; ++kj) {
-        const int64_t off = kj * g.opt.dilation.w - g.opt.padding.w, s = g.opt.stride.w;
-        // hi: the outputs whose tap stays left of W (none when off ≥ W: / truncates towards zero)
-        const int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s, hi = off >= g.W ? 0 : std::min(g.OW, (g.W - 1 - off) / s + 1);
-        if (lo < hi) tap(ki, kj, oh, ih, lo, hi, off);
-      }
-    }
-}
-
-template <class T>
-void depthwise_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
-  const int64_t m = g.Og, s = g.opt.stride.w;
-  parallel_for(g.N * g.O, [&](int64_t no) {
-    const int64_t n = no / g.O, o = no % g.O;
-    const T* xc = x + (n * g.C + o / m) * g.H * g.W;
-    const T* wo = w + o * g.kh * g.kw;
-    T* yo = y + no * g.OH * g.OW;
-    std::fill(yo, yo + g.OH * g.OW, b ? b[o] : T(0));
-    depthwise_taps<T>(g, [&](int64_t ki, int64_t kj, int64_t oh, int64_t ih, int64_t lo, int64_t hi, int64_t off) {
-      const T wv = wo[ki * g.kw + kj];
-      const T* xr = xc + ih * g.W + off;
-      T* yr = yo + oh * g.OW;
-      if (s == 1) {
-#pragma omp simd
-        for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow];
-      } else {
-        for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow * s];
-      }
-    });
-  }, g.OH * g.OW * g.kh * g.kw);
-}
-
-template <class T>
-void depthwise_backward(const ConvGeom& g, const T* x, const T* w, const T* gy, T* gx, T* gw) {
-  const int64_t m = g.Og, s = g.opt.stride.w;
-  parallel_for(g.C, [&](int64_t c) {  // an input channel and its m outputs: no two threads share a write
-    for (int64_t o = c * m; o < (c + 1) * m; ++o)
-      for (int64_t n = 0; n < g.N; ++n) {
-        const T* xc = x + (n * g.C + c) * g.H * g.W;
-        const T* go = gy + (n * g.O + o) * g.OH * g.OW;
-        T* gxc = gx ? gx + (n * g.C + c) * g.H * g.W : nullptr;
-        depthwise_taps<T>(g, [&](int64_t ki, int64_t kj, int64_t oh, int64_t ih, int64_t lo, int64_t hi, int64_t off) {
-          const T* gr = go + oh * g.OW;
-          if (gw) {
-            const T* xr = xc + ih * g.W + off;
-            T acc = 0;
-#pragma omp simd reduction(+ : acc)
-            for (int64_t ow = lo; ow < hi; ++ow) acc += gr[ow] * xr[ow * s];
-            gw[o * g.kh * g.kw + ki * g.kw + kj] += acc;
-          }
-          if (gxc) {
-            const T wv = w[o * g.kh * g.kw + ki * g.kw + kj];
-            T* xr = gxc + ih * g.W + off;
-            if (s == 1) {
-#pragma omp simd
-              for (int64_t ow = lo; ow < hi; ++ow) xr[ow] += wv * gr[ow];
-            } else {
-              for (int64_t ow = lo; ow < hi; ++ow) xr[ow * s] += wv * gr[ow];
-            }
-          }
-        });
-      }
-  }, g.N * g.OH * g.OW * g.kh * g.kw * m);
-}
-
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& opt) {
   const ConvGeom g = geometry(x, weight, bias, opt);
   if (x.device().is_cuda()) return conv2d_on_device(x, weight, bias, g);
@@ -266,18 +202,23 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     const T *px = X.data<T>(), *pw = Wt.data<T>();
     T* py = y.data<T>();
     const T* pb = B.defined() ? B.template data<T>() : nullptr;
+    if (use_winograd(g) && !(grad_enabled() && weight.requires_grad())) {  // weights that will not learn here
+      winograd_conv3x3_forward_transformed<T>(shape3(g), px, winograd_filters_cached<T>(shape3(g), pw)->data(), pb, py);
+      return;
+    }
     if (use_winograd(g)) {
       winograd_conv3x3_forward<T>(shape3(g), px, pw, pb, py);
       return;
     }
     if (use_depthwise(g)) {
-      depthwise_forward<T>(g, px, pw, pb, py);
+      if (stride1(g)) depthwise_forward_plane<T>(depthwise_shape(g), px, pw, pb, py);
+      else depthwise_forward_rows<T>(depthwise_shape(g), px, pw, pb, py);
       return;
     }
     if (per_image(g)) {
 #pragma omp parallel
       {
-        std::vector<T> col(size_t(K * hw));
+        Scratch<T> col(size_t(K * hw));
 #pragma omp for schedule(static)
         for (int64_t n = 0; n < g.N; ++n)
           for (int64_t gi = 0; gi < g.groups; ++gi) {
@@ -291,12 +232,23 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       }
       return;
     }
-    std::vector<T> col(size_t(K * hw * chunk)), out(size_t(g.Og * hw * chunk));
+    Scratch<T> col(size_t(K * hw * chunk)), out(size_t(g.Og * hw * chunk));
     for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
       const int64_t nb = std::min(chunk, g.N - n0), ld = nb * hw;
       for (int64_t gi = 0; gi < g.groups; ++gi) {
+        const T* xin = px + (n0 * g.C + gi * g.Cg) * g.H * g.W;
+        if (nb == 1) {  // one image: the GEMM reads the image itself when pointwise and writes y directly
+          if (!g.pointwise()) unfold(g, xin, col.data(), hw);
+          T* yo = py + (n0 * g.O + gi * g.Og) * hw;
+          gemm<T>(false, false, g.Og, hw, K, T(1), pw + gi * g.Og * K, K, g.pointwise() ? xin : col.data(), hw, T(0), yo, hw);
+          if (pb)
+            parallel_for(g.Og, [&](int64_t o) {
+              for (int64_t k = 0; k < hw; ++k) yo[o * hw + k] += pb[gi * g.Og + o];
+            }, hw);
+          continue;
+        }
         parallel_for(nb, [&](int64_t i) {  // unfold every image of the chunk side by side
-          unfold(g, px + ((n0 + i) * g.C + gi * g.Cg) * g.H * g.W, col.data() + i * hw, ld);
+          unfold(g, xin + i * g.C * g.H * g.W, col.data() + i * hw, ld);
         }, K * hw);
         gemm<T>(false, false, g.Og, ld, K, T(1), pw + gi * g.Og * K, K, col.data(), ld, T(0), out.data(), ld);
         parallel_for(nb, [&](int64_t i) {  // [Og, nb·hw] back to [nb, Og, hw], adding the bias
@@ -327,14 +279,18 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
         if (need_x) winograd_conv3x3_grad_input<T>(shape3(g), pg, pw, gx.template data<T>());
         if (need_w) winograd_conv3x3_grad_weight<T>(shape3(g), px, pg, gw.template data<T>());
       }
-      if (depthwise)
-        depthwise_backward<T>(g, px, pw, pg, need_x ? gx.template data<T>() : nullptr, need_w ? gw.template data<T>() : nullptr);
+      if (depthwise) {
+        T* pgx = need_x ? gx.template data<T>() : nullptr;
+        T* pgw = need_w ? gw.template data<T>() : nullptr;
+        if (stride1(g)) depthwise_backward_plane<T>(depthwise_shape(g), px, pw, pg, pgx, pgw);
+        else depthwise_backward_rows<T>(depthwise_shape(g), px, pw, pg, pgx, pgw);
+      }
       if (!winograd && !depthwise && per_image(g)) {  // per-thread weight-gradient partial sums, added up at the end
         const int threads = num_threads();
         std::vector<T> part(need_w ? size_t(threads * g.O * K) : 0, T(0));
 #pragma omp parallel
         {
-          std::vector<T> col(size_t(K * hw));
+          Scratch<T> col(size_t(K * hw));
           T* my_gw = need_w ? part.data() + omp_get_thread_num() * g.O * K : nullptr;
 #pragma omp for schedule(static)
           for (int64_t n = 0; n < g.N; ++n)
@@ -361,9 +317,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
             for (int64_t k = 0; k < g.O * K; ++k) pgw[k] += part[size_t(t * g.O * K + k)];
         }
       }
-      std::vector<T> col, gcol;
       const bool chunked = !winograd && !depthwise && !per_image(g);
-      if (chunked) col.resize(size_t(K * hw * chunk)), gcol.resize(size_t(g.Og * hw * chunk));
+      Scratch<T> col(chunked ? size_t(K * hw * chunk) : 0), gcol(chunked ? size_t(g.Og * hw * chunk) : 0);
       for (int64_t n0 = 0; n0 < g.N && chunked; n0 += chunk) {
         const int64_t nb = std::min(chunk, g.N - n0), ld = nb * hw;
         for (int64_t gi = 0; gi < g.groups; ++gi) {

@@ -8,8 +8,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <vector>
 
+#include "tensor/allocator.h"
 #include "tensor/gemm.h"
 #include "tensor/parallel.h"
 
@@ -83,17 +87,28 @@ void transform_inputs(const Conv3x3Shape& s, const Tiles& tl, const T* x, int64_
   }, tc * 32);
 }
 
-// U[ξ][o][c] from w [O, C, 3, 3].
-template <class T>
-std::vector<T> transform_filters(const Conv3x3Shape& s, const T* w) {
-  std::vector<T> U(size_t(16 * s.O * s.C));
-  parallel_for(s.O * s.C, [&](int64_t oc) {
-    T u[16];
-    transform_2d<3, 4>(w + oc * 9, u, filter_1d<T>);
-    for (int k = 0; k < 16; ++k) U[size_t(k * s.O * s.C + oc)] = u[k];
-  }, 64);
-  return U;
+constexpr size_t kFilterCacheBytes = size_t(512) << 20;
+
+// The filter cache: one entry per weight buffer, holding the bytes U was made from.
+struct CachedFilters {
+  std::vector<unsigned char> weights;   // the weights' bytes when U was computed
+  std::shared_ptr<const void> U;        // std::vector<T>
+  uint64_t last_use = 0;
+};
+
+struct FilterCache {
+  std::mutex mutex;
+  std::map<std::tuple<const void*, int64_t, int64_t, size_t>, CachedFilters> entries;  // (w, O, C, sizeof T)
+  size_t bytes = 0;
+  uint64_t clock = 0;
+};
+
+FilterCache& filter_cache() {
+  static FilterCache* c = new FilterCache;  // never destroyed: convolutions may run during static destruction
+  return *c;
 }
+
+size_t entry_bytes(int64_t O, int64_t C, size_t elem) { return size_t(O * C) * elem * (9 + 16); }
 
 }  // namespace
 
@@ -101,16 +116,73 @@ ConvAlgorithm conv_algorithm() { return g_algorithm; }
 void set_conv_algorithm(ConvAlgorithm a) { g_algorithm = a; }
 
 template <class T>
+void winograd_filters(const Conv3x3Shape& s, const T* w, T* U) {
+  parallel_for(s.O * s.C, [&](int64_t oc) {
+    T u[16];
+    transform_2d<3, 4>(w + oc * 9, u, filter_1d<T>);
+    for (int k = 0; k < 16; ++k) U[k * s.O * s.C + oc] = u[k];
+  }, 64);
+}
+
+template <class T>
+std::shared_ptr<const std::vector<T>> winograd_filters_cached(const Conv3x3Shape& s, const T* w) {
+  FilterCache& c = filter_cache();
+  const auto key = std::make_tuple(static_cast<const void*>(w), s.O, s.C, sizeof(T));
+  const size_t wbytes = size_t(s.O * s.C * 9) * sizeof(T);
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.entries.find(key);
+    if (it != c.entries.end() && std::memcmp(it->second.weights.data(), w, wbytes) == 0) {
+      it->second.last_use = ++c.clock;
+      return std::static_pointer_cast<const std::vector<T>>(it->second.U);
+    }
+  }
+  auto U = std::make_shared<std::vector<T>>(size_t(16 * s.O * s.C));
+  winograd_filters(s, w, U->data());
+  const size_t bytes = entry_bytes(s.O, s.C, sizeof(T));
+  if (bytes > kFilterCacheBytes / 4) return U;  // too large to keep: computed each time
+  std::lock_guard<std::mutex> lock(c.mutex);
+  if (auto it = c.entries.find(key); it != c.entries.end()) {  // stale (or another thread's): replace
+    c.bytes -= entry_bytes(s.O, s.C, sizeof(T));
+    c.entries.erase(it);
+  }
+  while (c.bytes + bytes > kFilterCacheBytes) {  // least recently used out first
+    auto lru = std::min_element(c.entries.begin(), c.entries.end(),
+                                [](const auto& a, const auto& b) { return a.second.last_use < b.second.last_use; });
+    c.bytes -= entry_bytes(std::get<1>(lru->first), std::get<2>(lru->first), std::get<3>(lru->first));
+    c.entries.erase(lru);
+  }
+  CachedFilters& e = c.entries[key];
+  const auto* wb = reinterpret_cast<const unsigned char*>(w);
+  e.weights.assign(wb, wb + wbytes);
+  e.U = U;
+  e.last_use = ++c.clock;
+  c.bytes += bytes;
+  return U;
+}
+
+size_t winograd_filter_cache_bytes() {
+  std::lock_guard<std::mutex> lock(filter_cache().mutex);
+  return filter_cache().bytes;
+}
+
+template <class T>
 void winograd_conv3x3_forward(const Conv3x3Shape& s, const T* x, const T* w, const T* b, T* y) {
+  Scratch<T> U(size_t(16 * s.O * s.C));
+  winograd_filters(s, w, U.data());
+  winograd_conv3x3_forward_transformed(s, x, U.data(), b, y);
+}
+
+template <class T>
+void winograd_conv3x3_forward_transformed(const Conv3x3Shape& s, const T* x, const T* U, const T* b, T* y) {
   const Tiles tl(s);
   const int64_t chunk = tl.chunk(s, sizeof(T));
-  const std::vector<T> U = transform_filters(s, w);
-  std::vector<T> V(size_t(16 * s.C * chunk)), M(size_t(16 * s.O * chunk));
+  Scratch<T> V(size_t(16 * s.C * chunk)), M(size_t(16 * s.O * chunk));
   for (int64_t t0 = 0; t0 < tl.count; t0 += chunk) {
     const int64_t tc = std::min(chunk, tl.count - t0);
     transform_inputs(s, tl, x, t0, tc, V.data());
     parallel_for(16, [&](int64_t k) {  // M[ξ] = U[ξ] · V[ξ]: 16 independent GEMMs, one thread each
-      gemm<T>(false, false, s.O, tc, s.C, T(1), U.data() + k * s.O * s.C, s.C, V.data() + k * s.C * tc, tc, T(0),
+      gemm<T>(false, false, s.O, tc, s.C, T(1), U + k * s.O * s.C, s.C, V.data() + k * s.C * tc, tc, T(0),
               M.data() + k * s.O * tc, tc);
     }, s.O * s.C * tc);
     parallel_for(s.O, [&](int64_t o) {  // Y = Aᵀ M A, plus the bias, clipped at the image's edge
@@ -131,7 +203,7 @@ void winograd_conv3x3_forward(const Conv3x3Shape& s, const T* x, const T* w, con
 template <class T>
 void winograd_conv3x3_grad_input(const Conv3x3Shape& s, const T* gy, const T* w, T* gx) {
   // gx = conv(gy, w flipped in space with in/out channels swapped, padding 2 - p): a forward pass.
-  std::vector<T> wf(size_t(s.C * s.O * 9));
+  Scratch<T> wf(size_t(s.C * s.O * 9));
   for (int64_t o = 0; o < s.O; ++o)
     for (int64_t c = 0; c < s.C; ++c)
       for (int k = 0; k < 9; ++k) wf[size_t((c * s.O + o) * 9 + 8 - k)] = w[(o * s.C + c) * 9 + k];
@@ -143,7 +215,8 @@ template <class T>
 void winograd_conv3x3_grad_weight(const Conv3x3Shape& s, const T* x, const T* gy, T* gw) {
   const Tiles tl(s);
   const int64_t chunk = tl.chunk(s, sizeof(T));
-  std::vector<T> V(size_t(16 * s.C * chunk)), gM(size_t(16 * s.O * chunk)), gU(size_t(16 * s.O * s.C), T(0));
+  Scratch<T> V(size_t(16 * s.C * chunk)), gM(size_t(16 * s.O * chunk));
+  std::vector<T> gU(size_t(16 * s.O * s.C), T(0));
   for (int64_t t0 = 0; t0 < tl.count; t0 += chunk) {
     const int64_t tc = std::min(chunk, tl.count - t0);
     transform_inputs(s, tl, x, t0, tc, V.data());
@@ -173,6 +246,9 @@ void winograd_conv3x3_grad_weight(const Conv3x3Shape& s, const T* x, const T* gy
 }
 
 #define EASEL_WINOGRAD(T)                                                                                  \
+  template void winograd_filters<T>(const Conv3x3Shape&, const T*, T*);                                    \
+  template std::shared_ptr<const std::vector<T>> winograd_filters_cached<T>(const Conv3x3Shape&, const T*); \
+  template void winograd_conv3x3_forward_transformed<T>(const Conv3x3Shape&, const T*, const T*, const T*, T*); \
   template void winograd_conv3x3_forward<T>(const Conv3x3Shape&, const T*, const T*, const T*, T*);       \
   template void winograd_conv3x3_grad_input<T>(const Conv3x3Shape&, const T*, const T*, T*);              \
   template void winograd_conv3x3_grad_weight<T>(const Conv3x3Shape&, const T*, const T*, T*);

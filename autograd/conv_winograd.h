@@ -9,7 +9,10 @@
 // gU[ξ] = gM[ξ] · V[ξ]ᵀ with gM = A gY Aᵀ, then gg = Gᵀ gU G. The plain definition it is tested
 // against: autograd/conv_reference.h; autograd/conv.cpp picks it (conv_algorithm()).
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 namespace easel {
 
@@ -31,6 +34,21 @@ struct Conv3x3Shape {
 // y [N, O, OH, OW] = conv(x [N, C, H, W], w [O, C, 3, 3]) + b [O] (b may be null)
 template <class T>
 void winograd_conv3x3_forward(const Conv3x3Shape& s, const T* x, const T* w, const T* b, T* y);
+// The same with the filters already transformed: U [16][O][C] from winograd_filters.
+template <class T>
+void winograd_conv3x3_forward_transformed(const Conv3x3Shape& s, const T* x, const T* U, const T* b, T* y);
+// U[ξ][o][c] = (G w[o][c] Gᵀ)[ξ] for w [O, C, 3, 3]; U holds 16·O·C values.
+template <class T>
+void winograd_filters(const Conv3x3Shape& s, const T* w, T* U);
+// winograd_filters, remembered. Inference runs the same filters again and again, and their
+// transform (16/9 of the weights' size, written in 16 scattered streams) took a fifth of resnet50's
+// batch-1 forward. One entry per weight buffer keeps U with a copy of the bytes it came from and is
+// recomputed when they differ, so an in-place update (an optimizer step, a weight load, user code)
+// is never served stale filters; the compare is one memcmp. At most 512 MB, least recently used out first.
+template <class T>
+std::shared_ptr<const std::vector<T>> winograd_filters_cached(const Conv3x3Shape& s, const T* w);
+size_t winograd_filter_cache_bytes();  // what the cache holds: weights copies + transformed filters
+
 // gx [N, C, H, W] = ∂L/∂x from gy [N, O, OH, OW] (overwritten)
 template <class T>
 void winograd_conv3x3_grad_input(const Conv3x3Shape& s, const T* gy, const T* w, T* gx);

@@ -5,16 +5,37 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "tensor/cuda/host_device.h"  // EASEL_HD: __host__ __device__ under nvcc
 
 namespace easel::math {
 
-template <class T> EASEL_HD T sigmoid_of(T x) {
-  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
+// e^x in f32 for the saturating functions below, without a library call or a branch, so that a
+// loop over it vectorises (glibc's expf is a scalar call: SiLU alone took 59 % of efficientnet_b0's
+// inference). x = n·ln 2 + r with n = round(x·log₂e) and |r| ≤ ln 2 / 2; e^r by its degree-6
+// Taylor polynomial (error ≤ 1.2e-7 relative, under 3 ulp in all); 2^n built in the exponent bits.
+// x is clamped to [-87, 88] first (the result stays finite and normal: e^88 = 1.65e38, not inf, so
+// this is not `exp`); NaN passes through the clamp and the arithmetic and comes out NaN.
+EASEL_HD inline float exp_saturating(float x) {
+  x = x < -87.f ? -87.f : x;
+  x = x > 88.f ? 88.f : x;
+  const float shifter = 12582912.f;  // 1.5·2^23: adding it leaves round(x·log₂e) in the low mantissa bits
+  const float t = x * 1.44269504088896341f + shifter, n = t - shifter;
+  const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;  // ln 2 in two parts
+  const float p = 1.f + r * (1.f + r * (0.5f + r * (1.f / 6 + r * (1.f / 24 + r * (1.f / 120 + r * (1.f / 720))))));
+  uint32_t bits;  // unsigned: a NaN's bits wrap around below instead of overflowing
+  std::memcpy(&bits, &t, sizeof bits);
+  const uint32_t scale_bits = (bits - 0x4B400000u + 127u) << 23;  // bits(t) - bits(shifter) = n
+  float scale;
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  return p * scale;
 }
+
+// σ(x) = 1 / (1 + e^-x): saturates cleanly at both ends (e^-x → ∞ gives 0, → 0 gives 1).
+template <class T> EASEL_HD T sigmoid_of(T x) { return T(1) / (T(1) + std::exp(-x)); }
+template <> EASEL_HD inline float sigmoid_of(float x) { return 1.f / (1.f + exp_saturating(-x)); }
 
 // ---- binary --------------------------------------------------------------------------------------
 struct Add { template <class T> EASEL_HD T operator()(T a, T b) const { return a + b; } };

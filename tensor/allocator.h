@@ -9,6 +9,8 @@
 // every use after free.
 #pragma once
 #include <cstddef>
+#include <algorithm>
+#include <new>
 
 namespace easel {
 
@@ -17,5 +19,25 @@ void cpu_release(void* p, size_t nbytes);   // nbytes as given to cpu_allocate
 size_t cpu_cached_bytes();                  // bytes held free for reuse
 size_t cpu_system_bytes();                  // bytes of cached-size blocks taken from the system: in use + cached
 void cpu_empty_cache();                     // hand every cached block back to the system
+
+// A kernel's temporary array of n T's from the allocator above: uninitialised (a std::vector would
+// write every element first) and, when large, a reused block instead of fresh pages. Freed on scope exit.
+template <class T>
+class Scratch {
+ public:
+  explicit Scratch(size_t n) : n_(n), p_(static_cast<T*>(cpu_allocate(std::max<size_t>(n, 1) * sizeof(T)))) {
+    if (!p_) throw std::bad_alloc();
+  }
+  ~Scratch() { cpu_release(p_, std::max<size_t>(n_, 1) * sizeof(T)); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  T* data() const { return p_; }
+  T& operator[](size_t i) const { return p_[i]; }
+  size_t size() const { return n_; }
+
+ private:
+  size_t n_;
+  T* p_;
+};
 
 }  // namespace easel

@@ -2,6 +2,7 @@
 // each other: forward values, input and weight gradients, f32 and f64, each path forced on small
 // shapes; and a gradcheck through each forced path.
 #include "autograd/conv_reference.h"
+#include "autograd/conv_depthwise.h"
 #include "autograd/conv_winograd.h"
 #include "helpers.h"
 
@@ -72,6 +73,27 @@ TEST_CASE("Winograd over several tile chunks agrees with im2col, f64") {
   CHECK(max_abs_diff(a.gw, c.gw) < 1e-9);
 }
 
+TEST_CASE("f32 Winograd at network sizes (few tiles, many channels) agrees with im2col and the f64 result") {
+  // resnet layer3 / layer4 shapes at small inputs: the 16 GEMMs are narrow (18 or 8 tile columns),
+  // the case where the blocked GEMM takes its narrow-strip kernel.
+  for (const auto& shapes : std::vector<std::pair<Shape, Shape>>{{{2, 256, 6, 6}, {256, 256, 3, 3}},
+                                                                  {{2, 64, 4, 4}, {96, 64, 3, 3}},
+                                                                  {{1, 40, 14, 14}, {48, 40, 3, 3}}}) {
+    const Shape &xs = shapes.first, &ws = shapes.second;
+    CAPTURE(shape_str(xs));
+    const Tensor x = rnd(xs, 60, -1, 1, false), w = rnd(ws, 61, -0.1, 0.1, false),
+                 b = rnd({ws[0]}, 62, -1, 1, false);
+    const Grads want = run(x, w, b, {1, 1}, ConvAlgorithm::im2col, DType::f64);
+    for (ConvAlgorithm a : {ConvAlgorithm::im2col, ConvAlgorithm::winograd}) {
+      CAPTURE(int(a));
+      const Grads f = run(x, w, b, {1, 1}, a, DType::f32);
+      CHECK(max_abs_diff(f.y, want.y) < 1e-4);
+      CHECK(max_abs_diff(f.gx, want.gx) < 1e-4);
+      CHECK(max_abs_diff(f.gw, want.gw) < 1e-3);
+    }
+  }
+}
+
 TEST_CASE("gradcheck: conv2d through each forced algorithm") {
   for (ConvAlgorithm a : {ConvAlgorithm::im2col, ConvAlgorithm::winograd}) {
     ForceAlgorithm force(a);
@@ -93,5 +115,54 @@ TEST_CASE("automatic choice: Winograd only where it applies") {
            {{1, 2, 7, 7}, {3, 2, 3, 3}, {2, 1}}, {{1, 2, 7, 7}, {3, 2, 3, 3}, dil}, {{1, 4, 6, 6}, {4, 2, 3, 3}, {1, 1, 1, 2}}}) {
     const Tensor x = rnd(xs, 3, -1, 1, false), w = rnd(ws, 4, -1, 1, false);
     CHECK(max_abs_diff(conv2d(x, w, Tensor(), o), conv2d_reference(x, w, Tensor(), o)) < 1e-12);
+  }
+}
+
+TEST_CASE("depthwise: the plane and row loops equal the definition, forward and both gradients, f32 and f64") {
+  // 3×3 and 5×5, channel multiplier 1 and 2, padding 0 / 1 / 2, dilation 2, maps from 1×1 to 9×8.
+  struct Case { Shape x; int64_t m, k, pad, dil; };
+  const std::vector<Case> cases = {{{2, 3, 7, 7}, 1, 3, 1, 1}, {{1, 4, 9, 8}, 2, 5, 2, 1}, {{2, 2, 6, 5}, 1, 3, 0, 1},
+                                   {{1, 3, 8, 8}, 1, 3, 2, 2}, {{3, 2, 1, 1}, 2, 3, 1, 1}, {{1, 5, 14, 14}, 1, 5, 2, 1}};
+  uint64_t seed = 700;
+  for (const Case& c : cases) {
+    CAPTURE(shape_str(c.x));
+    CAPTURE(c.k);
+    const int64_t C = c.x[1], O = C * c.m;
+    Conv2dOptions o;
+    o.padding = c.pad, o.dilation = c.dil, o.groups = C;
+    const Tensor x = rnd(c.x, seed++, -1, 1, false), w = rnd({O, 1, c.k, c.k}, seed++, -1, 1, false),
+                 b = rnd({O}, seed++, -1, 1, false);
+    const Tensor y_ref = conv2d_reference(x, w, b, o);
+    const int64_t OH = y_ref.size(2), OW = y_ref.size(3);
+    const Tensor gy = rnd(y_ref.shape(), seed++, -1, 1, false);
+    // The reference gradients: the im2col path (gradchecked) in f64.
+    const Grads want = [&] {
+      ForceAlgorithm force(ConvAlgorithm::im2col);
+      const Tensor xi = x.clone().requires_grad_(), wi = w.clone().requires_grad_();
+      conv2d(xi, wi, Tensor(), o).backward(gy);
+      return Grads{Tensor(), xi.grad(), wi.grad(), Tensor()};
+    }();
+    const DepthwiseShape s{c.x[0], C, c.x[2], c.x[3], c.m, OH, OW, c.k, c.k, 1, 1, c.pad, c.pad, c.dil, c.dil};
+    auto check = [&](auto zero, double tol) {
+      using T = decltype(zero);
+      const DType dt = dtype_of<T>();
+      const Tensor X = x.to(dt), Wt = w.to(dt), B = b.to(dt), GY = gy.to(dt);
+      for (bool plane : {false, true}) {
+        CAPTURE(plane);
+        Tensor y = Tensor::full(y_ref.shape(), 7.0, dt), gx = Tensor::zeros(x.shape(), dt), gw = Tensor::zeros(w.shape(), dt);
+        if (plane) {
+          depthwise_forward_plane<T>(s, X.data<T>(), Wt.data<T>(), B.data<T>(), y.data<T>());
+          depthwise_backward_plane<T>(s, X.data<T>(), Wt.data<T>(), GY.data<T>(), gx.data<T>(), gw.data<T>());
+        } else {
+          depthwise_forward_rows<T>(s, X.data<T>(), Wt.data<T>(), B.data<T>(), y.data<T>());
+          depthwise_backward_rows<T>(s, X.data<T>(), Wt.data<T>(), GY.data<T>(), gx.data<T>(), gw.data<T>());
+        }
+        CHECK(max_abs_diff(y, y_ref) < tol);
+        CHECK(max_abs_diff(gx, want.gx) < tol);
+        CHECK(max_abs_diff(gw, want.gw) < 10 * tol);
+      }
+    };
+    check(double{}, 1e-12);
+    check(float{}, 2e-5);
   }
 }

@@ -3,6 +3,8 @@
 // whose semantics are easy to get subtly wrong. Each PyTorch number says how it was produced.
 #include "autograd/conv_winograd.h"
 #include "autograd/conv_reference.h"
+#include "autograd/elementwise_math.h"
+#include <cmath>
 #include "helpers.h"
 
 using namespace easel;
@@ -215,4 +217,29 @@ TEST_CASE("pad and concat by hand") {
   check_values(concat({x, x * 10.0}, 2), {1, 2, 10, 20, 3, 4, 30, 40});
   CHECK(split(Tensor::zeros({5, 2}), 2, 0).size() == 3);
   CHECK(chunk(Tensor::zeros({5, 2}), 2, 0)[1].shape() == Shape{2, 2});
+}
+
+TEST_CASE("f32 sigmoid and SiLU: the vectorisable exp is within 3 ulp, saturates, and keeps NaN") {
+  double worst_exp = 0, worst_sigmoid = 0;
+  for (double x = -87; x <= 88; x += 0.001953125 * 7) {  // 12800 points, off the grid of powers of two
+    const double want = std::exp(double(float(x)));
+    worst_exp = std::max(worst_exp, std::fabs(double(math::exp_saturating(float(x))) - want) / want);
+  }
+  for (double x = -120; x <= 120; x += 0.0137) {
+    const double xf = double(float(x)), want = 1 / (1 + std::exp(-xf));
+    worst_sigmoid = std::max(worst_sigmoid, std::fabs(double(math::sigmoid_of(float(x))) - want));
+  }
+  CHECK(worst_exp < 3.6e-7);      // 3 ulp of float
+  CHECK(worst_sigmoid < 1.2e-7);  // absolute: σ is in [0, 1]
+  CHECK(math::sigmoid_of(-200.f) >= 0.f);
+  CHECK(math::sigmoid_of(-200.f) < 1e-37f);
+  CHECK(math::sigmoid_of(200.f) == 1.f);
+  CHECK(math::exp_saturating(1000.f) == doctest::Approx(std::exp(88.0)).epsilon(1e-6));
+  CHECK(std::isnan(math::exp_saturating(std::nanf(""))));
+  CHECK(std::isnan(math::sigmoid_of(std::nanf(""))));
+  // Through the op, on a tensor: silu(NaN) stays NaN (the divergence check relies on it).
+  const Tensor y = silu(Tensor::from({-3, 0, 2, NAN}, {4}, DType::f32));
+  CHECK(y.at({0}) == doctest::Approx(-3 / (1 + std::exp(3.0))).epsilon(1e-6));
+  CHECK(y.at({1}) == 0);
+  CHECK(std::isnan(y.at({3})));
 }

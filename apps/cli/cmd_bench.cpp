@@ -29,6 +29,7 @@
 #include "optim/data_parallel.h"
 #include "optim/optimizer.h"
 #include "tensor/comm.h"
+#include "tensor/gemm.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
 
@@ -162,13 +163,14 @@ int cmd_bench(int argc, char** argv) {
     std::printf("{\"engine\": \"easel\", \"model\": \"%s\", \"mode\": \"%s\", \"batch\": %lld, \"size\": %lld, "
                 "\"threads\": %d, \"dtype\": \"%s\", \"steps\": %lld, \"median_ms\": %.3f, \"min_ms\": %.3f, "
                 "\"max_ms\": %.3f, \"images_per_second\": %.4f, \"gflops\": %.2f, \"peak_rss_mb\": %.1f, \"ranks\": %d, "
-                "\"comm_median_ms\": %.3f}\n",
+                "\"comm_median_ms\": %.3f, \"gemm\": \"%s\"}\n",
                 s.model.c_str(), s.mode.c_str(), (long long)s.batch, (long long)s.size, num_threads(),
                 s.dtype.c_str(), (long long)s.steps, median, sorted.front(), sorted.back(), ips, gflops, rss, world().size(),
-                comm_median);
+                comm_median, gemm_path_name(gemm_path()));
   } else {
-    std::printf("%s %s, batch %lld, %lldx%lld, %s, %d threads\n", s.model.c_str(), s.mode.c_str(),
-                (long long)s.batch, (long long)s.size, (long long)s.size, s.dtype.c_str(), num_threads());
+    std::printf("%s %s, batch %lld, %lldx%lld, %s, %d threads, f32 GEMM kernel %s\n", s.model.c_str(), s.mode.c_str(),
+                (long long)s.batch, (long long)s.size, (long long)s.size, s.dtype.c_str(), num_threads(),
+                gemm_path_name(gemm_path()));
     std::printf("  step: median %.1f ms (min %.1f, max %.1f, %lld steps after %lld warm-up)\n", median,
                 sorted.front(), sorted.back(), (long long)s.steps, (long long)s.warmup);
     std::printf("  %.2f images/s, %.1f GFLOP/s, peak RSS %.0f MB\n", ips, gflops, rss);

@@ -12,6 +12,7 @@
 #include "tensor/cuda/nccl.h"
 #include "tensor/comm.h"
 #include "tensor/cuda/runtime.h"
+#include "tensor/gemm.h"
 #include "tensor/parallel.h"
 
 using namespace easel;
@@ -92,6 +93,8 @@ namespace {
 
 int info() {
   std::printf("easel 0.1.0\nCPU threads: %d\n", num_threads());
+  std::printf("CPU f32 matrix kernel: %s (chosen at run time; this CPU runs up to %s; EASEL_GEMM=eigen|avx512|avx2|portable forces one)\n",
+              gemm_path_name(gemm_path()), gemm_path_name(detect_gemm_path()));
   std::printf("CUDA backend: %s\n", cuda::backend_description());
   std::printf("  %s\n", cuda::versions().c_str());
   const int n = cuda::device_count();
