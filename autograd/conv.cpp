@@ -159,7 +159,11 @@ DepthwiseShape depthwise_shape(const ConvGeom& g) {
           o.dilation.h, o.dilation.w};
 }
 
-bool stride1(const ConvGeom& g) { return g.opt.stride.h == 1 && g.opt.stride.w == 1; }
+// The depthwise padded-plane form: stride 1, no dilation (autograd/conv_depthwise.h says why).
+bool depthwise_plane(const ConvGeom& g) {
+  const Conv2dOptions& o = g.opt;
+  return o.stride.h == 1 && o.stride.w == 1 && o.dilation.h == 1 && o.dilation.w == 1;
+}
 
 Conv3x3Shape shape3(const ConvGeom& g) {
   return {g.N, g.C, g.H, g.W, g.O, g.opt.padding.h, g.opt.padding.w, g.OH, g.OW};
@@ -211,7 +215,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       return;
     }
     if (use_depthwise(g)) {
-      if (stride1(g)) depthwise_forward_plane<T>(depthwise_shape(g), px, pw, pb, py);
+      if (depthwise_plane(g)) depthwise_forward_plane<T>(depthwise_shape(g), px, pw, pb, py);
       else depthwise_forward_rows<T>(depthwise_shape(g), px, pw, pb, py);
       return;
     }
@@ -282,7 +286,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       if (depthwise) {
         T* pgx = need_x ? gx.template data<T>() : nullptr;
         T* pgw = need_w ? gw.template data<T>() : nullptr;
-        if (stride1(g)) depthwise_backward_plane<T>(depthwise_shape(g), px, pw, pg, pgx, pgw);
+        if (depthwise_plane(g)) depthwise_backward_plane<T>(depthwise_shape(g), px, pw, pg, pgx, pgw);
         else depthwise_backward_rows<T>(depthwise_shape(g), px, pw, pg, pgx, pgw);
       }
       if (!winograd && !depthwise && per_image(g)) {  // per-thread weight-gradient partial sums, added up at the end

@@ -106,22 +106,22 @@ template <class T>
 void depthwise_forward_plane(const DepthwiseShape& s, const T* x, const T* w, const T* b, T* y) {
   const Plane p(s);
   const int64_t wide = s.OH * p.Wp;
+  const PerThread<T> buffers(p.size + wide);  // xp, acc
   parallel_for(s.N * s.C, [&](int64_t nc) {  // one padded input plane serves its m outputs
     const int64_t n = nc / s.C, c = nc % s.C;
-    Scratch<T> xp(static_cast<size_t>(p.size)), acc(static_cast<size_t>(wide));
-    pad_plane(s, p, x + nc * s.H * s.W, xp.data());
+    T *const xp = buffers.mine(), *const acc = xp + p.size;
+    pad_plane(s, p, x + nc * s.H * s.W, xp);
     for (int64_t o = c * s.m; o < (c + 1) * s.m; ++o) {
-      std::fill(acc.data(), acc.data() + wide, b ? b[o] : T(0));
+      std::fill(acc, acc + wide, b ? b[o] : T(0));
       for (int64_t ki = 0; ki < s.kh; ++ki)
         for (int64_t kj = 0; kj < s.kw; ++kj) {
           const T wv = w[(o * s.kh + ki) * s.kw + kj];
-          const T* src = xp.data() + ki * s.dh * p.Wp + kj * s.dw;
-          T* a = acc.data();
+          const T* src = xp + ki * s.dh * p.Wp + kj * s.dw;
 #pragma omp simd
-          for (int64_t i = 0; i < wide; ++i) a[i] += wv * src[i];
+          for (int64_t i = 0; i < wide; ++i) acc[i] += wv * src[i];
         }
       T* yo = y + (n * s.O() + o) * s.OH * s.OW;
-      for (int64_t oh = 0; oh < s.OH; ++oh) std::copy(acc.data() + oh * p.Wp, acc.data() + oh * p.Wp + s.OW, yo + oh * s.OW);
+      for (int64_t oh = 0; oh < s.OH; ++oh) std::copy(acc + oh * p.Wp, acc + oh * p.Wp + s.OW, yo + oh * s.OW);
     }
   }, s.m * wide * s.kh * s.kw);
 }
@@ -130,22 +130,23 @@ template <class T>
 void depthwise_backward_plane(const DepthwiseShape& s, const T* x, const T* w, const T* gy, T* gx, T* gw) {
   const Plane p(s);
   const int64_t wide = s.OH * p.Wp;
+  const PerThread<T> buffers(2 * p.size + wide);  // xp, gxp, gyw
   parallel_for(s.C, [&](int64_t c) {  // an input channel and its m outputs: no two threads share a write
-    Scratch<T> xp(static_cast<size_t>(p.size)), gxp(static_cast<size_t>(p.size)), gyw(static_cast<size_t>(wide));
+    T *const xp = buffers.mine(), *const gxp = xp + p.size, *const gyw = gxp + p.size;
     for (int64_t n = 0; n < s.N; ++n) {
-      if (gw) pad_plane(s, p, x + (n * s.C + c) * s.H * s.W, xp.data());
-      if (gx) std::fill(gxp.data(), gxp.data() + p.size, T(0));
+      if (gw) pad_plane(s, p, x + (n * s.C + c) * s.H * s.W, xp);
+      if (gx) std::fill(gxp, gxp + p.size, T(0));
       for (int64_t o = c * s.m; o < (c + 1) * s.m; ++o) {
         // gy on the wide grid: zero in the discarded columns, so they add nothing below
-        std::fill(gyw.data(), gyw.data() + wide, T(0));
+        std::fill(gyw, gyw + wide, T(0));
         const T* go = gy + (n * s.O() + o) * s.OH * s.OW;
-        for (int64_t oh = 0; oh < s.OH; ++oh) std::copy(go + oh * s.OW, go + (oh + 1) * s.OW, gyw.data() + oh * p.Wp);
+        for (int64_t oh = 0; oh < s.OH; ++oh) std::copy(go + oh * s.OW, go + (oh + 1) * s.OW, gyw + oh * p.Wp);
         for (int64_t ki = 0; ki < s.kh; ++ki)
           for (int64_t kj = 0; kj < s.kw; ++kj) {
             const int64_t shift = ki * s.dh * p.Wp + kj * s.dw, tap = (o * s.kh + ki) * s.kw + kj;
-            const T* g = gyw.data();
+            const T* g = gyw;
             if (gw) {  // gw[tap] += Σ_i gy_wide[i] · xp[i + shift]
-              const T* src = xp.data() + shift;
+              const T* src = xp + shift;
               T sum = 0;
 #pragma omp simd reduction(+ : sum)
               for (int64_t i = 0; i < wide; ++i) sum += g[i] * src[i];
@@ -153,7 +154,7 @@ void depthwise_backward_plane(const DepthwiseShape& s, const T* x, const T* w, c
             }
             if (gx) {  // gxp[i + shift] += w[tap] · gy_wide[i]
               const T wv = w[tap];
-              T* dst = gxp.data() + shift;
+              T* dst = gxp + shift;
 #pragma omp simd
               for (int64_t i = 0; i < wide; ++i) dst[i] += wv * g[i];
             }
@@ -162,7 +163,7 @@ void depthwise_backward_plane(const DepthwiseShape& s, const T* x, const T* w, c
       if (gx) {  // the padded plane's interior back into gx
         T* gxc = gx + (n * s.C + c) * s.H * s.W;
         for (int64_t h = 0; h < s.H; ++h) {
-          const T* src = gxp.data() + (h + s.ph) * p.Wp + s.pw;
+          const T* src = gxp + (h + s.ph) * p.Wp + s.pw;
           for (int64_t q = 0; q < s.W; ++q) gxc[h * s.W + q] += src[q];
         }
       }

@@ -11,8 +11,12 @@
 //   Wp = W + 2·pw, and the outputs are computed on a "wide" grid of OH rows × Wp columns, where
 //   every tap is ONE contiguous multiply-add over the whole plane, shifted by ki·dh·Wp + kj·dw:
 //     acc[i] += w[ki, kj] · xp[i + ki·dh·Wp + kj·dw]      i ∈ [0, OH·Wp)
-//   The columns ow ≥ OW of the wide grid are discarded (2·pw of every Wp). EfficientNet's 7×7 and
-//   14×14 maps turn from rows of 7 into runs of ~60, which vectorise.
+//   The columns ow ≥ OW of the wide grid ((kw - 1)·dw of every Wp) are discarded. EfficientNet's
+//   7×7 and 14×14 maps turn from rows of 7 into runs of ~60, which vectorise. (The weight gradient
+//   sums over the discarded columns too, with gy = 0 there: an infinite input pixel that only
+//   discarded outputs read makes it NaN where the row loops stay finite. Without dilation every
+//   pixel also feeds a kept output, whose value is then infinite anyway, so conv2d takes this
+//   form for stride 1 and dilation 1 only.)
 #pragma once
 #include <cstdint>
 

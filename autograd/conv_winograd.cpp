@@ -30,13 +30,11 @@ ConvAlgorithm g_algorithm = [] {
 
 // The 1-d transforms; a 2-d one applies its 1-d map to every column, then to every row.
 //   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]   Aᵀ = [1 1 1 0; 0 1 -1 -1]
-template <class T> void input_1d(const T* d, T* v) { v[0] = d[0] - d[2], v[1] = d[1] + d[2], v[2] = d[2] - d[1], v[3] = d[1] - d[3]; }
+// Bᵀ (inputs), Aᵀ (outputs) and A (output gradients) are written out in the tile loops below;
+// G and its adjoint Gᵀ (for the weight gradient: gg = Gᵀ·gu) here.
 template <class T> void filter_1d(const T* g, T* u) {
   u[0] = g[0], u[1] = T(0.5) * (g[0] + g[1] + g[2]), u[2] = T(0.5) * (g[0] - g[1] + g[2]), u[3] = g[2];
 }
-template <class T> void output_1d(const T* m, T* y) { y[0] = m[0] + m[1] + m[2], y[1] = m[1] - m[2] - m[3]; }
-// Their adjoints (transposes), for the weight gradient: gm = A·gy, gg = Gᵀ·gu.
-template <class T> void output_1d_adjoint(const T* y, T* m) { m[0] = y[0], m[1] = y[0] + y[1], m[2] = y[0] - y[1], m[3] = -y[1]; }
 template <class T> void filter_1d_adjoint(const T* u, T* g) {
   g[0] = u[0] + T(0.5) * (u[1] + u[2]), g[1] = T(0.5) * (u[1] - u[2]), g[2] = T(0.5) * (u[1] + u[2]) + u[3];
 }
@@ -58,32 +56,131 @@ struct Tiles {
   explicit Tiles(const Conv3x3Shape& s) : th((s.OH + 1) / 2), tw((s.OW + 1) / 2), count(s.N * th * tw) {}
   // Tiles per chunk: V and M of one chunk take about 8 MB.
   int64_t chunk(const Conv3x3Shape& s, size_t elem) const {
-    return std::clamp<int64_t>(int64_t(8 << 20) / (16 * (s.C + s.O) * int64_t(elem)), 16, std::max<int64_t>(count, 1));
+    const int64_t fits = std::max<int64_t>(int64_t(8 << 20) / (16 * (s.C + s.O) * int64_t(elem)), 16);
+    return std::max<int64_t>(std::min(fits, count), 1);
   }
 };
 
-// V[ξ][c][t] for tiles t0 .. t0+tc of input x (zero outside the image).
+// V[ξ][c][t] for tiles t0 .. t0+tc of input x (zero outside the image). A row of tiles at a time:
+// its 4 input rows are first copied into a zero-padded strip (columns -pad_w .. 2·tw + 1 - pad_w),
+// so the loop over the row's tiles has no bounds checks and vectorises across tiles: tile j reads
+// strip columns 2j .. 2j+3 and writes V[ξ][c][t + j], contiguous in j. (The 1-d maps are written
+// out in these loops: through a helper taking arrays, GCC no longer vectorised them — 1.5× slower.)
 template <class T>
 void transform_inputs(const Conv3x3Shape& s, const Tiles& tl, const T* x, int64_t t0, int64_t tc, T* V) {
+  const int64_t width = 2 * tl.tw + 2, copy = std::min(s.W, width - s.pad_w), plane = s.C * tc;
+  const PerThread<T> strips(size_t(4 * width));
   parallel_for(s.C, [&](int64_t c) {
-    T d[16], v[16];
-    for (int64_t t = 0; t < tc; ++t) {
-      const int64_t g = t0 + t, n = g / (tl.th * tl.tw), ti = g / tl.tw % tl.th, tj = g % tl.tw;
+    T* const strip = strips.mine();
+    for (int64_t t = 0; t < tc;) {
+      const int64_t g = t0 + t, n = g / (tl.th * tl.tw), ti = g / tl.tw % tl.th, tj0 = g % tl.tw;
+      const int64_t run = std::min(tl.tw - tj0, tc - t);  // this tile row's tiles inside the chunk
       const T* xc = x + (n * s.C + c) * s.H * s.W;
-      const int64_t ih0 = 2 * ti - s.pad_h, iw0 = 2 * tj - s.pad_w;
-      if (ih0 >= 0 && ih0 + 4 <= s.H && iw0 >= 0 && iw0 + 4 <= s.W) {
-        for (int r = 0; r < 4; ++r)
-          for (int q = 0; q < 4; ++q) d[r * 4 + q] = xc[(ih0 + r) * s.W + iw0 + q];
-      } else {
-        for (int r = 0; r < 4; ++r)
-          for (int q = 0; q < 4; ++q) {
-            const int64_t ih = ih0 + r, iw = iw0 + q;
-            d[r * 4 + q] = ih >= 0 && ih < s.H && iw >= 0 && iw < s.W ? xc[ih * s.W + iw] : T(0);
-          }
+      for (int r = 0; r < 4; ++r) {
+        T* row = strip + r * width;
+        const int64_t ih = 2 * ti - s.pad_h + r;
+        std::fill(row, row + width, T(0));
+        if (ih >= 0 && ih < s.H) std::copy(xc + ih * s.W, xc + ih * s.W + copy, row + s.pad_w);
       }
-      transform_2d<4, 4>(d, v, input_1d<T>);
-      for (int k = 0; k < 16; ++k) V[(k * s.C + c) * tc + t] = v[k];
+      const T *r0 = strip + 2 * tj0, *r1 = r0 + width, *r2 = r1 + width, *r3 = r2 + width;
+      T* out = V + c * tc + t;
+#pragma omp simd
+      for (int64_t j = 0; j < run; ++j) {
+        T a[4][4];  // Bᵀ down each of the tile's 4 columns
+        for (int q = 0; q < 4; ++q) {
+          const T d0 = r0[2 * j + q], d1 = r1[2 * j + q], d2 = r2[2 * j + q], d3 = r3[2 * j + q];
+          a[0][q] = d0 - d2, a[1][q] = d1 + d2, a[2][q] = d2 - d1, a[3][q] = d1 - d3;
+        }
+        for (int i = 0; i < 4; ++i) {  // then along each row: V[4i + q]
+          out[(4 * i + 0) * plane + j] = a[i][0] - a[i][2];
+          out[(4 * i + 1) * plane + j] = a[i][1] + a[i][2];
+          out[(4 * i + 2) * plane + j] = a[i][2] - a[i][1];
+          out[(4 * i + 3) * plane + j] = a[i][1] - a[i][3];
+        }
+      }
+      t += run;
     }
+  }, tc * 32);
+}
+
+// Calls row(n, ti, tj0, t, run) for each row of tiles in tiles t0 .. t0+tc: tiles tj0 .. tj0+run-1
+// of image n's tile row ti, which are the chunk's tiles t .. t+run-1.
+template <class F>
+void for_each_tile_run(const Tiles& tl, int64_t t0, int64_t tc, F&& row) {
+  for (int64_t t = 0; t < tc;) {
+    const int64_t g = t0 + t, n = g / (tl.th * tl.tw), ti = g / tl.tw % tl.th, tj0 = g % tl.tw;
+    const int64_t run = std::min(tl.tw - tj0, tc - t);
+    row(n, ti, tj0, t, run);
+    t += run;
+  }
+}
+
+// y (+ bias) from M[ξ][o][t]: Y = Aᵀ M A per tile, clipped at the image's edge. A row of tiles at
+// a time into a 2-row strip (tile j's outputs at strip columns 2j, 2j+1), vectorised across tiles;
+// then the strip's rows into y.
+template <class T>
+void transform_outputs(const Conv3x3Shape& s, const Tiles& tl, const T* M, const T* b, int64_t t0, int64_t tc, T* y) {
+  const int64_t width = 2 * tl.tw, plane = s.O * tc;
+  const PerThread<T> strips(size_t(2 * width));
+  parallel_for(s.O, [&](int64_t o) {
+    T* const strip = strips.mine();
+    const T bias = b ? b[o] : T(0);
+    for_each_tile_run(tl, t0, tc, [&](int64_t n, int64_t ti, int64_t tj0, int64_t t, int64_t run) {
+      const T* m = M + o * tc + t;
+      T *s0 = strip, *s1 = strip + width;
+#pragma omp simd
+      for (int64_t j = 0; j < run; ++j) {
+        T a[2][4];  // Aᵀ down each of the 4 columns
+        for (int q = 0; q < 4; ++q) {
+          const T m0 = m[(0 + q) * plane + j], m1 = m[(4 + q) * plane + j], m2 = m[(8 + q) * plane + j],
+                  m3 = m[(12 + q) * plane + j];
+          a[0][q] = m0 + m1 + m2, a[1][q] = m1 - m2 - m3;
+        }
+        s0[2 * j] = a[0][0] + a[0][1] + a[0][2], s0[2 * j + 1] = a[0][1] - a[0][2] - a[0][3];
+        s1[2 * j] = a[1][0] + a[1][1] + a[1][2], s1[2 * j + 1] = a[1][1] - a[1][2] - a[1][3];
+      }
+      const int64_t ow0 = 2 * tj0, cols = std::min(2 * run, s.OW - ow0);
+      for (int r = 0; r < 2 && 2 * ti + r < s.OH; ++r) {
+        T* yr = y + ((n * s.O + o) * s.OH + 2 * ti + r) * s.OW + ow0;
+        const T* src = strip + r * width;
+        for (int64_t q = 0; q < cols; ++q) yr[q] = src[q] + bias;
+      }
+    });
+  }, tc * 32);
+}
+
+// gM[ξ][o][t] = (A gY Aᵀ)[ξ] per tile, gY zero past the image's edge: the adjoint of the output
+// transform. gy's two rows under a row of tiles are copied into a zero-padded strip first.
+template <class T>
+void transform_output_grads(const Conv3x3Shape& s, const Tiles& tl, const T* gy, int64_t t0, int64_t tc, T* gM) {
+  const int64_t width = 2 * tl.tw, plane = s.O * tc;
+  const PerThread<T> strips(size_t(2 * width));
+  parallel_for(s.O, [&](int64_t o) {
+    T* const strip = strips.mine();
+    for_each_tile_run(tl, t0, tc, [&](int64_t n, int64_t ti, int64_t tj0, int64_t t, int64_t run) {
+      const int64_t ow0 = 2 * tj0, cols = std::min(2 * run, s.OW - ow0);
+      for (int r = 0; r < 2; ++r) {
+        T* row = strip + r * width;
+        std::fill(row, row + 2 * run, T(0));
+        if (2 * ti + r < s.OH) std::copy_n(gy + ((n * s.O + o) * s.OH + 2 * ti + r) * s.OW + ow0, cols, row);
+      }
+      const T *g0 = strip, *g1 = strip + width;
+      T* m = gM + o * tc + t;
+#pragma omp simd
+      for (int64_t j = 0; j < run; ++j) {
+        T a[4][2];  // A down each of the 2 columns: (y0, y0 + y1, y0 - y1, -y1)
+        for (int q = 0; q < 2; ++q) {
+          const T y0 = g0[2 * j + q], y1 = g1[2 * j + q];
+          a[0][q] = y0, a[1][q] = y0 + y1, a[2][q] = y0 - y1, a[3][q] = -y1;
+        }
+        for (int i = 0; i < 4; ++i) {  // then along each row
+          m[(4 * i + 0) * plane + j] = a[i][0];
+          m[(4 * i + 1) * plane + j] = a[i][0] + a[i][1];
+          m[(4 * i + 2) * plane + j] = a[i][0] - a[i][1];
+          m[(4 * i + 3) * plane + j] = -a[i][1];
+        }
+      }
+    });
   }, tc * 32);
 }
 
@@ -132,7 +229,7 @@ std::shared_ptr<const std::vector<T>> winograd_filters_cached(const Conv3x3Shape
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     auto it = c.entries.find(key);
-    if (it != c.entries.end() && std::memcmp(it->second.weights.data(), w, wbytes) == 0) {
+    if (it != c.entries.end() && it->second.weights.size() == wbytes && std::memcmp(it->second.weights.data(), w, wbytes) == 0) {
       it->second.last_use = ++c.clock;
       return std::static_pointer_cast<const std::vector<T>>(it->second.U);
     }
@@ -141,22 +238,23 @@ std::shared_ptr<const std::vector<T>> winograd_filters_cached(const Conv3x3Shape
   winograd_filters(s, w, U->data());
   const size_t bytes = entry_bytes(s.O, s.C, sizeof(T));
   if (bytes > kFilterCacheBytes / 4) return U;  // too large to keep: computed each time
+  CachedFilters entry;  // complete before it enters the map: a failed allocation leaves the map as it was
+  const auto* wb = reinterpret_cast<const unsigned char*>(w);
+  entry.weights.assign(wb, wb + wbytes);
+  entry.U = U;
   std::lock_guard<std::mutex> lock(c.mutex);
   if (auto it = c.entries.find(key); it != c.entries.end()) {  // stale (or another thread's): replace
-    c.bytes -= entry_bytes(s.O, s.C, sizeof(T));
+    c.bytes -= bytes;
     c.entries.erase(it);
   }
-  while (c.bytes + bytes > kFilterCacheBytes) {  // least recently used out first
+  while (c.bytes + bytes > kFilterCacheBytes && !c.entries.empty()) {  // least recently used out first
     auto lru = std::min_element(c.entries.begin(), c.entries.end(),
                                 [](const auto& a, const auto& b) { return a.second.last_use < b.second.last_use; });
     c.bytes -= entry_bytes(std::get<1>(lru->first), std::get<2>(lru->first), std::get<3>(lru->first));
     c.entries.erase(lru);
   }
-  CachedFilters& e = c.entries[key];
-  const auto* wb = reinterpret_cast<const unsigned char*>(w);
-  e.weights.assign(wb, wb + wbytes);
-  e.U = U;
-  e.last_use = ++c.clock;
+  entry.last_use = ++c.clock;
+  c.entries.emplace(key, std::move(entry));
   c.bytes += bytes;
   return U;
 }
@@ -185,18 +283,7 @@ void winograd_conv3x3_forward_transformed(const Conv3x3Shape& s, const T* x, con
       gemm<T>(false, false, s.O, tc, s.C, T(1), U + k * s.O * s.C, s.C, V.data() + k * s.C * tc, tc, T(0),
               M.data() + k * s.O * tc, tc);
     }, s.O * s.C * tc);
-    parallel_for(s.O, [&](int64_t o) {  // Y = Aᵀ M A, plus the bias, clipped at the image's edge
-      T m[16], yt[4];
-      const T bias = b ? b[o] : T(0);
-      for (int64_t t = 0; t < tc; ++t) {
-        for (int k = 0; k < 16; ++k) m[k] = M[size_t((k * s.O + o) * tc + t)];
-        transform_2d<4, 2>(m, yt, output_1d<T>);
-        const int64_t g = t0 + t, n = g / (tl.th * tl.tw), oh = 2 * (g / tl.tw % tl.th), ow = 2 * (g % tl.tw);
-        T* yo = y + (n * s.O + o) * s.OH * s.OW;
-        for (int r = 0; r < 2 && oh + r < s.OH; ++r)
-          for (int q = 0; q < 2 && ow + q < s.OW; ++q) yo[(oh + r) * s.OW + ow + q] = yt[r * 2 + q] + bias;
-      }
-    }, tc * 32);
+    transform_outputs(s, tl, M.data(), b, t0, tc, y);
   }
 }
 
@@ -220,18 +307,7 @@ void winograd_conv3x3_grad_weight(const Conv3x3Shape& s, const T* x, const T* gy
   for (int64_t t0 = 0; t0 < tl.count; t0 += chunk) {
     const int64_t tc = std::min(chunk, tl.count - t0);
     transform_inputs(s, tl, x, t0, tc, V.data());
-    parallel_for(s.O, [&](int64_t o) {  // gM = A gY Aᵀ, gY zero past the image's edge
-      T yt[4], m[16];
-      for (int64_t t = 0; t < tc; ++t) {
-        const int64_t g = t0 + t, n = g / (tl.th * tl.tw), oh = 2 * (g / tl.tw % tl.th), ow = 2 * (g % tl.tw);
-        const T* go = gy + (n * s.O + o) * s.OH * s.OW;
-        for (int r = 0; r < 2; ++r)
-          for (int q = 0; q < 2; ++q)
-            yt[r * 2 + q] = oh + r < s.OH && ow + q < s.OW ? go[(oh + r) * s.OW + ow + q] : T(0);
-        transform_2d<2, 4>(yt, m, output_1d_adjoint<T>);
-        for (int k = 0; k < 16; ++k) gM[size_t((k * s.O + o) * tc + t)] = m[k];
-      }
-    }, tc * 32);
+    transform_output_grads(s, tl, gy, t0, tc, gM.data());
     parallel_for(16, [&](int64_t k) {  // gU[ξ] += gM[ξ] · V[ξ]ᵀ
       gemm<T>(false, true, s.O, s.C, tc, T(1), gM.data() + k * s.O * tc, tc, V.data() + k * s.C * tc, tc, T(1),
               gU.data() + k * s.O * s.C, s.C);

@@ -33,9 +33,14 @@ EASEL_HD inline float exp_saturating(float x) {
   return p * scale;
 }
 
-// σ(x) = 1 / (1 + e^-x): saturates cleanly at both ends (e^-x → ∞ gives 0, → 0 gives 1).
+// σ(x) = 1 / (1 + e^-x): saturates cleanly at both ends (e^-x → ∞ gives 0, → 0 gives 1). In f32
+// the clamp of exp_saturating would leave σ(x < -87) at about 1e-38 instead of 0 (and make
+// silu(-∞) = -∞ where PyTorch gives NaN): below -87 the answer is 0, chosen without a branch.
 template <class T> EASEL_HD T sigmoid_of(T x) { return T(1) / (T(1) + std::exp(-x)); }
-template <> EASEL_HD inline float sigmoid_of(float x) { return 1.f / (1.f + exp_saturating(-x)); }
+template <> EASEL_HD inline float sigmoid_of(float x) {
+  const float s = 1.f / (1.f + exp_saturating(-x));
+  return x < -87.f ? 0.f : s;  // NaN compares false: NaN in, NaN out
+}
 
 // ---- binary --------------------------------------------------------------------------------------
 struct Add { template <class T> EASEL_HD T operator()(T a, T b) const { return a + b; } };

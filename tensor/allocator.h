@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <algorithm>
 #include <new>
+#include <omp.h>
 
 namespace easel {
 
@@ -38,6 +39,25 @@ class Scratch {
  private:
   size_t n_;
   T* p_;
+};
+
+// One work array of n T's per thread, allocated before a parallel loop (an exception must not leave
+// an OpenMP region): mine() is the calling thread's. A loop that runs on its caller alone (small
+// work, or nested in another parallel region) gets the first array: one thread uses it at a time.
+template <class T>
+class PerThread {
+ public:
+  explicit PerThread(size_t n)
+      : each_((n + 15) / 16 * 16), slots_(omp_get_max_threads()), all_(each_ * size_t(slots_)) {}
+  T* mine() const {
+    const int t = omp_get_thread_num();
+    return all_.data() + size_t(t < slots_ ? t : 0) * each_;
+  }
+
+ private:
+  size_t each_;  // a multiple of 16: every array starts 64-byte aligned
+  int slots_;
+  Scratch<T> all_;
 };
 
 }  // namespace easel

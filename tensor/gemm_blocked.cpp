@@ -209,31 +209,44 @@ void gemm_serial(const Kernel& kn, const View& A, const View& B, int64_t M, int6
   }
 }
 
-// C (+)= alpha·A·B over `threads` threads, each on its own rectangle of C (whole panels / strips):
-// no barrier, each thread packs what it reads. The grid (rows × columns of rectangles) is the one
-// that packs the least: A is packed once per column of rectangles, B once per row.
+// C (+)= alpha·A·B cut into tm × tn rectangles of C (whole panels / strips), one per thread: no
+// barrier, each thread packs what it reads. The grid is the one that uses the most threads and,
+// among those, packs the least (A is packed once per column of rectangles, B once per row).
+// Every buffer is allocated before the parallel region: an exception must not leave one.
 void gemm_threads(const Kernel& kn, const View& A, const View& B, int64_t M, int64_t N, int64_t K, float alpha,
                   bool accumulate, float* C, int64_t ldc, int threads) {
   const int64_t panels = (M + kn.mr - 1) / kn.mr, strips = (N + kn.nr - 1) / kn.nr;
-  int tm = 1;
+  int tm = 1, tn = 1;
   double best = -1;
-  for (int d = 1; d <= threads; ++d) {
-    if (threads % d || d > panels || threads / d > strips) continue;
-    const double packing = double(d) * double(K * N) + double(threads / d) * double(M * K);
-    if (best < 0 || packing < best) best = packing, tm = d;
+  for (int rows = 1; rows <= threads && rows <= panels; ++rows) {
+    const int cols = int(std::min<int64_t>(threads / rows, strips));
+    const double packing = double(rows) * double(K * N) + double(cols) * double(M * K);
+    if (rows * cols > tm * tn || (rows * cols == tm * tn && (best < 0 || packing < best)))
+      best = packing, tm = rows, tn = cols;
   }
-  if (best < 0) tm = 1, threads = int(std::min<int64_t>(threads, strips));  // too small to split both ways
-  const int tn = threads / tm;
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), ti = t / tn, tj = t % tn;
-    const int64_t m0 = panels * ti / tm * kn.mr, m1 = std::min(M, panels * (ti + 1) / tm * kn.mr);
-    const int64_t n0 = strips * tj / tn * kn.nr, n1 = std::min(N, strips * (tj + 1) / tn * kn.nr);
-    if (m0 < m1 && n0 < n1) {
-      Scratch<float> Ap(size_t(MC * KC)), Bp(size_t((NC + kn.nr) * KC));
+  const int parts = tm * tn;
+  // Per-thread buffers, no larger than the problem needs (a mat-vec does not take megabytes).
+  // Each a multiple of 16 floats, so that every buffer starts 64-byte aligned (the kernels' aligned loads of Bp).
+  auto round16 = [](int64_t n) { return (n + 15) / 16 * 16; };
+  const int64_t ap = round16(std::min(MC, panels * kn.mr) * std::min(KC, K)),
+                bp = round16(std::min(NC, strips * kn.nr) * std::min(KC, K));
+  Scratch<float> buffers(size_t(parts * (ap + bp)));
+  auto rectangle = [&](int r, float* Ap, float* Bp) {
+    const int ri = r / tn, rj = r % tn;
+    const int64_t m0 = panels * ri / tm * kn.mr, m1 = std::min(M, panels * (ri + 1) / tm * kn.mr);
+    const int64_t n0 = strips * rj / tn * kn.nr, n1 = std::min(N, strips * (rj + 1) / tn * kn.nr);
+    if (m0 < m1 && n0 < n1)
       gemm_serial(kn, View{A.p + m0 * A.rs, A.rs, A.cs}, View{B.p + n0 * B.cs, B.rs, B.cs}, m1 - m0, n1 - n0, K, alpha,
-                  accumulate, C + m0 * ldc + n0, ldc, Ap.data(), Bp.data());
-    }
+                  accumulate, C + m0 * ldc + n0, ldc, Ap, Bp);
+  };
+  if (parts == 1) return rectangle(0, buffers.data(), buffers.data() + ap);
+#pragma omp parallel num_threads(parts)
+  {
+    // OpenMP may start fewer threads than asked (OMP_DYNAMIC, a thread limit): the rectangles are
+    // dealt out round-robin, so every one is done whatever the team's size.
+    const int t = omp_get_thread_num(), team = omp_get_num_threads();
+    float* mine = buffers.data() + t * (ap + bp);
+    for (int r = t; r < parts; r += team) rectangle(r, mine, mine + ap);
   }
 }
 

@@ -120,17 +120,20 @@ TEST_CASE("automatic choice: Winograd only where it applies") {
 
 TEST_CASE("depthwise: the plane and row loops equal the definition, forward and both gradients, f32 and f64") {
   // 3×3 and 5×5, channel multiplier 1 and 2, padding 0 / 1 / 2, dilation 2, maps from 1×1 to 9×8.
-  struct Case { Shape x; int64_t m, k, pad, dil; };
-  const std::vector<Case> cases = {{{2, 3, 7, 7}, 1, 3, 1, 1}, {{1, 4, 9, 8}, 2, 5, 2, 1}, {{2, 2, 6, 5}, 1, 3, 0, 1},
-                                   {{1, 3, 8, 8}, 1, 3, 2, 2}, {{3, 2, 1, 1}, 2, 3, 1, 1}, {{1, 5, 14, 14}, 1, 5, 2, 1}};
+  // The last case: a 3×5 kernel with padding (1, 2) and dilation (1, 2): height and width apart.
+  struct Case { Shape x; int64_t m, kh, kw, ph, pw, dh, dw; };
+  const std::vector<Case> cases = {{{2, 3, 7, 7}, 1, 3, 3, 1, 1, 1, 1}, {{1, 4, 9, 8}, 2, 5, 5, 2, 2, 1, 1},
+                                   {{2, 2, 6, 5}, 1, 3, 3, 0, 0, 1, 1}, {{1, 3, 8, 8}, 1, 3, 3, 2, 2, 2, 2},
+                                   {{3, 2, 1, 1}, 2, 3, 3, 1, 1, 1, 1}, {{1, 5, 14, 14}, 1, 5, 5, 2, 2, 1, 1},
+                                   {{2, 2, 7, 9}, 1, 3, 5, 1, 2, 1, 2}};
   uint64_t seed = 700;
   for (const Case& c : cases) {
     CAPTURE(shape_str(c.x));
-    CAPTURE(c.k);
+    CAPTURE(c.kw);
     const int64_t C = c.x[1], O = C * c.m;
     Conv2dOptions o;
-    o.padding = c.pad, o.dilation = c.dil, o.groups = C;
-    const Tensor x = rnd(c.x, seed++, -1, 1, false), w = rnd({O, 1, c.k, c.k}, seed++, -1, 1, false),
+    o.padding = {c.ph, c.pw}, o.dilation = {c.dh, c.dw}, o.groups = C;
+    const Tensor x = rnd(c.x, seed++, -1, 1, false), w = rnd({O, 1, c.kh, c.kw}, seed++, -1, 1, false),
                  b = rnd({O}, seed++, -1, 1, false);
     const Tensor y_ref = conv2d_reference(x, w, b, o);
     const int64_t OH = y_ref.size(2), OW = y_ref.size(3);
@@ -142,7 +145,7 @@ TEST_CASE("depthwise: the plane and row loops equal the definition, forward and 
       conv2d(xi, wi, Tensor(), o).backward(gy);
       return Grads{Tensor(), xi.grad(), wi.grad(), Tensor()};
     }();
-    const DepthwiseShape s{c.x[0], C, c.x[2], c.x[3], c.m, OH, OW, c.k, c.k, 1, 1, c.pad, c.pad, c.dil, c.dil};
+    const DepthwiseShape s{c.x[0], C, c.x[2], c.x[3], c.m, OH, OW, c.kh, c.kw, 1, 1, c.ph, c.pw, c.dh, c.dw};
     auto check = [&](auto zero, double tol) {
       using T = decltype(zero);
       const DType dt = dtype_of<T>();

@@ -50,9 +50,15 @@ std::vector<float> run(GemmPath path, bool ta, bool tb, int64_t M, int64_t N, in
 TEST_CASE("blocked f32 GEMM: every kernel this CPU runs equals Eigen's on edge shapes") {
   struct Case { int64_t M, N, K; };
   // 1 and primes (partial panels / strips), K past one KC block (256), M past MC (144), N past NC (3072).
+  // {150, 70, 300}: the AVX-512 kernel (64 columns and more) past one MC block.
   const std::vector<Case> cases = {{1, 1, 1},   {5, 7, 3},     {13, 33, 17},  {12, 32, 256}, {25, 49, 257},
-                                   {145, 15, 513}, {64, 3100, 9}, {3, 200, 600}, {150, 63, 40},  {7, 3075, 5}};
-  int compared = 0;
+                                   {145, 15, 513}, {64, 3100, 9}, {3, 200, 600}, {150, 63, 40},  {7, 3075, 5},
+                                   {150, 70, 300}};
+  const int threads_before = num_threads();
+  // 1 thread: N past NC and K past KC in one rectangle; 3 and 4: grids of rectangles (3 is prime).
+  for (int threads : {threads_before, 1, 3, 4}) {
+  set_num_threads(threads);
+  CAPTURE(threads);
   for (const Case& c : cases)
     for (int t = 0; t < 4; ++t) {
       const bool ta = t & 1, tb = t & 2;
@@ -75,11 +81,23 @@ TEST_CASE("blocked f32 GEMM: every kernel this CPU runs equals Eigen's on edge s
           INFO(gemm_path_name(p), " M=", c.M, " N=", c.N, " K=", c.K, " ta=", ta, " tb=", tb, " alpha=", alpha,
                " beta=", beta);
           CHECK(worst < 2e-5 * std::sqrt(double(c.K)));
-          ++compared;
         }
       }
     }
-  CHECK(compared >= int(cases.size()) * 4 * 3 * 1);
+  }
+  set_num_threads(threads_before);
+  // One thread, N past NC (3072) and K past KC (256) in one product.
+  set_num_threads(1);
+  const auto A = random_floats(size_t(20 * 300), 8), B = random_floats(size_t(300 * 3100), 9);
+  const std::vector<float> C0(size_t(20 * 3100), 0.f);
+  const auto want = run(GemmPath::eigen, false, false, 20, 3100, 300, 1.f, 0.f, A, 300, B, 3100, C0, 3100);
+  for (GemmPath p : paths_this_cpu_runs()) {
+    const auto got = run(p, false, false, 20, 3100, 300, 1.f, 0.f, A, 300, B, 3100, C0, 3100);
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, double(std::fabs(got[i] - want[i])));
+    CHECK(worst < 1e-3);
+  }
+  set_num_threads(threads_before);
 }
 
 TEST_CASE("blocked f32 GEMM: beta = 0 ignores NaN in C; K = 0 gives beta·C; inside a parallel region") {
@@ -93,6 +111,13 @@ TEST_CASE("blocked f32 GEMM: beta = 0 ignores NaN in C; K = 0 gives beta·C; ins
     for (size_t i = 0; i < got.size(); ++i) REQUIRE(std::fabs(got[i] - want[i]) < 1e-4);
     const auto k0 = run(p, false, false, M, N, 0, 1.f, 0.5f, A, K, B, N, std::vector<float>(size_t(M * N), 4.f), N);
     for (float v : k0) REQUIRE(v == 2.f);
+    for (float v : run(p, false, false, M, N, 0, 1.f, 0.f, A, K, B, N, nan_c, N)) REQUIRE(v == 0.f);
+    // NaN in C with beta = 0, transposed operands, K past one KC block
+    const int64_t K2 = 600;
+    const auto A2 = random_floats(size_t(M * K2), 6), B2 = random_floats(size_t(K2 * N), 7);
+    const auto want2 = run(GemmPath::eigen, true, true, M, N, K2, 1.f, 0.f, A2, M, B2, K2, std::vector<float>(size_t(M * N), 0.f), N);
+    const auto got2 = run(p, true, true, M, N, K2, 1.f, 0.f, A2, M, B2, K2, nan_c, N);
+    for (size_t i = 0; i < got2.size(); ++i) REQUIRE(std::fabs(got2[i] - want2[i]) < 1e-3);
     // 16 GEMMs at once, one per thread, as the Winograd convolution runs them
     ForceGemm force(p);
     std::vector<std::vector<float>> outs(16, std::vector<float>(size_t(M * N)));
