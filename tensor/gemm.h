@@ -4,6 +4,7 @@
 // f64 goes through Eigen. f32 goes through Easel's own packed, cache-blocked GEMM
 // (tensor/gemm_blocked.cpp) with the micro-kernel for the CPU found at run time — AVX-512, AVX2 +
 // FMA, or portable loops — and Eigen stays beside it as the reference the tests hold it against.
+// Skinny f32 products (M or N under 32) also go to Eigen, which does them better.
 // EASEL_GEMM=eigen|avx512|avx2|portable in the environment, or set_gemm_path(), forces one.
 #pragma once
 #include <cstdint>

@@ -40,8 +40,12 @@ std::vector<float> random_floats(size_t n, uint64_t seed) {
 std::vector<float> run(GemmPath path, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, float beta,
                        const std::vector<float>& A, int64_t lda, const std::vector<float>& B, int64_t ldb,
                        std::vector<float> C, int64_t ldc) {
-  ForceGemm force(path);
-  gemm<float>(ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+  if (path == GemmPath::eigen) {  // gemm() on its reference path
+    ForceGemm force(path);
+    gemm<float>(ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+  } else {  // the blocked GEMM itself, whatever the shape (gemm() sends skinny ones to Eigen)
+    gemm_blocked(path, ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+  }
   return C;
 }
 
@@ -119,10 +123,10 @@ TEST_CASE("blocked f32 GEMM: beta = 0 ignores NaN in C; K = 0 gives beta·C; ins
     const auto got2 = run(p, true, true, M, N, K2, 1.f, 0.f, A2, M, B2, K2, nan_c, N);
     for (size_t i = 0; i < got2.size(); ++i) REQUIRE(std::fabs(got2[i] - want2[i]) < 1e-3);
     // 16 GEMMs at once, one per thread, as the Winograd convolution runs them
-    ForceGemm force(p);
     std::vector<std::vector<float>> outs(16, std::vector<float>(size_t(M * N)));
 #pragma omp parallel for
-    for (int r = 0; r < 16; ++r) gemm<float>(false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, outs[size_t(r)].data(), N);
+    for (int r = 0; r < 16; ++r)
+      gemm_blocked(p, false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, outs[size_t(r)].data(), N);
     for (const auto& o : outs)
       for (size_t i = 0; i < o.size(); ++i) REQUIRE(std::fabs(o[i] - want[i]) < 1e-4);
   }
@@ -137,6 +141,12 @@ TEST_CASE("GEMM paths: names, a path the CPU lacks is refused, automatic is the 
     CHECK_THROWS_WITH(set_gemm_path(GemmPath::avx512), doctest::Contains("lacks"));
   set_gemm_path(GemmPath::portable);
   CHECK(gemm_path() == GemmPath::portable);
+  // A skinny product (one row: a linear layer at batch 1) goes to Eigen on every path: bit-equal.
+  const auto A = random_floats(64, 12), B = random_floats(64 * 40, 13);
+  const auto on_eigen = run(GemmPath::eigen, false, false, 1, 40, 64, 1.f, 0.f, A, 64, B, 40, std::vector<float>(40), 40);
+  std::vector<float> C(40);
+  gemm<float>(false, false, 1, 40, 64, 1.f, A.data(), 64, B.data(), 40, 0.f, C.data(), 40);
+  CHECK(C == on_eigen);
 }
 
 TEST_CASE("Winograd filter cache: reused while the weights are unchanged, recomputed after an in-place change") {
