@@ -122,13 +122,17 @@ TEST_CASE("the launcher gave this test two ranks or more") { REQUIRE(world().siz
 // SGD with momentum carries gradients into weights with a factor of lr, so rounding differences stay
 // at rounding size. Adam divides by √v + ε: a gradient that is analytically ~0 (rounding noise, of a
 // different value in each run) becomes a step of up to lr, so its bound is looser (checked in f64).
+// The f64 SGD case is the exactness check (measured 9e-16). In f32 the two runs sum the stem's
+// weight gradient (16 × 12544 terms per weight) in different orders and groupings: 1.5e-6 with
+// Eigen's GEMM, 2.4e-5 with Easel's blocked one (which sums each 256-long block of k in one chain;
+// on that product alone its error against an f64 reference is 1.1e-6, Eigen's 6e-7), hence 5e-5.
 TEST_CASE("resnet18 on a batch split over the ranks with synchronised batch norm equals one process") {
   struct Case {
     const char* optimizer;
     DType dtype;
     double lr, bound;
   };
-  for (const Case& c : {Case{"sgd", DType::f64, 1e-2, 1e-12}, Case{"sgd", DType::f32, 1e-3, 1e-5},
+  for (const Case& c : {Case{"sgd", DType::f64, 1e-2, 1e-12}, Case{"sgd", DType::f32, 1e-3, 5e-5},
                         Case{"adamw", DType::f64, 1e-2, 1e-6}}) {
     Setup s;
     s.optimizer = c.optimizer, s.dtype = c.dtype, s.lr = c.lr;
