@@ -183,6 +183,14 @@ int64_t chunk_images(const ConvGeom& g) {
 // each group is one wide, multi-threaded GEMM (per-image GEMMs would be too small to be efficient).
 bool per_image(const ConvGeom& g) { return g.col_cols() >= 1024 && g.N >= num_threads() && g.N > 1; }
 
+// y[o][k] += b[o]: the bias over rows of hw outputs (threaded when called outside a parallel region).
+template <class T>
+void add_bias(T* y, const T* b, int64_t rows, int64_t hw) {
+  parallel_for(rows, [&](int64_t o) {
+    for (int64_t k = 0; k < hw; ++k) y[o * hw + k] += b[o];
+  }, hw);
+}
+
 template <class T>
 void unfold(const ConvGeom& g, const T* xin, T* col, int64_t ld) {  // one image/group into col (rows ld apart)
   const int64_t hw = g.col_cols();
@@ -220,20 +228,16 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       return;
     }
     if (per_image(g)) {
-#pragma omp parallel
-      {
-        Scratch<T> col(size_t(K * hw));
-#pragma omp for schedule(static)
-        for (int64_t n = 0; n < g.N; ++n)
-          for (int64_t gi = 0; gi < g.groups; ++gi) {
-            unfold(g, px + (n * g.C + gi * g.Cg) * g.H * g.W, col.data(), hw);
-            T* yo = py + (n * g.O + gi * g.Og) * hw;
-            gemm<T>(false, false, g.Og, hw, K, T(1), pw + gi * g.Og * K, K, col.data(), hw, T(0), yo, hw);
-            if (pb)
-              for (int64_t o = 0; o < g.Og; ++o)
-                for (int64_t k = 0; k < hw; ++k) yo[o * hw + k] += pb[gi * g.Og + o];
-          }
-      }
+      PerThread<T> cols(size_t(K * hw));
+#pragma omp parallel for schedule(static)
+      for (int64_t n = 0; n < g.N; ++n)
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+          T* col = cols.mine();
+          unfold(g, px + (n * g.C + gi * g.Cg) * g.H * g.W, col, hw);
+          T* yo = py + (n * g.O + gi * g.Og) * hw;
+          gemm<T>(false, false, g.Og, hw, K, T(1), pw + gi * g.Og * K, K, col, hw, T(0), yo, hw);
+          if (pb) add_bias(yo, pb + gi * g.Og, g.Og, hw);
+        }
       return;
     }
     Scratch<T> col(size_t(K * hw * chunk)), out(size_t(g.Og * hw * chunk));
@@ -245,10 +249,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
           if (!g.pointwise()) unfold(g, xin, col.data(), hw);
           T* yo = py + (n0 * g.O + gi * g.Og) * hw;
           gemm<T>(false, false, g.Og, hw, K, T(1), pw + gi * g.Og * K, K, g.pointwise() ? xin : col.data(), hw, T(0), yo, hw);
-          if (pb)
-            parallel_for(g.Og, [&](int64_t o) {
-              for (int64_t k = 0; k < hw; ++k) yo[o * hw + k] += pb[gi * g.Og + o];
-            }, hw);
+          if (pb) add_bias(yo, pb + gi * g.Og, g.Og, hw);
           continue;
         }
         parallel_for(nb, [&](int64_t i) {  // unfold every image of the chunk side by side
@@ -292,25 +293,26 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       if (!winograd && !depthwise && per_image(g)) {  // per-thread weight-gradient partial sums, added up at the end
         const int threads = num_threads();
         std::vector<T> part(need_w ? size_t(threads * g.O * K) : 0, T(0));
+        PerThread<T> cols(size_t(K * hw));
 #pragma omp parallel
         {
-          Scratch<T> col(size_t(K * hw));
+          T* col = cols.mine();
           T* my_gw = need_w ? part.data() + omp_get_thread_num() * g.O * K : nullptr;
 #pragma omp for schedule(static)
           for (int64_t n = 0; n < g.N; ++n)
             for (int64_t gi = 0; gi < g.groups; ++gi) {
               const T* gyo = pg + (n * g.O + gi * g.Og) * hw;
               if (need_w) {
-                unfold(g, px + (n * g.C + gi * g.Cg) * g.H * g.W, col.data(), hw);
-                gemm<T>(false, true, g.Og, K, hw, T(1), gyo, hw, col.data(), hw, T(1), my_gw + gi * g.Og * K, K);
+                unfold(g, px + (n * g.C + gi * g.Cg) * g.H * g.W, col, hw);
+                gemm<T>(false, true, g.Og, K, hw, T(1), gyo, hw, col, hw, T(1), my_gw + gi * g.Og * K, K);
               }
               if (need_x) {
                 T* gxin = gx.template data<T>() + (n * g.C + gi * g.Cg) * g.H * g.W;
                 if (g.pointwise()) {
                   gemm<T>(true, false, K, hw, g.Og, T(1), pw + gi * g.Og * K, K, gyo, hw, T(0), gxin, hw);
                 } else {
-                  gemm<T>(true, false, K, hw, g.Og, T(1), pw + gi * g.Og * K, K, gyo, hw, T(0), col.data(), hw);
-                  col2im(g, col.data(), gxin, hw);
+                  gemm<T>(true, false, K, hw, g.Og, T(1), pw + gi * g.Og * K, K, gyo, hw, T(0), col, hw);
+                  col2im(g, col, gxin, hw);
                 }
               }
             }

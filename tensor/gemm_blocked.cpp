@@ -48,6 +48,10 @@ void kernel_portable(int64_t kc, const float* a, const float* b, float* c, int64
 }
 
 #ifdef EASEL_X86
+// The AVX-512 and AVX2 kernels are the same loop written twice on purpose: each must carry its own
+// target attribute, and a template shared by both (its vector operations passed as a struct) is
+// refused by clang when the build is not -march=native (vector arguments across a function without
+// the ISA change the ABI). Keep the two in step.
 __attribute__((target("avx512f,fma"))) void kernel_avx512(int64_t kc, const float* a, const float* b, float* c,
                                                            int64_t ldc, bool accumulate) {
   constexpr int MR = 12;
