@@ -35,30 +35,33 @@ struct ConvGeom {
 
 // Unfolds the Cg input channels of one image/group into `col` rows [Cg·kh·kw] × OH·OW columns,
 // consecutive rows `ld` elements apart (several images sit side by side in one col buffer).
+// Rows are unfolded in parallel when called outside a parallel region (a single image's unfold
+// would otherwise run on one core while the GEMM after it uses all).
 template <class T>
 void im2col(const ConvGeom& g, const T* x, T* col, int64_t ld) {
-  for (int64_t row = 0; row < g.Cg * g.kh * g.kw; ++row) {
+  const int64_t sh = g.opt.stride.h, sw = g.opt.stride.w;
+  parallel_for(g.Cg * g.kh * g.kw, [&](int64_t row) {
     const int64_t c = row / (g.kh * g.kw), ki = row / g.kw % g.kh, kj = row % g.kw;
+    // Output columns [lo, hi) read inside the input row; the rest read padding.
+    const int64_t base = -g.opt.padding.w + kj * g.opt.dilation.w;
+    const int64_t lo = std::clamp<int64_t>((-base + sw - 1) / sw, 0, g.OW);
+    const int64_t hi = std::clamp<int64_t>((g.W - base + sw - 1) / sw, lo, g.OW);
     T* out = col + row * ld;
     for (int64_t oh = 0; oh < g.OH; ++oh) {
-      const int64_t ih = oh * g.opt.stride.h - g.opt.padding.h + ki * g.opt.dilation.h;
+      const int64_t ih = oh * sh - g.opt.padding.h + ki * g.opt.dilation.h;
       T* o = out + oh * g.OW;
       if (ih < 0 || ih >= g.H) {
         std::fill(o, o + g.OW, T(0));
         continue;
       }
-      const T* xr = x + (c * g.H + ih) * g.W;
-      const int64_t base = -g.opt.padding.w + kj * g.opt.dilation.w;
-      if (g.opt.stride.w == 1 && base >= 0 && base + g.OW <= g.W) {  // the common interior case: one copy
-        std::copy(xr + base, xr + base + g.OW, o);
-        continue;
-      }
-      for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const int64_t iw = ow * g.opt.stride.w + base;
-        o[ow] = iw >= 0 && iw < g.W ? xr[iw] : T(0);
-      }
+      const T* xr = x + (c * g.H + ih) * g.W + base;
+      std::fill(o, o + lo, T(0));
+      if (sw == 1) std::copy(xr + lo, xr + hi, o + lo);
+      else
+        for (int64_t ow = lo; ow < hi; ++ow) o[ow] = xr[ow * sw];
+      std::fill(o + hi, o + g.OW, T(0));
     }
-  }
+  }, g.OH * g.OW);
 }
 
 // The adjoint of im2col: adds each col entry back onto the pixel it was read from.

@@ -6,6 +6,7 @@
 #include "autograd/conv_winograd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -188,7 +189,7 @@ constexpr size_t kFilterCacheBytes = size_t(512) << 20;
 
 // The filter cache: one entry per weight buffer, holding the bytes U was made from.
 struct CachedFilters {
-  std::vector<unsigned char> weights;   // the weights' bytes when U was computed
+  std::shared_ptr<const std::vector<unsigned char>> weights;  // the weights' bytes when U was computed
   std::shared_ptr<const void> U;        // std::vector<T>
   uint64_t last_use = 0;
 };
@@ -203,6 +204,18 @@ struct FilterCache {
 FilterCache& filter_cache() {
   static FilterCache* c = new FilterCache;  // never destroyed: convolutions may run during static destruction
   return *c;
+}
+
+// Whether n bytes at a and b are equal. Every cache hit compares all the weights (resnet50: 40 MB
+// per batch-1 forward), so the comparison is split across threads in 256 KB pieces.
+bool same_bytes(const unsigned char* a, const unsigned char* b, size_t n) {
+  constexpr size_t piece = size_t(256) << 10;
+  std::atomic<bool> differ{false};
+  parallel_for(int64_t((n + piece - 1) / piece), [&](int64_t i) {
+    const size_t at = size_t(i) * piece, len = std::min(piece, n - at);
+    if (!differ.load(std::memory_order_relaxed) && std::memcmp(a + at, b + at, len) != 0) differ = true;
+  }, int64_t(piece / 8));
+  return !differ;
 }
 
 size_t entry_bytes(int64_t O, int64_t C, size_t elem) { return size_t(O * C) * elem * (9 + 16); }
@@ -227,12 +240,17 @@ std::shared_ptr<const std::vector<T>> winograd_filters_cached(const Conv3x3Shape
   const auto key = std::make_tuple(static_cast<const void*>(w), s.O, s.C, sizeof(T));
   const size_t wbytes = size_t(s.O * s.C * 9) * sizeof(T);
   {
-    std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.entries.find(key);
-    if (it != c.entries.end() && it->second.weights.size() == wbytes && std::memcmp(it->second.weights.data(), w, wbytes) == 0) {
-      it->second.last_use = ++c.clock;
-      return std::static_pointer_cast<const std::vector<T>>(it->second.U);
+    std::shared_ptr<const std::vector<unsigned char>> kept;  // compared outside the lock
+    std::shared_ptr<const void> U;
+    {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      if (auto it = c.entries.find(key); it != c.entries.end()) {
+        kept = it->second.weights, U = it->second.U;
+        it->second.last_use = ++c.clock;
+      }
     }
+    if (kept && kept->size() == wbytes && same_bytes(kept->data(), reinterpret_cast<const unsigned char*>(w), wbytes))
+      return std::static_pointer_cast<const std::vector<T>>(U);
   }
   auto U = std::make_shared<std::vector<T>>(size_t(16 * s.O * s.C));
   winograd_filters(s, w, U->data());
@@ -240,7 +258,7 @@ std::shared_ptr<const std::vector<T>> winograd_filters_cached(const Conv3x3Shape
   if (bytes > kFilterCacheBytes / 4) return U;  // too large to keep: computed each time
   CachedFilters entry;  // complete before it enters the map: a failed allocation leaves the map as it was
   const auto* wb = reinterpret_cast<const unsigned char*>(w);
-  entry.weights.assign(wb, wb + wbytes);
+  entry.weights = std::make_shared<const std::vector<unsigned char>>(wb, wb + wbytes);
   entry.U = U;
   std::lock_guard<std::mutex> lock(c.mutex);
   if (auto it = c.entries.find(key); it != c.entries.end()) {  // stale (or another thread's): replace

@@ -4,6 +4,8 @@
 #include "autograd/cuda/pool.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profile.h"
+#include "tensor/allocator.h"
 #include "tensor/strided.h"
 
 namespace easel {
@@ -44,12 +46,56 @@ void for_each_output(const math::PoolShape& g, int64_t planes, const T* x, T* y,
   }, g.OH * g.OW * g.kh * g.kw);
 }
 
+// The larger of m and v, NaN winning as in max_window.
+template <class T>
+T max_or_nan(T m, T v) {
+  return (v > m || v != v) ? v : m;
+}
+
+// Max pooling when no gradient is wanted (inference): the values only, no argmax to keep. Per
+// output row, the column-wise max over the window's rows goes into a strip with -inf on both
+// sides as padding (contiguous, vectorised); then each output is the max of kw strip entries,
+// taken a kernel column at a time across the row (no bounds to test). Dilation 1 only, where no
+// window lies wholly in the padding (pool_geometry keeps it within half the kernel), so -inf never
+// wins over the input. The values equal max_window's, NaN included.
+template <class T>
+void max_pool_values(const math::PoolShape& g, int64_t planes, const T* x, T* y) {
+  const int64_t strip_size = g.pw + g.W + g.kw;  // the last window starts before pw + W
+  PerThread<T> strips{size_t(strip_size)};
+  parallel_for(planes, [&](int64_t pl) {
+    T* strip = strips.mine();
+    std::fill(strip, strip + strip_size, T(-INFINITY));
+    T* row = strip + g.pw;
+    const T* plane = x + pl * g.H * g.W;
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      const int64_t h0 = std::max<int64_t>(oh * g.sh - g.ph, 0), h1 = std::min(oh * g.sh - g.ph + g.kh, g.H);
+      std::copy(plane + h0 * g.W, plane + (h0 + 1) * g.W, row);
+      for (int64_t h = h0 + 1; h < h1; ++h)
+        for (int64_t w = 0; w < g.W; ++w) row[w] = max_or_nan(row[w], plane[h * g.W + w]);
+      T* out = y + (pl * g.OH + oh) * g.OW;
+      for (int64_t ow = 0; ow < g.OW; ++ow) out[ow] = strip[ow * g.sw];
+      for (int64_t j = 1; j < g.kw; ++j)
+        for (int64_t ow = 0; ow < g.OW; ++ow) out[ow] = max_or_nan(out[ow], strip[ow * g.sw + j]);
+    }
+  }, g.H * g.W + g.OH * g.OW * g.kw);
+}
+
 // Forward and backward of the three poolings; the CPU backward scatters each output's gradient
 // onto its window (the device gathers instead; tests hold the two equal).
 Tensor pool2d(Pool kind, const char* op, const Tensor& x, const math::PoolShape& g) {
   const int64_t planes = x.size(0) * x.size(1);
   const Tensor X = dense(x);
   Tensor y = Tensor::empty({x.size(0), x.size(1), g.OH, g.OW}, x.dtype(), x.device());
+  const bool values_only = kind == Pool::max && !x.device().is_cuda() && !(grad_enabled() && x.requires_grad()) &&
+                           g.dh == 1 && g.dw == 1;
+  if (values_only) {
+    dispatch_float(x.dtype(), op, [&](auto zero) {
+      using T = decltype(zero);
+      max_pool_values<T>(g, planes, X.data<T>(), y.data<T>());
+    });
+    OpProfile::lap(op);  // record() would, but there is nothing to record
+    return y;
+  }
   const Tensor idx = kind == Pool::max ? Tensor::empty(y.shape(), DType::i64, x.device()) : Tensor();  // h·W + w
   if (x.device().is_cuda()) {
     cuda::pool2d_forward(kind, g, planes, X, y, idx);

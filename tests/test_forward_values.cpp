@@ -56,6 +56,43 @@ TEST_CASE("pooling matches PyTorch on a 5x7 ramp (torch.arange(35.).reshape(1,1,
   CHECK(max_pool2d(x, m).shape() == Shape{1, 1, 3, 4});
 }
 
+TEST_CASE("max_pool2d: the inference path (values only) equals the path that keeps argmax indices") {
+  // Inference takes max_pool_values (a column max into a strip, then across it); an input that
+  // wants a gradient takes max_window with indices. Ties (a plane of ReLU zeros), -inf and NaN
+  // included: the value must be the same either way.
+  int cases = 0;
+  for (DType dt : {DType::f32, DType::f64})
+    for (Hw size : {Hw(7), Hw(8), Hw{5, 9}, Hw{1, 6}})
+      for (Hw kernel : {Hw(2), Hw(3), Hw{3, 2}, Hw(1)})
+        for (Hw stride : {Hw(1), Hw(2), Hw{2, 1}})
+          for (int padding : {0, 1})
+            for (bool ceil_mode : {false, true}) {
+              if (2 * padding > std::min(kernel.h, kernel.w) || kernel.h > size.h + 2 * padding) continue;
+              MaxPool2dOptions m;
+              m.kernel = kernel, m.stride = stride, m.padding = padding, m.ceil_mode = ceil_mode;
+              Tensor x = relu(rnd({2, 3, size.h, size.w}, uint64_t(cases) + 1, -1, 1, false)).to(dt);
+              if (dt == DType::f64) {
+                x.data<double>()[4] = NAN;
+                x.data<double>()[size.h * size.w + 1] = -INFINITY;
+              } else {
+                x.data<float>()[4] = NAN;
+              }
+              const Tensor values = max_pool2d(x, m);
+              const Tensor indexed = max_pool2d(x.detach().requires_grad_(), m).detach();
+              REQUIRE(values.shape() == indexed.shape());
+              const Tensor va = values.to(DType::f64), vb = indexed.to(DType::f64);
+              bool same = true;
+              for (int64_t i = 0; i < va.numel(); ++i) {
+                const double a = va.data<double>()[i], b = vb.data<double>()[i];
+                same = same && (a == b || (std::isnan(a) && std::isnan(b)));
+              }
+              CHECK_MESSAGE(same, "kernel ", kernel.h, "x", kernel.w, " stride ", stride.h, "x", stride.w, " padding ",
+                            padding, " ceil ", ceil_mode, " input ", x.describe());
+              ++cases;
+            }
+  CHECK(cases > 200);
+}
+
 TEST_CASE("pooling and convolution at the edges: a window wholly in the padding, a kernel that does not fit") {
   // A dilated window can see only padding: its maximum is -inf and it routes no gradient (PyTorch's
   // kernel starts from -inf with index -1 too).
