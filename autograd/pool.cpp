@@ -80,6 +80,36 @@ void max_pool_values(const math::PoolShape& g, int64_t planes, const T* x, T* y)
   }, g.H * g.W + g.OH * g.OW * g.kw);
 }
 
+// The argmax of each window for the backward pass, given its max m from max_pool_values: the first
+// element equal to m in row-major order (the last NaN where m is NaN), which is the element
+// max_window picks; y takes that element's value (so +0 / -0 ties match too). Most scans stop
+// after a few elements.
+template <class T>
+void max_pool_argmax(const math::PoolShape& g, int64_t planes, const T* x, T* y, int64_t* idx) {
+  parallel_for(planes, [&](int64_t pl) {
+    const T* plane = x + pl * g.H * g.W;
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      const int64_t h0 = std::max<int64_t>(oh * g.sh - g.ph, 0), h1 = std::min(oh * g.sh - g.ph + g.kh, g.H);
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const int64_t w0 = std::max<int64_t>(ow * g.sw - g.pw, 0), w1 = std::min(ow * g.sw - g.pw + g.kw, g.W);
+        const int64_t o = (pl * g.OH + oh) * g.OW + ow;
+        const T m = y[o];
+        int64_t arg = -1;
+        for (int64_t h = h0; h < h1 && (arg < 0 || m != m); ++h)
+          for (int64_t w = w0; w < w1; ++w) {
+            const T v = plane[h * g.W + w];
+            if (m != m ? v != v : v == m) {
+              arg = h * g.W + w;
+              if (m == m) break;
+            }
+          }
+        idx[o] = arg;
+        y[o] = plane[arg];
+      }
+    }
+  }, g.OH * g.OW * g.kh * g.kw);
+}
+
 // Forward and backward of the three poolings; the CPU backward scatters each output's gradient
 // onto its window (the device gathers instead; tests hold the two equal).
 Tensor pool2d(Pool kind, const char* op, const Tensor& x, const math::PoolShape& g) {
@@ -99,6 +129,12 @@ Tensor pool2d(Pool kind, const char* op, const Tensor& x, const math::PoolShape&
   const Tensor idx = kind == Pool::max ? Tensor::empty(y.shape(), DType::i64, x.device()) : Tensor();  // h·W + w
   if (x.device().is_cuda()) {
     cuda::pool2d_forward(kind, g, planes, X, y, idx);
+  } else if (kind == Pool::max && g.dh == 1 && g.dw == 1) {
+    dispatch_float(x.dtype(), op, [&](auto zero) {
+      using T = decltype(zero);
+      max_pool_values<T>(g, planes, X.data<T>(), y.data<T>());
+      max_pool_argmax<T>(g, planes, X.data<T>(), y.data<T>(), idx.data<int64_t>());
+    });
   } else {
     dispatch_float(x.dtype(), op, [&](auto zero) {
       using T = decltype(zero);

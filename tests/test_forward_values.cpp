@@ -4,6 +4,7 @@
 #include "autograd/conv_winograd.h"
 #include "autograd/conv_reference.h"
 #include "autograd/elementwise_math.h"
+#include "autograd/pool_math.h"
 #include <cmath>
 #include "helpers.h"
 
@@ -56,10 +57,11 @@ TEST_CASE("pooling matches PyTorch on a 5x7 ramp (torch.arange(35.).reshape(1,1,
   CHECK(max_pool2d(x, m).shape() == Shape{1, 1, 3, 4});
 }
 
-TEST_CASE("max_pool2d: the inference path (values only) equals the path that keeps argmax indices") {
-  // Inference takes max_pool_values (a column max into a strip, then across it); an input that
-  // wants a gradient takes max_window with indices. Ties (a plane of ReLU zeros), -inf and NaN
-  // included: the value must be the same either way.
+TEST_CASE("max_pool2d: the strip paths equal max_window, values and argmax (gradient routing)") {
+  // Dilation 1 takes max_pool_values (a column max into a strip, then across it) and, when a
+  // gradient is wanted, max_pool_argmax; max_window (autograd/pool_math.h) is the reference.
+  // Ties (ReLU zeros, a -0), -inf and NaN included: the same values, and each output's gradient
+  // routed to the same element (the first maximal one in row-major order, the last NaN).
   int cases = 0;
   for (DType dt : {DType::f32, DType::f64})
     for (Hw size : {Hw(7), Hw(8), Hw{5, 9}, Hw{1, 6}})
@@ -70,27 +72,47 @@ TEST_CASE("max_pool2d: the inference path (values only) equals the path that kee
               if (2 * padding > std::min(kernel.h, kernel.w) || kernel.h > size.h + 2 * padding) continue;
               MaxPool2dOptions m;
               m.kernel = kernel, m.stride = stride, m.padding = padding, m.ceil_mode = ceil_mode;
-              Tensor x = relu(rnd({2, 3, size.h, size.w}, uint64_t(cases) + 1, -1, 1, false)).to(dt);
-              if (dt == DType::f64) {
-                x.data<double>()[4] = NAN;
-                x.data<double>()[size.h * size.w + 1] = -INFINITY;
-              } else {
-                x.data<float>()[4] = NAN;
-              }
+              Tensor x64 = relu(rnd({2, 3, size.h, size.w}, uint64_t(cases) + 1, -1, 1, false));
+              double* px = x64.data<double>();
+              px[4] = NAN, px[6] = NAN, px[size.h * size.w + 1] = -INFINITY, px[2 * size.h * size.w] = -0.0;
+              const Tensor x = x64.to(dt);
               const Tensor values = max_pool2d(x, m);
-              const Tensor indexed = max_pool2d(x.detach().requires_grad_(), m).detach();
-              REQUIRE(values.shape() == indexed.shape());
-              const Tensor va = values.to(DType::f64), vb = indexed.to(DType::f64);
+              const Tensor xg = x.detach().requires_grad_();
+              const Tensor indexed = max_pool2d(xg, m);
+              indexed.backward(Tensor::ones(indexed.shape(), dt));
+              // The reference: max_window over each plane of the f64 copy, and how often each
+              // element is some window's argmax (the gradient of the sum of outputs).
+              const math::PoolShape g{size.h, size.w, values.size(2), values.size(3), kernel.h, kernel.w, stride.h,
+                                      stride.w, padding, padding, 1, 1, false};
+              std::vector<double> ref_y, ref_count(size_t(x.numel()), 0);
+              for (int64_t pl = 0; pl < 6; ++pl)
+                for (int64_t oh = 0; oh < g.OH; ++oh)
+                  for (int64_t ow = 0; ow < g.OW; ++ow) {
+                    int64_t arg = -1;
+                    ref_y.push_back(math::max_window(g, x.to(DType::f64).data<double>() + pl * size.h * size.w, oh, ow, &arg));
+                    if (arg >= 0) ref_count[size_t(pl * size.h * size.w + arg)] += 1;
+                  }
+              const Tensor va = values.to(DType::f64), vb = indexed.detach().to(DType::f64), gx = xg.grad().to(DType::f64);
+              REQUIRE(va.numel() == int64_t(ref_y.size()));
               bool same = true;
-              for (int64_t i = 0; i < va.numel(); ++i) {
-                const double a = va.data<double>()[i], b = vb.data<double>()[i];
-                same = same && (a == b || (std::isnan(a) && std::isnan(b)));
+              for (int64_t k = 0; k < va.numel(); ++k) {
+                const double r = ref_y[size_t(k)], a = va.data<double>()[k], b = vb.data<double>()[k];
+                same = same && (std::isnan(r) ? std::isnan(a) && std::isnan(b) : a == r && b == r && std::signbit(b) == std::signbit(r));
               }
+              for (int64_t k = 0; k < gx.numel(); ++k) same = same && gx.data<double>()[k] == ref_count[size_t(k)];
               CHECK_MESSAGE(same, "kernel ", kernel.h, "x", kernel.w, " stride ", stride.h, "x", stride.w, " padding ",
                             padding, " ceil ", ceil_mode, " input ", x.describe());
               ++cases;
             }
   CHECK(cases > 200);
+  // Signed zeros: in row-major order (0, 1), a -0, is the first maximal element; the strip meets
+  // the +0 at (1, 0) first. With a gradient wanted, the value is the argmax element's own.
+  const Tensor z = Tensor::from({-1.0, -0.0, 0.0, -1.0}, {1, 1, 2, 2}, DType::f64).requires_grad_();
+  MaxPool2dOptions two;
+  const Tensor zy = max_pool2d(z, two);
+  CHECK(std::signbit(zy.item()));
+  zy.backward(Tensor::ones({1, 1, 1, 1}, DType::f64));
+  check_values(z.grad(), {0, 1, 0, 0});
 }
 
 TEST_CASE("pooling and convolution at the edges: a window wholly in the padding, a kernel that does not fit") {
