@@ -52,7 +52,7 @@ void transform_2d(const T* in, T* out, F f) {
   for (int i = 0; i < RO; ++i) f(tmp + i * RI, out + i * RO);
 }
 
-// Elements between consecutive ξ planes of V, M and gM ([16][rows][tc]): rows·tc plus one cache
+// Elements between consecutive ξ planes of V, M, gM ([16][rows][tc]) and U, gU ([16][O][C]): plus one cache
 // line. Unpadded, the planes lie a power of two apart (a chunk of tiles times C is 64 Ki elements
 // when C = O), so the 16 values of one tile map to one cache set: resnet18's 3×3 convolutions took
 // 450 or 620 ms a training step depending on where a process's pages landed.
@@ -224,19 +224,22 @@ bool same_bytes(const unsigned char* a, const unsigned char* b, size_t n) {
   return !differ;
 }
 
-size_t entry_bytes(int64_t O, int64_t C, size_t elem) { return size_t(O * C) * elem * (9 + 16); }
+size_t entry_bytes(int64_t O, int64_t C, size_t elem) { return size_t(O * C * 9 + 16 * (O * C + 16)) * elem; }
 
 }  // namespace
 
 ConvAlgorithm conv_algorithm() { return g_algorithm; }
 void set_conv_algorithm(ConvAlgorithm a) { g_algorithm = a; }
 
+int64_t winograd_filter_stride(const Conv3x3Shape& s) { return plane_stride(s.O, s.C); }
+
 template <class T>
 void winograd_filters(const Conv3x3Shape& s, const T* w, T* U) {
+  const int64_t plane = winograd_filter_stride(s);
   parallel_for(s.O * s.C, [&](int64_t oc) {
     T u[16];
     transform_2d<3, 4>(w + oc * 9, u, filter_1d<T>);
-    for (int k = 0; k < 16; ++k) U[k * s.O * s.C + oc] = u[k];
+    for (int k = 0; k < 16; ++k) U[k * plane + oc] = u[k];
   }, 64);
 }
 
@@ -258,7 +261,7 @@ std::shared_ptr<const std::vector<T>> winograd_filters_cached(const Conv3x3Shape
     if (kept && kept->size() == wbytes && same_bytes(kept->data(), reinterpret_cast<const unsigned char*>(w), wbytes))
       return std::static_pointer_cast<const std::vector<T>>(U);
   }
-  auto U = std::make_shared<std::vector<T>>(size_t(16 * s.O * s.C));
+  auto U = std::make_shared<std::vector<T>>(size_t(16 * winograd_filter_stride(s)));
   winograd_filters(s, w, U->data());
   const size_t bytes = entry_bytes(s.O, s.C, sizeof(T));
   if (bytes > kFilterCacheBytes / 4) return U;  // too large to keep: computed each time
@@ -290,7 +293,7 @@ size_t winograd_filter_cache_bytes() {
 
 template <class T>
 void winograd_conv3x3_forward(const Conv3x3Shape& s, const T* x, const T* w, const T* b, T* y) {
-  Scratch<T> U(size_t(16 * s.O * s.C));
+  Scratch<T> U(size_t(16 * winograd_filter_stride(s)));
   winograd_filters(s, w, U.data());
   winograd_conv3x3_forward_transformed(s, x, U.data(), b, y);
 }
@@ -304,7 +307,7 @@ void winograd_conv3x3_forward_transformed(const Conv3x3Shape& s, const T* x, con
     const int64_t tc = std::min(chunk, tl.count - t0);
     transform_inputs(s, tl, x, t0, tc, V.data());
     parallel_for(16, [&](int64_t k) {  // M[ξ] = U[ξ] · V[ξ]: 16 independent GEMMs, one thread each
-      gemm<T>(false, false, s.O, tc, s.C, T(1), U + k * s.O * s.C, s.C, V.data() + k * plane_stride(s.C, tc), tc, T(0),
+      gemm<T>(false, false, s.O, tc, s.C, T(1), U + k * winograd_filter_stride(s), s.C, V.data() + k * plane_stride(s.C, tc), tc, T(0),
               M.data() + k * plane_stride(s.O, tc), tc);
     }, s.O * s.C * tc);
     transform_outputs(s, tl, M.data(), b, t0, tc, y);
@@ -327,19 +330,20 @@ void winograd_conv3x3_grad_weight(const Conv3x3Shape& s, const T* x, const T* gy
   const Tiles tl(s);
   const int64_t chunk = tl.chunk(s, sizeof(T));
   Scratch<T> V(size_t(16 * plane_stride(s.C, chunk))), gM(size_t(16 * plane_stride(s.O, chunk)));
-  std::vector<T> gU(size_t(16 * s.O * s.C), T(0));
+  const int64_t uplane = winograd_filter_stride(s);
+  std::vector<T> gU(size_t(16 * uplane), T(0));
   for (int64_t t0 = 0; t0 < tl.count; t0 += chunk) {
     const int64_t tc = std::min(chunk, tl.count - t0);
     transform_inputs(s, tl, x, t0, tc, V.data());
     transform_output_grads(s, tl, gy, t0, tc, gM.data());
     parallel_for(16, [&](int64_t k) {  // gU[ξ] += gM[ξ] · V[ξ]ᵀ
       gemm<T>(false, true, s.O, s.C, tc, T(1), gM.data() + k * plane_stride(s.O, tc), tc, V.data() + k * plane_stride(s.C, tc), tc, T(1),
-              gU.data() + k * s.O * s.C, s.C);
+              gU.data() + k * uplane, s.C);
     }, s.O * s.C * tc);
   }
   parallel_for(s.O * s.C, [&](int64_t oc) {  // gw += Gᵀ gU G
     T u[16], g[9];
-    for (int k = 0; k < 16; ++k) u[k] = gU[size_t(k * s.O * s.C + oc)];
+    for (int k = 0; k < 16; ++k) u[k] = gU[size_t(k * uplane + oc)];
     transform_2d<4, 3>(u, g, filter_1d_adjoint<T>);
     for (int k = 0; k < 9; ++k) gw[oc * 9 + k] += g[k];
   }, 64);

@@ -37,14 +37,17 @@ void winograd_conv3x3_forward(const Conv3x3Shape& s, const T* x, const T* w, con
 // The same with the filters already transformed: U [16][O][C] from winograd_filters.
 template <class T>
 void winograd_conv3x3_forward_transformed(const Conv3x3Shape& s, const T* x, const T* U, const T* b, T* y);
-// U[ξ][o][c] = (G w[o][c] Gᵀ)[ξ] for w [O, C, 3, 3]; U holds 16·O·C values.
+// U[ξ][o][c] = (G w[o][c] Gᵀ)[ξ] for w [O, C, 3, 3]; plane ξ starts at ξ·winograd_filter_stride(s)
+// (O·C plus a cache line, so that the 16 planes do not lie a power of two apart); U holds
+// 16·winograd_filter_stride(s) values.
+int64_t winograd_filter_stride(const Conv3x3Shape& s);
 template <class T>
 void winograd_filters(const Conv3x3Shape& s, const T* w, T* U);
 // winograd_filters, remembered. Inference runs the same filters again and again, and their
 // transform (16/9 of the weights' size, written in 16 scattered streams) took a fifth of resnet50's
 // batch-1 forward. One entry per weight buffer keeps U with a copy of the bytes it came from and is
 // recomputed when they differ, so an in-place update (an optimizer step, a weight load, user code)
-// is never served stale filters; the compare is one memcmp. At most 512 MB, least recently used out first.
+// is never served stale filters; the compare reads the weights once per call. At most 512 MB, least recently used out first.
 template <class T>
 std::shared_ptr<const std::vector<T>> winograd_filters_cached(const Conv3x3Shape& s, const T* w);
 size_t winograd_filter_cache_bytes();  // what the cache holds: weights copies + transformed filters
