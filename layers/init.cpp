@@ -25,13 +25,14 @@ int64_t fan_out(const Tensor& w) {
   return f;
 }
 
-// Draw in the tensor's own dtype (no f64 temporary): weights of VGG's classifier alone are 10^8 values.
+// Drawn into the tensor itself: a temporary of the same size would stay in the allocator's cache
+// (VGG's classifier alone is 10^8 values), raising the process's memory by the whole net's size.
 void uniform_(Tensor& t, double lo, double hi) {
-  if (!g_skip_random) t.copy_(Tensor::uniform(t.shape(), lo, hi, t.dtype()));
+  if (!g_skip_random) t.uniform_(lo, hi);
 }
 
 void normal_(Tensor& t, double mean, double std) {
-  if (!g_skip_random) t.copy_(Tensor::normal(t.shape(), mean, std, t.dtype()));
+  if (!g_skip_random) t.normal_(mean, std);
 }
 
 void constant_(Tensor& t, double v) {

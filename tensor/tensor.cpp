@@ -219,10 +219,10 @@ Tensor Tensor::linspace(double start, double end, int64_t n, DType dtype) {
 // one draw of `g` and the block index: parallel, yet the values do not depend on the thread count.
 constexpr int64_t kRandomBlock = 1 << 14;
 
+// Fills a contiguous CPU tensor of f32, f64 or i64 with draw(g) per element: serially when small,
+// else in blocks, each from its own generator seeded from one draw of g (same values on any thread count).
 template <class Draw>
-static Tensor random_fill(const Shape& shape, DType dtype, Generator* gen, Draw draw) {
-  Generator& g = gen ? *gen : default_generator();
-  Tensor t = Tensor::empty(shape, dtype);
+static void fill_drawn(const Tensor& t, Generator& g, Draw draw) {
   const int64_t n = t.numel();
   auto fill = [&](auto* p) {
     using T = std::remove_pointer_t<decltype(p)>;
@@ -236,14 +236,41 @@ static Tensor random_fill(const Shape& shape, DType dtype, Generator* gen, Draw 
       for (int64_t i = b * kRandomBlock; i < std::min(n, (b + 1) * kRandomBlock); ++i) p[i] = static_cast<T>(draw(local));
     }, kRandomBlock);
   };
-  if (dtype == DType::f32) fill(t.data<float>());
-  else if (dtype == DType::f64) fill(t.data<double>());
-  else if (dtype == DType::i64) fill(t.data<int64_t>());
-  else {
+  if (t.dtype() == DType::f32) fill(t.data<float>());
+  else if (t.dtype() == DType::f64) fill(t.data<double>());
+  else fill(t.data<int64_t>());
+}
+
+static bool drawable_in_place(const Tensor& t) {
+  const DType d = t.dtype();
+  return !t.device().is_cuda() && (d == DType::f32 || d == DType::f64 || d == DType::i64) &&
+         t.strides() == contiguous_strides(t.shape());
+}
+
+template <class Draw>
+static Tensor random_fill(const Shape& shape, DType dtype, Generator* gen, Draw draw) {
+  Generator& g = gen ? *gen : default_generator();
+  Tensor t = Tensor::empty(shape, dtype);
+  if (drawable_in_place(t)) {
+    fill_drawn(t, g, draw);
+  } else {
     Tensor f = random_fill(shape, DType::f32, &g, draw);
     t.copy_(f);
   }
   return t;
+}
+
+// In place: the values Tensor::uniform / normal would return, without a second tensor's memory.
+template <class Draw>
+static void redraw(Tensor& t, Generator* gen, Draw draw) {
+  if (drawable_in_place(t)) fill_drawn(t, gen ? *gen : default_generator(), draw);
+  else t.copy_(random_fill(t.shape(), t.dtype(), gen, draw));
+}
+void Tensor::uniform_(double lo, double hi, Generator* gen) {
+  redraw(*this, gen, [=](Generator& g) { return lo + (hi - lo) * g.uniform(); });
+}
+void Tensor::normal_(double mean, double std, Generator* gen) {
+  redraw(*this, gen, [=](Generator& g) { return mean + std * g.normal(); });
 }
 
 Tensor Tensor::rand(const Shape& shape, DType dtype, Generator* gen) {

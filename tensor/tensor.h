@@ -125,6 +125,8 @@ class Tensor {
   Tensor cpu() const { return to(Device::cpu()); }
   Tensor cuda(int index = 0) const { return to(Device::cuda(index)); }
   void copy_(const Tensor& src);              // in place, no autograd; broadcasts src; across devices
+  void uniform_(double lo, double hi, Generator* gen = nullptr);       // in place, no autograd: the values
+  void normal_(double mean, double std, Generator* gen = nullptr);     // Tensor::uniform / normal would give
 
   // ---- views and shape (differentiable; see autograd/shape.cpp) ----------------------------
   Tensor reshape(const Shape& shape) const;   // one dim may be -1

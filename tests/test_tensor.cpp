@@ -85,6 +85,33 @@ TEST_CASE("dtype conversions, including the half-precision storage types") {
   check_values(Tensor::from({2.7, -1.2}, {2}, DType::f64).to(DType::i64), {2, -1});
 }
 
+TEST_CASE("uniform_ and normal_ in place draw what Tensor::uniform and Tensor::normal return") {
+  // Layer initialisation draws into the parameter itself (no temporary left in the allocator's
+  // cache); the values must be the factories' own, small (one generator) and large (blocks).
+  for (DType dt : {DType::f32, DType::f64})
+    for (int64_t n : {int64_t(7), int64_t(100003)}) {
+      Generator g1(5), g2(5);
+      Tensor t = Tensor::zeros({n}, dt);
+      t.uniform_(-0.5, 2.0, &g1);
+      CHECK(t.to_vector() == Tensor::uniform({n}, -0.5, 2.0, dt, &g2).to_vector());
+      t.normal_(1.0, 3.0, &g1);
+      CHECK(t.to_vector() == Tensor::normal({n}, 1.0, 3.0, dt, &g2).to_vector());
+    }
+  // A strided view is filled through a temporary, in the view's element order, leaving the rest.
+  Generator g1(9), g2(9);
+  Tensor base = Tensor::zeros({3, 4}, DType::f64);
+  Tensor view = base.transpose(0, 1);
+  view.uniform_(0, 1, &g1);
+  CHECK(view.contiguous().to_vector() == Tensor::uniform({4, 3}, 0, 1, DType::f64, &g2).to_vector());
+  Tensor col = Tensor::zeros({3, 4}, DType::f64);
+  Tensor first = col.slice(1, 0, 1);
+  first.uniform_(1, 2, &g1);
+  for (int64_t i = 0; i < 3; ++i) {
+    CHECK(col.data<double>()[i * 4] >= 1);
+    CHECK(col.data<double>()[i * 4 + 1] == 0);
+  }
+}
+
 TEST_CASE("random numbers are reproducible and have the right distribution") {
   Generator a(42), b(42), c(43);
   CHECK(a.next_u64() == b.next_u64());
