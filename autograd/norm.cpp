@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "autograd/cuda/norm.h"
+#include "autograd/elementwise_math.h"
 #include "autograd/node.h"
 #include "autograd/norm_math.h"
 #include "autograd/ops.h"
@@ -14,8 +15,9 @@ namespace easel {
 // Backward (batch statistics, x̂ = (x - μ)σ̂, M values per channel):
 //   gw = Σ g·x̂,  gb = Σ g,  gx = w·σ̂/M · (M·g - Σ g - x̂·Σ g·x̂);  with running statistics gx = g·w·σ̂.
 // The math is norm_math.h; a device input goes to autograd/cuda/norm.cu.
-Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight, const Tensor& bias,
-                  bool training, double momentum, double eps) {
+// With relu: y = max(bn(x), 0), and g is first masked by y > 0 (ReLU's gradient) in backward.
+static Tensor batch_norm_and_maybe_relu(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight,
+                                        const Tensor& bias, bool training, double momentum, double eps, bool relu) {
   EASEL_CHECK(x.dim() >= 2, "batch_norm: input must be [N, C, ...], got ", x.describe());
   const int64_t N = x.size(0), C = x.size(1), S = x.numel() / std::max<int64_t>(N * C, 1), M = N * S;
   for (const Tensor* t : std::initializer_list<const Tensor*>{&running_mean, &running_var, &weight, &bias}) {
@@ -59,7 +61,8 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
         for (int64_t n = 0; n < N; ++n)
           for (int64_t i = 0; i < S; ++i) {
             const int64_t o = (n * C + c) * S + i;
-            py[o] = T((double(px[o]) - m) * scale + shift);
+            const T v = T((double(px[o]) - m) * scale + shift);
+            py[o] = relu ? math::Relu{}(v) : v;
           }
         if (args.update_running) {
           T rm = T(running_mean.at({c})), rv = T(running_var.at({c}));
@@ -70,7 +73,9 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
       }, M);
     });
   }
-  return record(y, "batch_norm", {x, weight, bias}, [X, w, mean, invstd, args](const Tensor& gy_in) -> std::vector<Tensor> {
+  const Tensor Y = relu ? y : Tensor();  // backward's ReLU mask
+  return record(y, relu ? "batch_norm_relu" : "batch_norm", {x, weight, bias},
+                [X, Y, w, mean, invstd, args](const Tensor& gy_in) -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     const int64_t C = args.C;
     Tensor gx = Tensor::empty(X.shape(), X.dtype(), X.device()), gw = Tensor::empty({C}, X.dtype(), X.device()),
@@ -81,26 +86,46 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
     }
     dispatch_float(X.dtype(), "batch_norm backward", [&](auto zero) {
       using T = decltype(zero);
-      const T *px = X.data<T>(), *pg = gy.data<T>();
+      const T *px = X.data<T>(), *pg = gy.data<T>(), *py = Y.defined() ? Y.data<T>() : nullptr;
       const T* pw = w.defined() ? w.data<T>() : nullptr;
       const double *pm = mean.data<double>(), *pi = invstd.data<double>();
       T *pgx = gx.data<T>(), *pgw = gw.data<T>(), *pgb = gb.data<T>();
       parallel_for(C, [&](int64_t c) {
+        const T* g = pg;
+        if (py) {  // g = gy·(y > 0), staged in gx: this channel's values are overwritten only below
+          for (int64_t n = 0; n < args.N; ++n)
+            for (int64_t i = 0; i < args.S; ++i) {
+              const int64_t o = (n * C + c) * args.S + i;
+              pgx[o] = py[o] > 0 ? pg[o] : T(0);
+            }
+          g = pgx;
+        }
         double sg, sgx;  // Σ g and Σ g·x̂
-        math::channel_grad_sums(px, pg, args.N, C, args.S, c, pm[c], pi[c], &sg, &sgx);
+        math::channel_grad_sums(px, g, args.N, C, args.S, c, pm[c], pi[c], &sg, &sgx);
         pgw[c] = T(sgx);
         pgb[c] = T(sg);
         const double wc = pw ? double(pw[c]) : 1.0;
         for (int64_t n = 0; n < args.N; ++n)
           for (int64_t i = 0; i < args.S; ++i) {
             const int64_t o = (n * C + c) * args.S + i;
-            pgx[o] = T(math::batch_norm_grad_input(double(pg[o]), double(px[o]), pm[c], pi[c], wc, args.N * args.S, sg,
+            pgx[o] = T(math::batch_norm_grad_input(double(g[o]), double(px[o]), pm[c], pi[c], wc, args.N * args.S, sg,
                                                    sgx, args.batch_stats));
           }
       }, args.N * args.S);
     });
     return {gx, gw, gb};
   });
+}
+
+Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight, const Tensor& bias,
+                  bool training, double momentum, double eps) {
+  return batch_norm_and_maybe_relu(x, running_mean, running_var, weight, bias, training, momentum, eps, false);
+}
+
+Tensor batch_norm_relu(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight,
+                       const Tensor& bias, bool training, double momentum, double eps) {
+  if (x.device().is_cuda()) return relu(batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps));
+  return batch_norm_and_maybe_relu(x, running_mean, running_var, weight, bias, training, momentum, eps, true);
 }
 
 // y = x·mask/(1-p), mask ~ Bernoulli(1-p);  gx = gy·mask/(1-p) (through mul). The mask comes from a

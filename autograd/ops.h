@@ -111,6 +111,10 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Hw output_size);
 // the running statistics. Any of running_*, weight, bias may be undefined.
 Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum = 0.1, double eps = 1e-5);
+// relu(batch_norm(...)) as one op: one pass over the data, and backward keeps the output instead
+// of a second tensor for the ReLU (the values and gradients are the two ops' own). On a device, the two.
+Tensor batch_norm_relu(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight,
+                       const Tensor& bias, bool training, double momentum = 0.1, double eps = 1e-5);
 // Zeroes each element with probability p and scales the rest by 1/(1-p); identity when !training.
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen = nullptr);
 

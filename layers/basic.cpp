@@ -77,6 +77,15 @@ Tensor BatchNorm::forward(const Tensor& x) {
   return batch_norm(x, running_mean, running_var, weight, bias, batch_statistics, momentum, eps);
 }
 
+Tensor BatchNorm::forward_relu(const Tensor& x) {
+  const FeatureCapture* capture = FeatureCapture::active();
+  const bool batch_statistics = training() && !frozen;
+  if (folded || (capture && capture->wants(this)) || (sync && batch_statistics && world().size() > 1))
+    return relu((*this)(x));
+  if (batch_statistics) num_batches_tracked.set({}, num_batches_tracked.item() + 1);
+  return batch_norm_relu(x, running_mean, running_var, weight, bias, batch_statistics, momentum, eps);
+}
+
 std::string BatchNorm::describe() const {
   std::ostringstream os;
   if (folded) return type() + "(folded)";

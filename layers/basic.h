@@ -36,6 +36,9 @@ class BatchNorm : public Module {
   Role role() const override { return Role::norm; }
   BatchNorm(int64_t channels, int dims = 2, double eps = 1e-5, double momentum = 0.1, bool affine = true);
   Tensor forward(const Tensor& x) override;
+  // relu((*this)(x)), fused into one op (batch_norm_relu) unless this module's output is being
+  // captured (Grad-CAM reads it before the ReLU), it is folded, or it syncs across ranks.
+  Tensor forward_relu(const Tensor& x);
   std::string describe() const override;
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
   double eps, momentum;

@@ -38,7 +38,7 @@ BasicBlock::BasicBlock(int64_t in, int64_t planes, int64_t stride) : Module("Bas
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor y = relu((*bn1)((*conv1)(x)));
+  Tensor y = bn1->forward_relu((*conv1)(x));
   y = (*bn2)((*conv2)(y));
   return relu(y + (downsample ? (*downsample)(x) : x));
 }
@@ -55,8 +55,8 @@ Bottleneck::Bottleneck(int64_t in, int64_t planes, int64_t stride) : Module("Bot
 }
 
 Tensor Bottleneck::forward(const Tensor& x) {
-  Tensor y = relu((*bn1)((*conv1)(x)));
-  y = relu((*bn2)((*conv2)(y)));
+  Tensor y = bn1->forward_relu((*conv1)(x));
+  y = bn2->forward_relu((*conv2)(y));
   y = (*bn3)((*conv3)(y));
   return relu(y + (downsample ? (*downsample)(x) : x));
 }

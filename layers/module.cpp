@@ -236,6 +236,7 @@ FeatureCapture::FeatureCapture(const Module& root, const std::vector<std::string
 }
 
 FeatureCapture::~FeatureCapture() { g_capture = prev_; }
+const FeatureCapture* FeatureCapture::active() { return g_capture; }
 
 Tensor FeatureCapture::record(const Module* m, const Tensor& out_in) {
   const Tensor out = prev_ ? prev_->record(m, out_in) : out_in;

@@ -109,6 +109,8 @@ class FeatureCapture {
   Tensor get(const std::string& path) const;   // the latest output; throws if it never ran
   Tensor grad(const std::string& path) const;  // d(what backward started from)/d(output); throws if none
   Tensor record(const Module* m, const Tensor& out);  // returns `out`, tapped for its gradient if wanted
+  bool wants(const Module* m) const { return wanted_.count(m) > 0; }
+  static const FeatureCapture* active();  // the one alive on this thread, or null
 
  private:
   std::map<const Module*, std::string> wanted_;

@@ -37,11 +37,12 @@ class Xception : public Net {
     embedding_size = 2048;
   }
   Tensor embed(const Tensor& x) override {
-    Tensor h = relu(at("bn1")(at("conv1")(x)));
-    h = relu(at("bn2")(at("conv2")(h)));
+    auto bn_relu = [this](const char* bn, const Tensor& t) { return dynamic_cast<BatchNorm&>(at(bn)).forward_relu(t); };
+    Tensor h = bn_relu("bn1", at("conv1")(x));
+    h = bn_relu("bn2", at("conv2")(h));
     for (int i = 1; i <= 12; ++i) h = at("block" + std::to_string(i))(h);
-    h = relu(at("bn3")(at("conv3")(h)));
-    h = relu(at("bn4")(at("conv4")(h)));
+    h = bn_relu("bn3", at("conv3")(h));
+    h = bn_relu("bn4", at("conv4")(h));
     return adaptive_avg_pool2d(h, 1).flatten(1);
   }
 };

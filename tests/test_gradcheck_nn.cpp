@@ -81,6 +81,34 @@ TEST_CASE("gradcheck: batch_norm, training and eval, with and without affine") {
              {rnd({4, 3}, 78), rnd({3}, 79), rnd({3}, 80)});  // BatchNorm1d layout [N, C]
 }
 
+TEST_CASE("gradcheck: batch_norm_relu; it equals relu(batch_norm) exactly, values, statistics and gradients") {
+  const Tensor x = rnd({3, 2, 3, 2}, 173), w = rnd({2}, 174, 0.5, 1.5), b = rnd({2}, 175);
+  const Tensor rm = rnd({2}, 176, -0.2, 0.2, false), rv = rnd({2}, 177, 0.5, 1.5, false);
+  check_grad([&](Ts v) { return batch_norm_relu(v[0], rm.clone(), rv.clone(), v[1], v[2], true); }, {x, w, b});
+  check_grad([&](Ts v) { return batch_norm_relu(v[0], rm, rv, v[1], v[2], false); }, {x, w, b});
+  for (DType dt : {DType::f32, DType::f64})
+    for (bool training : {true, false}) {
+      CAPTURE(training);
+      const Tensor x0 = rnd({4, 3, 5, 5}, 178, -1, 1, false).to(dt), gy = rnd({4, 3, 5, 5}, 179, -1, 1, false).to(dt);
+      const Tensor w0 = rnd({3}, 180, 0.5, 1.5, false).to(dt), b0 = rnd({3}, 181, -0.3, 0.3, false).to(dt);
+      Tensor xs[2], ws[2], bs[2], means[2], vars[2], ys[2];
+      for (int k = 0; k < 2; ++k) {
+        xs[k] = x0.clone().requires_grad_(), ws[k] = w0.clone().requires_grad_(), bs[k] = b0.clone().requires_grad_();
+        means[k] = rnd({3}, 182, -0.2, 0.2, false).to(dt), vars[k] = rnd({3}, 183, 0.5, 1.5, false).to(dt);
+      }
+      ys[0] = batch_norm_relu(xs[0], means[0], vars[0], ws[0], bs[0], training);
+      ys[1] = relu(batch_norm(xs[1], means[1], vars[1], ws[1], bs[1], training));
+      CHECK(max_abs_diff(ys[0], ys[1]) == 0);
+      CHECK(max(neg(ys[0].detach())).item() == 0);  // the ReLU did cut something: its minimum is 0
+      CHECK(max_abs_diff(means[0], means[1]) == 0);
+      CHECK(max_abs_diff(vars[0], vars[1]) == 0);
+      for (int k = 0; k < 2; ++k) ys[k].backward(gy);
+      CHECK(max_abs_diff(xs[0].grad(), xs[1].grad()) == 0);
+      CHECK(max_abs_diff(ws[0].grad(), ws[1].grad()) == 0);
+      CHECK(max_abs_diff(bs[0].grad(), bs[1].grad()) == 0);
+    }
+}
+
 TEST_CASE("gradcheck: dropout (same mask on every call)") {
   const Tensor x = rnd({4, 5}, 81);
   check_grad([](Ts v) {

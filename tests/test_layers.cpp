@@ -175,6 +175,24 @@ TEST_CASE("feature capture records a named module's output") {
   CHECK(error_of([&] { FeatureCapture c(*net, {"nope"}); }).find("no module named 'nope'") != std::string::npos);
 }
 
+TEST_CASE("a batch norm fused with its ReLU still yields its own output to a capture, and counts its batches") {
+  // BasicBlock runs bn1 through forward_relu (batch_norm_relu); a capture of bn1 must see the
+  // batch norm's output, negative values included, and the block's output must not change.
+  auto net = create_net("resnet18", 2);
+  net->eval();
+  const Tensor x = Tensor::randn({2, 3, 64, 64});
+  const Tensor fused = (*net)(x);
+  FeatureCapture cap(*net, {"layer1.0.bn1"});
+  const Tensor split = (*net)(x);
+  CHECK(max_abs_diff(fused, split) == 0);
+  CHECK(max(neg(cap.get("layer1.0.bn1"))).item() > 0);  // some value below zero: before the ReLU
+  auto& bn = dynamic_cast<BatchNorm&>(net->at("layer1.0.bn1"));
+  net->train();
+  const int64_t before = int64_t(bn.num_batches_tracked.item());
+  (*net)(x);
+  CHECK(int64_t(bn.num_batches_tracked.item()) == before + 1);
+}
+
 TEST_CASE("stochastic depth drops whole samples in training only") {
   StochasticDepth sd(0.5);
   const Tensor x = Tensor::ones({200, 3, 2, 2});
