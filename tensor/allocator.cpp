@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -34,6 +35,7 @@ size_t cache_cap() {
 struct Cache {
   std::mutex mutex;
   std::map<size_t, std::vector<void*>> free_blocks;  // rounded size -> blocks
+  std::unordered_map<void*, size_t> lent;             // a block handed out for a smaller request -> its size
   size_t free_bytes = 0;
   size_t system_bytes = 0;
   const size_t cap = cache_cap();
@@ -54,11 +56,15 @@ void* cpu_allocate(size_t nbytes) {
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free_blocks.find(size);
-    if (it != c.free_blocks.end() && !it->second.empty()) {
+    // The smallest free block that fits, up to twice the size: a layer's output can reuse a larger
+    // one freed earlier instead of adding its own to the process (inference frees most blocks it
+    // takes, each size once per step).
+    for (auto it = c.free_blocks.lower_bound(size); it != c.free_blocks.end() && it->first <= 2 * size; ++it) {
+      if (it->second.empty()) continue;
       void* p = it->second.back();
       it->second.pop_back();
-      c.free_bytes -= size;
+      c.free_bytes -= it->first;
+      if (it->first != size) c.lent[p] = it->first;
       return p;
     }
   }
@@ -80,10 +86,14 @@ void cpu_release(void* p, size_t nbytes) {
     std::free(p);
     return;
   }
-  const size_t size = rounded(nbytes);
+  size_t size = rounded(nbytes);
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
+    if (auto it = c.lent.find(p); it != c.lent.end()) {
+      size = it->second;
+      c.lent.erase(it);
+    }
     if (c.free_bytes + size <= c.cap) {
       c.free_blocks[size].push_back(p);
       c.free_bytes += size;

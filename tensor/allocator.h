@@ -3,9 +3,11 @@
 // them back (glibc returns blocks over its mmap threshold with munmap) makes every op pay for page
 // faults and zeroed pages again — measured here, resnet50 inference spent 2/3 of its time so.
 //
-// Blocks of at least kCachedMin bytes are cached by exact (page-rounded) size, up to a cap on the
-// bytes held free (EASEL_CPU_CACHE_MB, default 2048; 0 turns caching off); smaller ones go straight
-// to aligned_alloc. Thread-safe. Under AddressSanitizer it caches nothing, so that ASan still sees
+// Blocks of at least kCachedMin bytes are cached by (page-rounded) size, up to a cap on the bytes
+// held free (EASEL_CPU_CACHE_MB, default 2048; 0 turns caching off); a request takes the smallest
+// free block that fits and is at most twice its size (so the blocks an inference step frees serve
+// its later, smaller outputs too: resnet50 batch-16 peak RSS 792 -> 581 MB against exact sizes
+// only); smaller ones go straight to aligned_alloc. Thread-safe. Under AddressSanitizer it caches nothing, so that ASan still sees
 // every use after free.
 #pragma once
 #include <cstddef>

@@ -1,5 +1,6 @@
 // Tensor storage, views, dtypes, random numbers, printing and error messages.
 #include "helpers.h"
+#include "tensor/allocator.h"
 #include "tensor/counter_rng.h"
 #include "tensor/parallel.h"
 #include "tensor/strided.h"
@@ -210,4 +211,27 @@ TEST_CASE("broadcast_shapes follows NumPy") {
   CHECK(broadcast_shapes({2, 1, 4}, {3, 1}, "t") == Shape{2, 3, 4});
   CHECK(broadcast_shapes({}, {5}, "t") == Shape{5});
   CHECK(broadcast_shapes({0, 1}, {1, 3}, "t") == Shape{0, 3});
+}
+
+TEST_CASE("the CPU allocator serves a request from the smallest cached block up to twice its size") {
+  if (std::getenv("EASEL_CPU_CACHE_MB")) return;  // the test assumes the default cache
+  cpu_empty_cache();
+  void* big = cpu_allocate(size_t(3) << 20);
+  REQUIRE(big);
+  cpu_release(big, size_t(3) << 20);
+  if (cpu_cached_bytes() == 0) return;  // AddressSanitizer builds cache nothing
+  CHECK(cpu_cached_bytes() == size_t(3) << 20);
+  void* small = cpu_allocate(size_t(1) << 20);  // a third: too wasteful, a new block
+  CHECK(small != big);
+  void* half = cpu_allocate(size_t(2) << 20);  // two thirds: the cached block
+  CHECK(half == big);
+  CHECK(cpu_cached_bytes() == 0);
+  cpu_release(half, size_t(2) << 20);  // returns as the 3 MB block it is
+  CHECK(cpu_cached_bytes() == size_t(3) << 20);
+  void* again = cpu_allocate(size_t(3) << 20);  // and serves its own size again
+  CHECK(again == big);
+  cpu_release(again, size_t(3) << 20);
+  cpu_release(small, size_t(1) << 20);
+  cpu_empty_cache();
+  CHECK(cpu_cached_bytes() == 0);
 }
