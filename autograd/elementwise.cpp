@@ -67,8 +67,10 @@ Tensor binary_map(const Tensor& a_in, const Tensor& b_in, const char* op, F f) {
 }
 
 // y = f(x), gx = gy · f.grad(x, y); f is a functor of autograd/elementwise_math.h.
+// grad_from_output: f.grad(y, y) equals f.grad(x, y) (ReLU: y > 0 exactly where x > 0), so on the
+// CPU backward keeps y alone and x's buffer is freed as soon as nothing else holds it.
 template <class F>
-Tensor unary_op(const Tensor& x, const char* op, F f) {
+Tensor unary_op(const Tensor& x, const char* op, F f, bool grad_from_output = false) {
   const Tensor xd = dense(x);
   Tensor y = Tensor::empty(xd.shape(), xd.dtype(), xd.device());
   if (xd.device().is_cuda()) {
@@ -81,18 +83,19 @@ Tensor unary_op(const Tensor& x, const char* op, F f) {
       parallel_for(xd.numel(), [&](int64_t i) { py[i] = f(px[i]); });
     });
   }
-  return record(y, op, {x}, [xd, y, f, op](const Tensor& gy_in) -> std::vector<Tensor> {
+  const Tensor kept = grad_from_output && !xd.device().is_cuda() ? Tensor() : xd;
+  return record(y, op, {x}, [kept, y, f, op](const Tensor& gy_in) -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
-    Tensor gx = Tensor::empty(xd.shape(), xd.dtype(), xd.device());
-    if (xd.device().is_cuda()) {
-      cuda::unary_grad(xd, y, gy, gx, f);
+    Tensor gx = Tensor::empty(y.shape(), y.dtype(), y.device());
+    if (y.device().is_cuda()) {
+      cuda::unary_grad(kept, y, gy, gx, f);
       return {gx};
     }
-    dispatch_float(xd.dtype(), op, [&](auto zero) {
+    dispatch_float(y.dtype(), op, [&](auto zero) {
       using T = decltype(zero);
-      const T *px = xd.data<T>(), *py = y.data<T>(), *pg = gy.data<T>();
+      const T *py = y.data<T>(), *px = kept.defined() ? kept.data<T>() : py, *pg = gy.data<T>();
       T* po = gx.data<T>();
-      parallel_for(xd.numel(), [&](int64_t i) { po[i] = pg[i] * T(f.grad(px[i], py[i])); });
+      parallel_for(y.numel(), [&](int64_t i) { po[i] = pg[i] * T(f.grad(px[i], py[i])); });
     });
     return {gx};
   });
@@ -186,9 +189,9 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
 // ---- activations -------------------------------------------------------------------------------
 
 // y = max(x, 0);  gx = gy · [x > 0]
-Tensor relu(const Tensor& x) { return unary_op(x, "relu", math::Relu{}); }
+Tensor relu(const Tensor& x) { return unary_op(x, "relu", math::Relu{}, true); }
 // y = min(max(x, 0), 6);  gx = gy · [0 < x < 6]
-Tensor relu6(const Tensor& x) { return unary_op(x, "relu6", math::Relu6{}); }
+Tensor relu6(const Tensor& x) { return unary_op(x, "relu6", math::Relu6{}, true); }
 // y = x if x > 0 else s·x;  gx = gy · (1 or s)
 Tensor leaky_relu(const Tensor& x, double slope) { return unary_op(x, "leaky_relu", math::LeakyRelu{slope}); }
 // y = 1 / (1 + e⁻ˣ);  gx = gy · y(1 - y)
