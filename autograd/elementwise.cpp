@@ -29,7 +29,22 @@ std::pair<Tensor, Tensor> on_one_device(const Tensor& a, const Tensor& b, const 
               "; move one with .to(device)");
 }
 
-// out = f(a, b) with broadcasting; fast paths for equal shapes and scalar operands.
+// When t is contiguous and has `shape` except for trailing dims of size 1 (b [N, C, 1, 1] against
+// [N, C, H, W]: a per-plane scale), the number of output elements per element of t; else 0.
+int64_t trailing_broadcast(const Tensor& t, const Shape& shape) {
+  if (!t.is_contiguous() || size_t(t.dim()) != shape.size()) return 0;
+  size_t kept = shape.size();
+  while (kept > 0 && t.size(int64_t(kept) - 1) == 1) --kept;
+  int64_t inner = 1;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (d < kept && t.size(int64_t(d)) != shape[d]) return 0;
+    if (d >= kept) inner *= shape[d];
+  }
+  return inner > 1 ? inner : 0;
+}
+
+// out = f(a, b) with broadcasting; fast paths for equal shapes, scalar operands and an operand
+// constant along the trailing dims; everything else through the strided walk.
 template <class F>
 Tensor binary_map(const Tensor& a_in, const Tensor& b_in, const char* op, F f) {
   EASEL_CHECK(a_in.dtype() == b_in.dtype(), op, ": dtype mismatch, ", a_in.describe(), " and ", b_in.describe());
@@ -57,6 +72,16 @@ Tensor binary_map(const Tensor& a_in, const Tensor& b_in, const char* op, F f) {
     } else if (b_full && a.numel() == 1) {
       const T s = pa[0];
       parallel_for(n, [&](int64_t i) { po[i] = f(s, pb[i]); });
+    } else if (const int64_t inner = a_full ? trailing_broadcast(b, shape) : 0) {
+      parallel_for(b.numel(), [&](int64_t r) {
+        const T s = pb[r];
+        for (int64_t k = r * inner; k < (r + 1) * inner; ++k) po[k] = f(pa[k], s);
+      }, inner);
+    } else if (const int64_t inner_a = b_full ? trailing_broadcast(a, shape) : 0) {
+      parallel_for(a.numel(), [&](int64_t r) {
+        const T s = pa[r];
+        for (int64_t k = r * inner_a; k < (r + 1) * inner_a; ++k) po[k] = f(s, pb[k]);
+      }, inner_a);
     } else {
       const Shape so = out.strides(), sa = broadcast_strides(a, shape), sb = broadcast_strides(b, shape);
       for_each_strided<3>(shape, {so.data(), sa.data(), sb.data()},

@@ -57,6 +57,31 @@ TEST_CASE("pooling matches PyTorch on a 5x7 ramp (torch.arange(35.).reshape(1,1,
   CHECK(max_pool2d(x, m).shape() == Shape{1, 1, 3, 4});
 }
 
+TEST_CASE("broadcasting over trailing dims (a per-plane operand) equals the general strided walk") {
+  // b [N, C, 1, 1] (or [N, C, H, 1]) against a full [N, C, H, W] takes a per-row fast path; the same
+  // values through a non-contiguous b take the strided walk. Both operand orders, four ops, f32 and f64.
+  for (DType dt : {DType::f32, DType::f64})
+    for (Shape bs : {Shape{2, 3, 1, 1}, Shape{2, 3, 4, 1}, Shape{2, 1, 1, 1}}) {
+      const Tensor a = rnd({2, 3, 4, 5}, 61, -1, 1, false).to(dt);
+      // b's values twice: as a slice of a wider tensor (non-contiguous) and as a dense copy.
+      const Tensor wide = rnd({bs[0], bs[1], bs[2], 2}, 62, 0.5, 2, false).to(dt);
+      const Tensor strided = wide.slice(3, 0, 1), b = strided.contiguous();
+      REQUIRE(!strided.is_contiguous());
+      for (int op = 0; op < 4; ++op) {
+        auto f = [op](const Tensor& x, const Tensor& y) {
+          return op == 0 ? add(x, y) : op == 1 ? sub(x, y) : op == 2 ? mul(x, y) : div(x, y);
+        };
+        CHECK(max_abs_diff(f(a, b), f(a, strided)) == 0);
+        CHECK(max_abs_diff(f(b, a), f(strided, a)) == 0);
+      }
+      // And against numbers by hand: out[n, c, h, w] = a[n, c, h, w] · b[n, c, h or 0, 0].
+      const Tensor p = mul(a, b).to(DType::f64), a64 = a.to(DType::f64), b64 = b.to(DType::f64);
+      const int64_t n = 1, c = bs[1] == 1 ? 0 : 2, h = 3, w = 4;
+      const double want = a64.at({n, c, h, w}) * b64.at({n, bs[1] == 1 ? 0 : c, bs[2] == 1 ? 0 : h, 0});
+      CHECK(p.at({n, c, h, w}) == doctest::Approx(want).epsilon(dt == DType::f32 ? 1e-6 : 1e-15));
+    }
+}
+
 TEST_CASE("max_pool2d: the strip paths equal max_window, values and argmax (gradient routing)") {
   // Dilation 1 takes max_pool_values (a column max into a strip, then across it) and, when a
   // gradient is wanted, max_pool_argmax; max_window (autograd/pool_math.h) is the reference.
