@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(g++ make cmake libeigen3-dev doctest-dev libstb-dev zlib1g-dev libsvm-dev
-                libcpp-httplib-dev)  # easel serve's HTTP server (the build is complete without it, less serve)
+                libcpp-httplib-dev   # easel serve's HTTP server (the build is complete without it, less serve)
+                fonts-dejavu-core)   # the text of PNG charts (without it: blocky stroke letters)
 # The tests also need PyTorch (the reference the parity tests compare against), Chromium (the
 # report test opens the HTML report in it, headless) and clang with its sanitizer / libFuzzer
 # runtimes and OpenMP (the ASan + UBSan build and the fuzzers, tests/sanitize.sh), and OpenMPI

@@ -13,7 +13,7 @@ namespace easel {
 Tensor all_reduce_sum(const Tensor& x) {
   Tensor y = x.detach().contiguous().clone();
   all_reduce_sum(y);
-  return record(y, "all_reduce_sum", {x}, [](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "all_reduce_sum", {x}, kSavedNothing, [](const Tensor& gy) -> std::vector<Tensor> {
     Tensor g = gy.contiguous().clone();
     all_reduce_sum(g);
     return {g};

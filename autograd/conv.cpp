@@ -133,7 +133,8 @@ Tensor conv2d_on_device(const Tensor& x, const Tensor& weight, const Tensor& bia
   MacCounter::add(g.N * g.O * g.OH * g.OW * g.col_rows());
   cuda::conv2d_forward(conv_shape(g), X, Wt, B, y);
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
-  return record(y, conv_kind(g), {x, weight, bias}, [g, X, Wt, need_x, need_w, need_b](const Tensor& gy_in)
+  return record(y, conv_kind(g), {x, weight, bias}, saved_input(0) | saved_input(1),
+                [g, X, Wt, need_x, need_w, need_b](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     const Tensor gx = need_x ? Tensor::empty(X.shape(), X.dtype(), X.device()) : Tensor();
@@ -271,7 +272,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     }
   });
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad(), need_b = bias.defined() && bias.requires_grad();
-  return record(y, conv_kind(g), {x, weight, bias}, [g, X, Wt, need_x, need_w, need_b](const Tensor& gy_in)
+  return record(y, conv_kind(g), {x, weight, bias}, saved_input(0) | saved_input(1),
+                [g, X, Wt, need_x, need_w, need_b](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     Tensor gx, gw, gb;

@@ -109,7 +109,8 @@ Tensor unary_op(const Tensor& x, const char* op, F f, bool grad_from_output = fa
     });
   }
   const Tensor kept = grad_from_output && !xd.device().is_cuda() ? Tensor() : xd;
-  return record(y, op, {x}, [kept, y, f, op](const Tensor& gy_in) -> std::vector<Tensor> {
+  const Saved saved = (kept.defined() ? saved_input(0) : kSavedNothing) | kSavedOutput;
+  return record(y, op, {x}, saved, [kept, y, f, op](const Tensor& gy_in) -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     Tensor gx = Tensor::empty(y.shape(), y.dtype(), y.device());
     if (y.device().is_cuda()) {
@@ -135,7 +136,7 @@ Tensor scalar_like(double v, const Tensor& t) { return Tensor::scalar(v, t.dtype
 // y = a + b;  ga = gy, gb = gy (each summed to its input's shape)
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map(a, b, "add", math::Add{});
-  return record(y, "add", {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "add", {a, b}, kSavedNothing, [sa = a.shape(), sb = b.shape()](const Tensor& gy) -> std::vector<Tensor> {
     return {sum_to(gy, sa), sum_to(gy, sb)};
   });
 }
@@ -143,7 +144,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 // y = a - b;  ga = gy, gb = -gy
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map(a, b, "sub", math::Sub{});
-  return record(y, "sub", {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "sub", {a, b}, kSavedNothing, [sa = a.shape(), sb = b.shape()](const Tensor& gy) -> std::vector<Tensor> {
     return {sum_to(gy, sa), sum_to(neg(gy), sb)};
   });
 }
@@ -152,7 +153,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map(a, b, "mul", math::Mul{});
   const Tensor ad = a.detach(), bd = b.detach();
-  return record(y, "mul", {a, b}, [ad, bd](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "mul", {a, b}, saved_input(0) | saved_input(1), [ad, bd](const Tensor& gy) -> std::vector<Tensor> {
     return {sum_to(mul(gy, bd), ad.shape()), sum_to(mul(gy, ad), bd.shape())};
   });
 }
@@ -161,7 +162,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map(a, b, "div", math::Div{});
   const Tensor ad = a.detach(), bd = b.detach();
-  return record(y, "div", {a, b}, [ad, bd](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "div", {a, b}, saved_input(0) | saved_input(1), [ad, bd](const Tensor& gy) -> std::vector<Tensor> {
     return {sum_to(div(gy, bd), ad.shape()), sum_to(neg(div(mul(gy, ad), mul(bd, bd))), bd.shape())};
   });
 }
@@ -170,7 +171,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = binary_map(a, b, "pow", math::Pow{});
   const Tensor ad = a.detach(), bd = b.detach(), yd = y;
-  return record(y, "pow", {a, b}, [ad, bd, yd](const Tensor& gy) -> std::vector<Tensor> {
+  const Saved saved = saved_input(0) | saved_input(1) | kSavedOutput;
+  return record(y, "pow", {a, b}, saved, [ad, bd, yd](const Tensor& gy) -> std::vector<Tensor> {
     const Tensor ga = mul(gy, mul(bd, pow(ad, sub(bd, scalar_like(1, bd)))));
     const Tensor gb = mul(gy, mul(yd, log(ad)));
     return {sum_to(ga, ad.shape()), sum_to(gb, bd.shape())};

@@ -14,7 +14,17 @@ bool grad_enabled() { return g_grad_enabled; }
 NoGradGuard::NoGradGuard() : prev_(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = prev_; }
 
+static thread_local TapeTrace* g_tape_trace = nullptr;
+
+TapeTrace::TapeTrace() : prev_(g_tape_trace) { g_tape_trace = this; }
+TapeTrace::~TapeTrace() { g_tape_trace = prev_; }
+TapeTrace* TapeTrace::active() { return g_tape_trace; }
+
 Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs, BackwardFn backward) {
+  return record(std::move(out), name, inputs, kSavedUnknown, std::move(backward));
+}
+
+Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs, Saved saved, BackwardFn backward) {
   OpProfile::lap(name);
   if (!g_grad_enabled) return out;
   bool any = false;
@@ -34,6 +44,11 @@ Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs, B
     node->input_devices.push_back(t.defined() ? t.device() : Device::cpu());
   }
   node->backward = std::move(backward);
+  node->saved = saved;
+  if (g_tape_trace) {
+    node->output_shape = out.shape();
+    node->scope = g_tape_trace->scope;
+  }
   // The result is a new handle, so that recording never changes a tensor the caller already holds.
   auto impl = std::make_shared<TensorImpl>(*out.impl_);
   impl->requires_grad = true;

@@ -50,7 +50,7 @@ Tensor cross_entropy_on_device(const Tensor& logits, const Tensor& L, const Tens
     cuda::cross_entropy_rows(L, tg, wt, eps, per);
     y = red == Reduction::none ? per : red == Reduction::mean ? sum(per) * (1.0 / denom) : sum(per);
   }
-  return record(y, "cross_entropy", {logits}, [L, tg, wt, wsum, eps, denom, red, N](const Tensor& gy)
+  return record(y, "cross_entropy", {logits}, kSavedComputed, [L, tg, wt, wsum, eps, denom, red, N](const Tensor& gy)
                 -> std::vector<Tensor> {
     Tensor unit = Tensor::empty(L.shape(), L.dtype(), L.device());
     cuda::cross_entropy_grad_rows(L, tg, wt, wsum, eps, unit);
@@ -65,7 +65,7 @@ Tensor cross_entropy_on_device(const Tensor& logits, const Tensor& L, const Tens
 Tensor softmax(const Tensor& x, int64_t dim) {
   dim = wrap_dim(dim, x.dim(), "softmax");
   const Tensor y = softmax_kernel(dense(x), dim, false);
-  return record(y, "softmax", {x}, [y, dim](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "softmax", {x}, kSavedOutput, [y, dim](const Tensor& gy) -> std::vector<Tensor> {
     return {y * (gy - sum(gy * y, {dim}, true))};
   });
 }
@@ -74,7 +74,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
 Tensor log_softmax(const Tensor& x, int64_t dim) {
   dim = wrap_dim(dim, x.dim(), "log_softmax");
   const Tensor y = softmax_kernel(dense(x), dim, true);
-  return record(y, "log_softmax", {x}, [y, dim](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "log_softmax", {x}, kSavedOutput, [y, dim](const Tensor& gy) -> std::vector<Tensor> {
     return {gy - exp(y) * sum(gy, {dim}, true)};
   });
 }
@@ -119,7 +119,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
     y = Tensor::scalar(opt.reduction == Reduction::mean ? total / denom : total, logits.dtype());
   }
   const Reduction red = opt.reduction;
-  return record(y, "cross_entropy", {logits}, [L, T_, w, wsum, eps, denom, red, N, C](const Tensor& gy_in)
+  return record(y, "cross_entropy", {logits}, kSavedComputed, [L, T_, w, wsum, eps, denom, red, N, C](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const std::vector<double> gy = gy_in.to_vector();  // one value, or one per sample
     Tensor gx = Tensor::empty({N, C}, L.dtype());
@@ -168,7 +168,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& y, const 
   Tensor out = reduction == Reduction::none ? loss
                : dev.is_cuda()                ? (sum(loss) * scale).detach()  // the value stays on the device
                                               : Tensor::scalar(sum(loss).item() * scale, x.dtype());
-  return record(out, "binary_cross_entropy_with_logits", {x, y, pos_weight},
+  return record(out, "binary_cross_entropy_with_logits", {x, y, pos_weight}, kSavedComputed,
                 [gx_unit, gy_unit, gpw_unit, scale, pws = pos_weight.defined() ? pos_weight.shape() : Shape{}](
                     const Tensor& g) -> std::vector<Tensor> {
                   const Tensor gs = g * scale;  // a scalar, or one value per element

@@ -89,7 +89,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   out.push_back(M);
   out.push_back(N);
   Tensor y = C.reshape(out);
-  return record(y, "matmul", {a, b}, [A, B, nb, M, K, N, as = a.shape(), bs = b.shape()](const Tensor& gy)
+  return record(y, "matmul", {a, b}, saved_input(0) | saved_input(1),
+                [A, B, nb, M, K, N, as = a.shape(), bs = b.shape()](const Tensor& gy)
                 -> std::vector<Tensor> {
     const Tensor G = dense(gy).reshape({nb, M, N});
     Tensor ga = batched_gemm(G, false, B, true);  // [nb, M, K]
@@ -131,7 +132,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     gemm_on<T>(dev, false, true, rows, out, in, T(1), first<T>(X), in, first<T>(W), in, T(b.defined() ? 1 : 0),
                first<T>(y), out);
   });
-  return record(y, "linear", {x, weight, bias}, [X, W, ones, rows, in, out, dev](const Tensor& gy_in)
+  const Saved saved = saved_input(0) | saved_input(1) | (ones.defined() ? kSavedComputed : kSavedNothing);
+  return record(y, "linear", {x, weight, bias}, saved, [X, W, ones, rows, in, out, dev](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     Tensor gx = Tensor::empty(X.shape(), X.dtype(), dev), gw = Tensor::empty(W.shape(), W.dtype(), dev);

@@ -74,7 +74,9 @@ static Tensor batch_norm_and_maybe_relu(const Tensor& x, Tensor running_mean, Te
     });
   }
   const Tensor Y = relu ? y : Tensor();  // backward's ReLU mask
-  return record(y, relu ? "batch_norm_relu" : "batch_norm", {x, weight, bias},
+  const Saved saved = saved_input(0) | (w.defined() ? saved_input(1) : kSavedNothing) | kSavedComputed |  // mean, invstd
+                      (relu ? kSavedOutput : kSavedNothing);
+  return record(y, relu ? "batch_norm_relu" : "batch_norm", {x, weight, bias}, saved,
                 [X, Y, w, mean, invstd, args](const Tensor& gy_in) -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     const int64_t C = args.C;

@@ -116,25 +116,23 @@ Tensor pool2d(Pool kind, const char* op, const Tensor& x, const math::PoolShape&
   const int64_t planes = x.size(0) * x.size(1);
   const Tensor X = dense(x);
   Tensor y = Tensor::empty({x.size(0), x.size(1), g.OH, g.OW}, x.dtype(), x.device());
-  const bool values_only = kind == Pool::max && !x.device().is_cuda() && !(grad_enabled() && x.requires_grad()) &&
-                           g.dh == 1 && g.dw == 1;
-  if (values_only) {
-    dispatch_float(x.dtype(), op, [&](auto zero) {
-      using T = decltype(zero);
-      max_pool_values<T>(g, planes, X.data<T>(), y.data<T>());
-    });
-    OpProfile::lap(op);  // record() would, but there is nothing to record
-    return y;
-  }
-  const Tensor idx = kind == Pool::max ? Tensor::empty(y.shape(), DType::i64, x.device()) : Tensor();  // h·W + w
+  const bool wants_grad = grad_enabled() && x.requires_grad();
+  const bool strip = kind == Pool::max && !x.device().is_cuda() && g.dh == 1 && g.dw == 1;
+  const Tensor idx = kind == Pool::max && (wants_grad || !strip)
+                         ? Tensor::empty(y.shape(), DType::i64, x.device())  // h·W + w
+                         : Tensor();
   if (x.device().is_cuda()) {
     cuda::pool2d_forward(kind, g, planes, X, y, idx);
-  } else if (kind == Pool::max && g.dh == 1 && g.dw == 1) {
+  } else if (strip) {  // max pooling by rows of windows; the argmax only for the backward pass
     dispatch_float(x.dtype(), op, [&](auto zero) {
       using T = decltype(zero);
       max_pool_values<T>(g, planes, X.data<T>(), y.data<T>());
-      max_pool_argmax<T>(g, planes, X.data<T>(), y.data<T>(), idx.data<int64_t>());
+      if (wants_grad) max_pool_argmax<T>(g, planes, X.data<T>(), y.data<T>(), idx.data<int64_t>());
     });
+    if (!wants_grad) {
+      OpProfile::lap(op);  // record() would, but there is nothing to record
+      return y;
+    }
   } else {
     dispatch_float(x.dtype(), op, [&](auto zero) {
       using T = decltype(zero);
@@ -146,7 +144,8 @@ Tensor pool2d(Pool kind, const char* op, const Tensor& x, const math::PoolShape&
       });
     });
   }
-  return record(y, op, {x}, [kind, g, planes, idx, xs = x.shape()](const Tensor& gy_in) -> std::vector<Tensor> {
+  return record(y, op, {x}, idx.defined() ? kSavedComputed : kSavedNothing,  // the argmax of max pooling
+                [kind, g, planes, idx, xs = x.shape()](const Tensor& gy_in) -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     if (gy.device().is_cuda()) {
       Tensor gx = Tensor::empty(xs, gy.dtype(), gy.device());

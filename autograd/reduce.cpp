@@ -100,7 +100,7 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
       py[o] = T(acc);
     }, r.R);
   });
-  return record(y, "sum", {x}, [keep = r.keep_shape, xs = x.shape()](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "sum", {x}, kSavedNothing, [keep = r.keep_shape, xs = x.shape()](const Tensor& gy) -> std::vector<Tensor> {
     return {gy.reshape(keep).expand(xs)};
   });
 }
@@ -133,7 +133,7 @@ Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
   Tensor y = values.reshape(r.out_shape).detach();
   Shape permuted;
   for (int64_t d : r.perm) permuted.push_back(x.shape()[d]);
-  return record(y, "max", {x}, [r_outer = r.outer, R = r.R, indices, permuted, perm = r.perm](const Tensor& gy_in)
+  return record(y, "max", {x}, kSavedComputed, [r_outer = r.outer, R = r.R, indices, permuted, perm = r.perm](const Tensor& gy_in)
                 -> std::vector<Tensor> {
     const Tensor gy = dense(gy_in);
     Tensor g = Tensor::zeros({r_outer, R}, gy.dtype(), gy.device());

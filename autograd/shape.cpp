@@ -33,7 +33,7 @@ Shape infer_shape(Shape shape, int64_t numel, const char* op, const Tensor& x) {
 // A view op: y = view of x; gx = `back`(gy).
 template <class Back>
 Tensor view_op(const Tensor& x, Tensor y, const char* name, Back back) {
-  return record(std::move(y), name, {x}, [back](const Tensor& gy) -> std::vector<Tensor> { return {back(gy)}; });
+  return record(std::move(y), name, {x}, kSavedNothing, [back](const Tensor& gy) -> std::vector<Tensor> { return {back(gy)}; });
 }
 
 }  // namespace
@@ -219,7 +219,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   }
   std::vector<int64_t> sizes;
   for (const Tensor& x : xs) sizes.push_back(x.shape()[size_t(dim)]);
-  return record(y, "concat", xs, [dim, starts, sizes](const Tensor& gy) {
+  return record(y, "concat", xs, kSavedNothing, [dim, starts, sizes](const Tensor& gy) {
     std::vector<Tensor> g;
     for (size_t i = 0; i < starts.size(); ++i) g.push_back(gy.slice(dim, starts[i], starts[i] + sizes[i]));
     return g;
@@ -268,7 +268,7 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& amounts, double value) {
     NoGradGuard ng;
     region(y, false).copy_(region(x.detach(), true));
   }
-  return record(y, "pad", {x}, [region, xs = x.shape()](const Tensor& gy) -> std::vector<Tensor> {
+  return record(y, "pad", {x}, kSavedNothing, [region, xs = x.shape()](const Tensor& gy) -> std::vector<Tensor> {
     Tensor gx = Tensor::zeros(xs, gy.dtype(), gy.device());
     region(gx, true).copy_(region(gy, false));
     return {gx};

@@ -159,16 +159,41 @@ Tensor image_from_rgb8(const uint8_t* pixels, int64_t w, int64_t h, int64_t stri
 
 void save_png(const std::string& path, const Tensor& img) { write_file_atomically(path, encode_png(img, path)); }
 
-std::string encode_png(const Tensor& img_in, const std::string& where) {
+namespace {
+
+// [3, H, W] or [1, H, W] (or [H, W]) in [0, 1] as interleaved 8-bit RGB.
+std::vector<uint8_t> rgb8(const Tensor& img_in, const char* op, int64_t* H, int64_t* W) {
   const Tensor img = img_in.dim() == 2 ? img_in.unsqueeze(0).expand({3, img_in.size(0), img_in.size(1)}) : img_in;
-  check_image(img.to(DType::f32), "save_png");
-  const int64_t C = img.size(0), H = img.size(1), W = img.size(2);
-  EASEL_CHECK(C == 3 || C == 1, "save_png: need 1 or 3 channels, got ", C);
-  std::vector<uint8_t> px(size_t(H * W * 3));
-  for (int64_t y = 0; y < H; ++y)
-    for (int64_t x = 0; x < W; ++x)
+  check_image(img.to(DType::f32), op);
+  const int64_t C = img.size(0);
+  *H = img.size(1), *W = img.size(2);
+  EASEL_CHECK(C == 3 || C == 1, op, ": need 1 or 3 channels, got ", C);
+  std::vector<uint8_t> px(size_t(*H * *W * 3));
+  for (int64_t y = 0; y < *H; ++y)
+    for (int64_t x = 0; x < *W; ++x)
       for (int64_t k = 0; k < 3; ++k)
-        px[size_t((y * W + x) * 3 + k)] = uint8_t(std::lround(std::clamp(img.at({C == 3 ? k : 0, y, x}), 0.0, 1.0) * 255));
+        px[size_t((y * *W + x) * 3 + k)] = uint8_t(std::lround(std::clamp(img.at({C == 3 ? k : 0, y, x}), 0.0, 1.0) * 255));
+  return px;
+}
+
+void append_bytes(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), size_t(size));
+}
+
+}  // namespace
+
+std::string encode_jpeg(const Tensor& img, int quality, const std::string& where) {
+  int64_t H = 0, W = 0;
+  const std::vector<uint8_t> px = rgb8(img, "encode_jpeg", &H, &W);
+  std::string bytes;
+  EASEL_CHECK(stbi_write_jpg_to_func(append_bytes, &bytes, int(W), int(H), 3, px.data(), quality) != 0, where,
+              ": JPEG encoding failed");
+  return bytes;
+}
+
+std::string encode_png(const Tensor& img, const std::string& where) {
+  int64_t H = 0, W = 0;
+  const std::vector<uint8_t> px = rgb8(img, "save_png", &H, &W);
   int len = 0;
   unsigned char* png = stbi_write_png_to_mem(px.data(), int(W * 3), int(W), int(H), 3, &len);
   EASEL_CHECK(png, where, ": PNG encoding failed");

@@ -25,6 +25,7 @@ Tensor load_image(const std::string& path);  // errors name the file and stb's r
 Tensor decode_image(const std::string& bytes, const std::string& where, int64_t max_pixels = kMaxImagePixels);
 void save_png(const std::string& path, const Tensor& img);  // [3, H, W] or [H, W] in [0, 1]; atomic
 std::string encode_png(const Tensor& img, const std::string& where = "png");  // the same as PNG bytes
+std::string encode_jpeg(const Tensor& img, int quality = 80, const std::string& where = "jpeg");  // as JPEG bytes
 
 // Bilinear resize; with antialias (when shrinking) the filter widens with the scale factor, as
 // PIL and torchvision's antialiased resize do.

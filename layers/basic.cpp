@@ -65,25 +65,34 @@ BatchNorm::BatchNorm(int64_t c, int dims, double eps_, double momentum_, bool af
   num_batches_tracked = add_buffer("num_batches_tracked", Tensor::zeros({}, DType::i64));
 }
 
-Tensor BatchNorm::forward(const Tensor& x) {
+Tensor BatchNorm::forward(const Tensor& x) { return normalise(x, false); }
+
+// The ReLU that follows fused in (one pass, one saved tensor). A feature capture that wants this layer's
+// own output goes the long way, through the module call that records it. A ModuleObserver (easel
+// summary, graph) is told of the fused pass as a call of this module.
+Tensor BatchNorm::forward_relu(const Tensor& x) {
+  const FeatureCapture* capture = FeatureCapture::active();
+  if (capture && capture->wants(this)) return relu((*this)(x));
+  ModuleObserver* observer = ModuleObserver::active();
+  if (observer) observer->enter(*this);
+  Tensor y = normalise(x, true);
+  if (observer) observer->exit(*this, y);
+  return y;
+}
+
+Tensor BatchNorm::normalise(const Tensor& x, bool with_relu) {
   if (folded) {
     EASEL_CHECK(!training(), type(), ": folded into its convolution (export --fold-bn): the net is for inference only");
-    return x;
+    return with_relu ? relu(x) : x;
   }
   const bool batch_statistics = training() && !frozen;
   if (batch_statistics) num_batches_tracked.set({}, num_batches_tracked.item() + 1);
-  if (sync && batch_statistics && world().size() > 1)
-    return sync_batch_norm(x, running_mean, running_var, weight, bias, momentum, eps);
+  if (sync && batch_statistics && world().size() > 1) {
+    Tensor y = sync_batch_norm(x, running_mean, running_var, weight, bias, momentum, eps);
+    return with_relu ? relu(y) : y;
+  }
+  if (with_relu) return batch_norm_relu(x, running_mean, running_var, weight, bias, batch_statistics, momentum, eps);
   return batch_norm(x, running_mean, running_var, weight, bias, batch_statistics, momentum, eps);
-}
-
-Tensor BatchNorm::forward_relu(const Tensor& x) {
-  const FeatureCapture* capture = FeatureCapture::active();
-  const bool batch_statistics = training() && !frozen;
-  if (folded || (capture && capture->wants(this)) || (sync && batch_statistics && world().size() > 1))
-    return relu((*this)(x));
-  if (batch_statistics) num_batches_tracked.set({}, num_batches_tracked.item() + 1);
-  return batch_norm_relu(x, running_mean, running_var, weight, bias, batch_statistics, momentum, eps);
 }
 
 std::string BatchNorm::describe() const {

@@ -50,6 +50,9 @@ class BatchNorm : public Module {
   // no parameters or buffers, for inference only.
   bool folded = false;
   void fold_away();
+
+ private:
+  Tensor normalise(const Tensor& x, bool with_relu);
 };
 
 // A parameter-free function as a module: ReLU, ReLU6, SiLU, Sigmoid, Tanh, GELU, Hardswish, ...

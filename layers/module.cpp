@@ -11,14 +11,19 @@
 namespace easel {
 
 static thread_local FeatureCapture* g_capture = nullptr;
+static thread_local ModuleObserver* g_observer = nullptr;
 
 static Tensor record_op(Tensor out, const char* name, const std::vector<Tensor>& in, BackwardFn fn) {
-  return record(std::move(out), name, in, std::move(fn));
+  return record(std::move(out), name, in, kSavedNothing, std::move(fn));
 }
 
 Tensor Module::operator()(const Tensor& x) {
+  ModuleObserver* observer = g_observer;
+  if (observer) observer->enter(*this);
   Tensor y = forward(x);
-  return g_capture ? g_capture->record(this, y) : y;
+  if (g_capture) y = g_capture->record(this, y);
+  if (observer) observer->exit(*this, y);
+  return y;
 }
 
 void Module::train(bool on) {
@@ -264,6 +269,12 @@ Tensor FeatureCapture::get(const std::string& path) const {
   EASEL_CHECK(it != got_.end(), "FeatureCapture: module '", path, "' has not run since the capture began");
   return it->second;
 }
+
+// ---- ModuleObserver ---------------------------------------------------------------------------
+
+ModuleObserver::ModuleObserver() : prev_(g_observer) { g_observer = this; }
+ModuleObserver::~ModuleObserver() { g_observer = prev_; }
+ModuleObserver* ModuleObserver::active() { return g_observer; }
 
 // ---- Sequential -----------------------------------------------------------------------------
 

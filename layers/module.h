@@ -39,7 +39,8 @@ class Module {
   Module& operator=(const Module&) = delete;
 
   virtual Tensor forward(const Tensor& x) = 0;
-  // forward(), plus recording the output when a FeatureCapture asks for this module.
+  // forward(), plus recording the output when a FeatureCapture asks for this module, and telling
+  // a ModuleObserver when one watches.
   Tensor operator()(const Tensor& x);
 
   const std::string& type() const { return type_; }
@@ -117,6 +118,24 @@ class FeatureCapture {
   std::map<std::string, Tensor> got_;
   std::shared_ptr<std::map<std::string, Tensor>> grads_ = std::make_shared<std::map<std::string, Tensor>>();
   FeatureCapture* prev_;
+};
+
+// Watches the module calls on this thread (easel summary, easel graph): while one lives, `module(x)`
+// calls enter(module) before forward() and exit(module, output) after it, nested calls inside. Only
+// the newest observer alive is told. With none alive, a call costs one thread-local pointer test.
+// An exception thrown by forward() skips exit(): an observer is for one pass, dropped after it.
+class ModuleObserver {
+ public:
+  ModuleObserver();
+  virtual ~ModuleObserver();
+  ModuleObserver(const ModuleObserver&) = delete;
+  ModuleObserver& operator=(const ModuleObserver&) = delete;
+  virtual void enter(const Module& m) = 0;
+  virtual void exit(const Module& m, const Tensor& output) = 0;
+  static ModuleObserver* active();  // the one told on this thread, or null
+
+ private:
+  ModuleObserver* prev_;
 };
 
 // Runs its children in order; they are named "0", "1", ... as in torch.nn.Sequential.

@@ -7,8 +7,8 @@
 // held free (EASEL_CPU_CACHE_MB, default 2048; 0 turns caching off); a request takes the smallest
 // free block that fits and is at most twice its size (so the blocks an inference step frees serve
 // its later, smaller outputs too: resnet50 batch-16 peak RSS 792 -> 581 MB against exact sizes
-// only); smaller ones go straight to aligned_alloc. Thread-safe. Under AddressSanitizer it caches nothing, so that ASan still sees
-// every use after free.
+// only); smaller ones go straight to aligned_alloc. Thread-safe. Under AddressSanitizer it caches
+// nothing, so that ASan still sees every use after free.
 #pragma once
 #include <cstddef>
 #include <algorithm>

@@ -115,8 +115,8 @@ np.savez('$work/in1k.npz', **{k: v.numpy() for k, v in torchvision.models.resnet
   grep -q "has no 1000-class head 'fc'" "$work/err"
 fi
 # Every command prints its usage and flags with --help and exits 0.
-for c in demo models forward train eval predict export gradcam features svm outliers featuremaps tsne branches report \
-         experiment bench calibrate info help; do
+for c in demo models summary graph forward train eval predict export gradcam features svm outliers featuremaps tsne \
+         branches report experiment bench calibrate info help; do
   "$easel" "$c" --help > "$work/help.txt" || { echo "easel $c --help failed"; exit 1; }
   grep -q "$c" "$work/help.txt" || { echo "easel $c --help does not name the command"; exit 1; }
 done
@@ -162,6 +162,27 @@ if "$easel" eval --run "$work/run" --group-by batch 2>"$work/err"; then exit 1; 
 grep -q "group by 'batch'.*image folder has no columns" "$work/err"
 models=$("$easel" models --size 32)
 grep -q "^resnet50 .*25557032" <<<"$models"
+# The learners' tools: summary's totals are the numbers models prints; graph writes dot, SVG and PNG.
+s=$("$easel" summary --model resnet18 --size 64)
+grep -q "^parameters: 11,689,512 (trainable 11,689,512, frozen 0)$" <<<"$s"
+grep -q "^  conv1: Conv2d(3, 64, k=7x7, s=2, p=3, no bias)  *\[1, 64, 32, 32\] " <<<"$s"
+gmacs=$(awk '$1 == "resnet18" {print $3}' <<<"$models")
+grep -q "^multiply-adds: [0-9,]* ($gmacs G) in one forward pass of \[1, 3, 32, 32\]$" \
+  <<<"$("$easel" summary --model resnet18 --size 32 --depth 0)"
+"$easel" graph --model resnet18 --size 32 --depth 1 --out "$work/g.dot" |
+  grep -q "^graph: resnet18: [0-9]* ops, 62 parameter tensors, .* -> $work/g.dot"
+grep -q "^digraph easel {" "$work/g.dot" && grep -q 'label="layer2.0: BasicBlock' "$work/g.dot"
+"$easel" graph --model resnet18 --size 32 --out "$work/g.svg" >/dev/null
+test -s "$work/g.svg" && head -1 "$work/g.svg" | grep -q "^<svg " && tail -1 "$work/g.svg" | grep -q "^</svg>$"
+grep -q ">in layer1.0.conv1</text>" "$work/g.svg"  # the module path under an op's name
+"$easel" graph --model resnet18 --size 32 --depth 1 --out "$work/g.png" | grep -q -- "-> $work/g.png"
+test "$(head -c 4 "$work/g.png" | tail -c 3)" = PNG
+if "$easel" graph --model resnet18 --out "$work/g.jpg" 2>"$work/err"; then exit 1; fi
+grep -q "graph: --out must end in .dot, .svg or .png, got '.*g.jpg'" "$work/err"
+if "$easel" summary --model resnet51 2>"$work/err"; then exit 1; fi
+grep -q "unknown model 'resnet51'" "$work/err"
+if "$easel" summary --model resnet18 --size 0 2>"$work/err"; then exit 1; fi
+grep -q "summary: --size must be between 1 and 4096 pixels, got 0" "$work/err"
 if "$easel" train --data "$work/data" --model resnet51 --out "$work/x" 2>"$work/err"; then exit 1; fi
 grep -q "unknown model 'resnet51'" "$work/err"
 if "$easel" train --data "$work/nope" --out "$work/x" 2>"$work/err"; then exit 1; fi

@@ -107,7 +107,7 @@ TEST_CASE("branches: a head that ignores the patch branch is seen as such") {
 }
 
 TEST_CASE("plot: scatter points, bars and image grids land where they should") {
-  const Canvas s = scatter_chart("t", {0, 1}, {0, 1}, {0, 1}, {"a", "b"}, 200);
+  const Canvas s = scatter_chart("t", {0, 1}, {0, 1}, {0, 1}, {"a", "b"}, 200).render();
   // 200-px plot: area from (20, 40) of side 160; point (0, 0) at the bottom-left, (1, 1) top-right.
   auto px = [](const Canvas& c, int64_t x, int64_t y) {
     const Tensor& im = c.image();
@@ -116,11 +116,17 @@ TEST_CASE("plot: scatter points, bars and image grids land where they should") {
   const Rgb a = px(s, 20, 200), b = px(s, 180, 40), p0 = palette(0), p1 = palette(1);
   CHECK(std::abs(a.r - p0.r) + std::abs(a.g - p0.g) + std::abs(a.b - p0.b) < 0.5);
   CHECK(std::abs(b.r - p1.r) + std::abs(b.g - p1.g) + std::abs(b.b - p1.b) < 0.5);
-  const Canvas bars = bar_chart("t", "acc", {"x", "y"}, {{"s", {1.0, 0.5}, {0.0, 0.1}}}, 400, 300);
-  // Plot area x 70..380, y 52..230 for 0..1.08 (the tallest bar + 8 %): the 1.0 bar's top is at
-  // y = 65.2, the 0.5 bar's at 147.6; group width 155, bars 124 wide from x = 85.5 and 240.5.
-  const Rgb tall = px(bars, 140, 70), mid = px(bars, 260, 155), above = px(bars, 260, 140);
-  CHECK(tall.r == doctest::Approx(p0.r).epsilon(1e-3));
+  const Figure bar_figure = bar_chart("t", "acc", {"x", "y"}, {{"s", {1.0, 0.5}, {0.0, 0.1}}}, 400, 300, kUnit);
+  // The two bars share their bottom (0); the 0.5 bar is half as tall as the 1.0 bar.
+  std::vector<Figure::Shape> bar;
+  for (const auto& shape : bar_figure.shapes())
+    if (shape.kind == Figure::Shape::rect && shape.color.r == p0.r) bar.push_back(shape);
+  REQUIRE(bar.size() == 3);  // the legend's swatch, then the bars
+  CHECK(bar[1].xy[3] == doctest::Approx(bar[2].xy[3]));
+  CHECK(bar[2].xy[3] - bar[2].xy[1] == doctest::Approx((bar[1].xy[3] - bar[1].xy[1]) / 2));
+  const Canvas bars = bar_figure.render();
+  const double mid_y = (bar[2].xy[1] + bar[2].xy[3]) / 2, x_mid = (bar[2].xy[0] + bar[2].xy[2]) / 2;
+  const Rgb mid = px(bars, int64_t(x_mid), int64_t(mid_y)), above = px(bars, int64_t(bar[2].xy[0] + 5), int64_t(bar[2].xy[1] - 12));
   CHECK(mid.r == doctest::Approx(p0.r).epsilon(1e-3));
   CHECK(above.r > 0.8f);  // the 0.5 bar stops lower
   std::vector<Tile> tiles(5, Tile{Tensor::full({3, 8, 8}, 0.0), {"x"}});

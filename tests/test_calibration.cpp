@@ -33,9 +33,28 @@ TEST_CASE("temperature scaling undoes logits made 3x too confident") {
   CHECK(after.ece < before.ece / 3);
   CHECK(after.ece < 0.03);
   const std::string png = "/tmp/easel_rel_" + std::to_string(getpid()) + ".png";
-  save_reliability_png(png, before, after);
+  reliability_chart(before, after).save(png);
   CHECK(std::ifstream(png).good());
   std::remove(png.c_str());
+}
+
+TEST_CASE("temperature: kept at 1, with a warning, where a fit means nothing") {
+  std::vector<std::vector<double>> logits;
+  std::vector<int64_t> labels;
+  for (int i = 0; i < 40; ++i) logits.push_back({i % 2 ? -2.0 : 2.0, i % 2 ? 2.0 : -2.0}), labels.push_back(i % 2);
+  const TemperatureFit perfect = fit_temperature_checked(logits, labels);
+  CHECK(perfect.temperature == 1);
+  CHECK(perfect.warning.find("classifies all 40 validation images correctly") != std::string::npos);
+  CHECK(fit_temperature(logits, labels) < 0.2);  // what the unchecked fit would have said
+  labels[0] = 1, labels[1] = 0;                  // two mistakes: now it fits
+  const TemperatureFit fitted = fit_temperature_checked(logits, labels);
+  CHECK(fitted.warning.empty());
+  CHECK(fitted.temperature == fit_temperature(logits, labels));
+  CHECK(fitted.temperature > 1);  // confidently wrong twice: soften
+  logits.resize(12), labels.resize(12);
+  const TemperatureFit small = fit_temperature_checked(logits, labels);
+  CHECK(small.temperature == 1);
+  CHECK(small.warning.find("has 12 images (fewer than 30)") != std::string::npos);
 }
 
 TEST_CASE("ECE by hand") {

@@ -31,8 +31,12 @@ TEST_CASE("grouped confusion: one column per group, per-group accuracy, mixed gr
   CHECK(md.find("| predicted \\ source | a | b | c |") != std::string::npos);
   CHECK(md.find("| y | 1 | 3 | 0 |") != std::string::npos);
   CHECK(md.find("| **accuracy** | 0.500 | 0.667 | 0.000 |") != std::string::npos);
-  const Canvas c = grouped_chart(g, "by source");
-  CHECK(c.image().size(2) > 100);
+  const Figure c = grouped_chart(g, "by source");
+  CHECK(c.width > 100);
+  const auto texts = c.texts();
+  CHECK(std::count(texts.begin(), texts.end(), "x") == 1);  // the rows: predicted classes
+  CHECK(std::find_if(texts.begin(), texts.end(), [](const std::string& t) { return t.rfind("b (mixed, accuracy 0.67)", 0) == 0; }) !=
+        texts.end());
   CHECK_THROWS_WITH_AS(grouped_confusion("s", {"a"}, {0}, {2}, {"x", "y"}), doctest::Contains("outside 2 classes"), Error);
 }
 

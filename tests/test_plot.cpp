@@ -1,4 +1,9 @@
-// The rasteriser draws what it is asked to, where it is asked to.
+// Pictures: the rasteriser draws what it is asked to, where it is asked to; charts say what they
+// show (nice ticks inside the quantity's range, class names on both axes, legends off the data),
+// and their SVG and PNG come from one description.
+#include <algorithm>
+
+#include "apps/pictures/font.h"
 #include "apps/pictures/plot.h"
 #include "helpers.h"
 
@@ -12,6 +17,15 @@ bool has_colour(const Tensor& img, Rgb c, double tol = 0.05) {
     if (std::abs(p[i] - c.r) < tol && std::abs(p[H * W + i] - c.g) < tol && std::abs(p[2 * H * W + i] - c.b) < tol) return true;
   return false;
 }
+int64_t count(const std::string& s, const std::string& what) {
+  int64_t n = 0;
+  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+bool has_text(const Figure& f, const std::string& s) {
+  const auto t = f.texts();
+  return std::find(t.begin(), t.end(), s) != t.end();
+}
 }  // namespace
 
 TEST_CASE("canvas: rectangles, anti-aliased lines and text land on their pixels") {
@@ -23,24 +37,104 @@ TEST_CASE("canvas: rectangles, anti-aliased lines and text land on their pixels"
   c.line(0, 20, 39, 20, {0, 0, 1}, 2);
   CHECK(c.image().at({2, 20, 15}) > 0.9);
   CHECK(c.image().at({0, 20, 15}) < 0.1);
-  Canvas t(80, 20);
-  t.text(2, 2, "08", {0, 0, 0});
-  double ink = 0;
-  for (double v : t.image().to_vector()) ink += 1 - v;
-  CHECK(ink > 20);
-  CHECK(Canvas::text_width("08") > Canvas::text_width("0"));
+  // Text sits on its baseline: ink above y = 16, none below the descender line.
+  Canvas t(80, 24);
+  t.text(2, 16, "08", {0, 0, 0}, 14);
+  double above = 0, below = 0;
+  for (int64_t y = 0; y < 24; ++y)
+    for (int64_t x = 0; x < 80; ++x) (y < 17 ? above : below) += 1 - t.image().at({0, y, x});
+  CHECK(above > 20);
+  CHECK(below < 1);
+  CHECK(text_extent("08") > text_extent("0"));
+  CHECK(text_extent("abstract", 24) == doctest::Approx(2 * text_extent("abstract", 12)).epsilon(0.02));
+  // Turned by -90°, the text runs upwards from (20, 70): ink in a narrow column above that point.
+  Canvas r(40, 80);
+  r.text(20, 70, "figurative", {0, 0, 0}, 12, false, -90);
+  double inside = 0, outside = 0;
+  for (int64_t y = 0; y < 80; ++y)
+    for (int64_t x = 0; x < 40; ++x) (x >= 6 && x <= 22 && y <= 71 ? inside : outside) += 1 - r.image().at({0, y, x});
+  CHECK(inside > 30);
+  CHECK(outside < inside * 0.02);
 }
 
-TEST_CASE("charts: series colours, confusion cells") {
-  const Canvas c = line_chart("t", "x", "y", {{"a", {0, 1, 2}, {0, 1, 0}, palette(3)}}, 300, 200);
-  CHECK(c.image().shape() == Shape{3, 200, 300});
-  CHECK(has_colour(c.image(), palette(3)));
-  CHECK_FALSE(has_colour(c.image(), palette(2)));
+TEST_CASE("font: TrueType glyphs, anti-aliased, when the Debian font is installed") {
+  const TextMask m = render_text("Paintings", 13);
+  int64_t partial = 0, full = 0;
+  for (float a : m.alpha) partial += a > 0.1f && a < 0.9f, full += a >= 0.9f;
+  CHECK(full > 10);
+  if (font_description().find("TrueType") == std::string::npos) {
+    MESSAGE("no font file: " << font_description());
+    return;
+  }
+  CHECK(partial > 10);  // grey edge pixels: real outlines, not the stroke stand-in
+  CHECK(text_extent("±") > 0);
+}
+
+TEST_CASE("ticks: 1-2-5 steps, printed with the decimals the step needs") {
+  CHECK(nice_ticks(0.0711, 1.05, 5) == std::vector<double>{0, 0.2, 0.4, 0.6000000000000001, 0.8, 1, 1.2000000000000002});
+  CHECK(nice_ticks(1, 6, 6) == std::vector<double>{1, 2, 3, 4, 5, 6});
+  CHECK(nice_ticks(0, 0.013, 5) == std::vector<double>{0, 0.002, 0.004, 0.006, 0.008, 0.01, 0.012, 0.014});
+  CHECK(tick_text(0.6000000000000001, 0.2) == "0.6");
+  CHECK(tick_text(0.05, 0.05) == "0.05");
+  CHECK(tick_text(100, 50) == "100");
+  CHECK(tick_text(-1e-17, 0.1) == "0.0");
+  CHECK(tick_text(3e-5, 1e-5) == "3e-05");
+}
+
+TEST_CASE("charts: axes stay inside the quantity's range, the legend off the data") {
+  // An accuracy curve from 0.07 to 1.05 (a bad input) on [0, 1]: no tick outside it.
+  const Figure f = line_chart("acc", "epoch", "accuracy", {{"val accuracy", {1, 2, 3}, {0.0711, 0.5, 1.05}, palette(3)}}, 300, 220, {},
+                              kUnit);
+  CHECK(has_text(f, "0.0"));
+  CHECK(has_text(f, "1.0"));
+  CHECK_FALSE(has_text(f, "1.2"));
+  CHECK_FALSE(has_text(f, "0.0711"));
+  double plot_top = 1e9, legend_bottom = 0;
+  for (const auto& s : f.shapes()) {
+    if (s.kind == Figure::Shape::line && s.xy[1] == s.xy[3] && s.color.r > 0.8f) plot_top = std::min(plot_top, s.xy[1]);  // grid
+    if (s.kind == Figure::Shape::rect && s.color.r == palette(3).r) legend_bottom = std::max(legend_bottom, s.xy[3]);  // swatch
+  }
+  CHECK(legend_bottom > 0);
+  CHECK(legend_bottom < plot_top);
+  for (const auto& s : f.shapes())
+    if (s.kind == Figure::Shape::polyline)
+      for (size_t i = 1; i < s.xy.size(); i += 2) CHECK(s.xy[i] >= plot_top - 1e-9);  // 1.05 drawn at the top, not above
+  // The PNG and the SVG come from the same shapes.
+  const Canvas png = f.render();
+  CHECK(png.image().shape() == Shape{3, 220, 300});
+  CHECK(has_colour(png.image(), palette(3)));
+  CHECK_FALSE(has_colour(png.image(), palette(2)));
+  const std::string svg = f.svg();
+  CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"300\" height=\"220\"", 0) == 0);
+  CHECK(svg.find("<polyline fill=\"none\" stroke=\"#d62629\"") != std::string::npos);
+  CHECK(svg.find(">val accuracy</text>") != std::string::npos);
+  CHECK(svg.find("rotate(-90 ") != std::string::npos);  // the y axis's name, turned
   CHECK(test::error_of([] { line_chart("loss", "x", "y", {{"train", {0, 1, 2}, {0, 1}, palette(0)}}); })
             .find("loss: series 'train' has 3 x and 2 y values") != std::string::npos);
   Series short_band{"b", {0, 1, 2}, {0, 1, 0}, palette(1), {-1, -1, -1}, {5}};  // hi too short: no band, no read past it
-  CHECK(line_chart("t", "x", "y", {short_band}).image().size(0) == 3);
-  const Canvas m = confusion_chart({{5, 0}, {1, 4}}, {"a", "b"});
-  CHECK(m.image().size(0) == 3);
-  CHECK(has_colour(m.image(), {0.15f, 0.4f, 0.75f}, 0.02));  // a full row's shade (the 5)
+  CHECK(line_chart("t", "x", "y", {short_band}).render().image().size(0) == 3);
+}
+
+TEST_CASE("confusion chart: class names on both axes, counts and row shares, escaped in SVG") {
+  const Figure m = confusion_chart({{38, 2}, {1, 4}}, {"abstract", "figurative <1900>"});
+  const std::string svg = m.svg();
+  CHECK(count(svg, ">abstract</text>") == 2);  // a row and a column
+  CHECK(count(svg, ">figurative &lt;1900&gt;</text>") == 2);
+  CHECK(svg.find(">38</text>") != std::string::npos);
+  CHECK(svg.find(">95%</text>") != std::string::npos);  // 38 of the 40 abstract paintings
+  CHECK(svg.find(">20%</text>") != std::string::npos);  // 1 of 5
+  CHECK(has_text(m, "true class"));
+  CHECK(has_text(m, "predicted class"));
+  CHECK(has_colour(m.render().image(), {0.15f, 0.4f, 0.75f}, 0.08));  // a nearly full row's shade
+  CHECK(test::error_of([] { confusion_chart({{1, 2}}, {"a", "b"}); }).find("1 rows of counts for 2 row names") != std::string::npos);
+}
+
+TEST_CASE("scatter: hover titles and keys for the report's script") {
+  const Figure s = scatter_chart("t", {0, 1}, {0, 1}, {0, 1}, {"a", "b"}, 200, {"one.jpg", "two & three.jpg"});
+  const std::string svg = s.svg();
+  CHECK(svg.find("data-key=\"1\"><title>two &amp; three.jpg</title></circle>") != std::string::npos);
+  Figure both{400, 200};
+  both.add(s, 200, 0);
+  CHECK(both.shapes().size() == s.shapes().size());
+  CHECK(both.shapes().back().xy[0] == doctest::Approx(s.shapes().back().xy[0] + 200));
 }

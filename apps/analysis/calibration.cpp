@@ -48,6 +48,24 @@ double fit_temperature(const std::vector<std::vector<double>>& logits, const std
   return std::exp((a + b) / 2);
 }
 
+TemperatureFit fit_temperature_checked(const std::vector<std::vector<double>>& logits, const std::vector<int64_t>& labels,
+                                       size_t min_images) {
+  EASEL_CHECK(logits.size() == labels.size(), "fit_temperature: ", logits.size(), " logit rows for ", labels.size(), " labels");
+  TemperatureFit fit;
+  size_t wrong = 0;
+  for (size_t i = 0; i < logits.size(); ++i)
+    wrong += size_t(std::max_element(logits[i].begin(), logits[i].end()) - logits[i].begin()) != size_t(labels[i]);
+  if (logits.size() < min_images)
+    fit.warning = "the validation split has " + std::to_string(logits.size()) + " images (fewer than " + std::to_string(min_images) +
+                  "): too few for a meaningful temperature, T = 1 kept";
+  else if (wrong == 0)
+    fit.warning = "the net classifies all " + std::to_string(logits.size()) +
+                  " validation images correctly: no temperature can be fitted there, T = 1 kept";
+  else
+    fit.temperature = fit_temperature(logits, labels);
+  return fit;
+}
+
 Reliability reliability(const std::vector<std::vector<double>>& probs, const std::vector<int64_t>& labels, int bins) {
   std::vector<double> conf(size_t(bins), 0), acc(size_t(bins), 0);
   std::vector<int64_t> n(size_t(bins), 0);

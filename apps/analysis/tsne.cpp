@@ -150,6 +150,7 @@ TsneMap tsne_map(const Tensor& x_in, const std::vector<int64_t>& labels, const T
   const TsneResult res = tsne(Tensor::from(std::vector<double>(x.data(), x.data() + x.size()), {x.rows(), x.cols()}, DType::f64), o);
   const std::vector<double> y = res.y.to_vector();
   for (size_t i = 0; i < keep.size(); ++i) m.x.push_back(y[2 * i]), m.y.push_back(y[2 * i + 1]);
+  m.rows = keep;
   m.input_dims = all.cols(), m.perplexity = o.perplexity, m.kl = res.kl;
   return m;
 }

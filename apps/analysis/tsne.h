@@ -35,6 +35,7 @@ Tensor tsne_conditional_affinities(const Tensor& x, double perplexity);
 struct TsneMap {
   std::vector<double> x, y;     // one point per kept row
   std::vector<int64_t> labels;  // of the kept rows
+  std::vector<size_t> rows;     // which input row each point is
   int64_t input_dims = 0;
   double perplexity = 0, kl = 0;
 };

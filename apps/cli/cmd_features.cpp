@@ -147,9 +147,12 @@ int cmd_calibrate(int argc, char** argv) {
   const LoaderOptions lo = inference_loader_options(run);
   DataLoader vl(data, val, lo), tl(data, test, lo);
   const Outputs v = collect_outputs(*run.net, vl);
-  const double T = fit_temperature(v.logits, v.labels);
+  const TemperatureFit fit = fit_temperature_checked(v.logits, v.labels);
+  const double T = fit.temperature;
+  if (!fit.warning.empty()) std::fprintf(stderr, "warning: calibrate: %s\n", fit.warning.c_str());
   Json j = Json::object();
   j.set("temperature", T);
+  if (!fit.warning.empty()) j.set("warning", fit.warning);
   j.set("fitted_on", "validation split (" + std::to_string(v.labels.size()) + " images)");
   const Reliability vb = reliability(softmax_rows(v.logits), v.labels), va = reliability(softmax_rows(v.logits, T), v.labels);
   j.set("val_ece_before", vb.ece);
@@ -163,7 +166,8 @@ int cmd_calibrate(int argc, char** argv) {
     j.set("test_ece_after", after.ece);
   }
   write_file_atomically(dir + "/calibration.json", j.dump() + "\n");
-  save_reliability_png(dir + "/reliability.png", before, after);
+  save_png_and_svg(reliability_chart(before, after, fit.warning.empty() ? "reliability" : "reliability (T = 1 kept: see the warning)"),
+                   dir + "/reliability");
   std::printf("calibrate: T = %.3f; ECE %.4f -> %.4f (%s); %s/calibration.json, reliability.png\n", T, before.ece,
               after.ece, test.empty() ? "validation" : "test", dir.c_str());
   return 0;

@@ -6,6 +6,8 @@ namespace easel {
 int run_command(int argc, char** argv);  // apps/main.cpp: argv[1] picks the command
 int cmd_demo(int argc, char** argv);     // apps/cmd_demo.cpp
 int cmd_models(int argc, char** argv);   // apps/cmd_models.cpp
+int cmd_summary(int argc, char** argv);  // apps/cmd_inspect.cpp
+int cmd_graph(int argc, char** argv);    // apps/cmd_inspect.cpp
 int cmd_forward(int argc, char** argv);  // apps/cmd_forward.cpp
 int cmd_train(int argc, char** argv);    // apps/cmd_train.cpp
 int cmd_eval(int argc, char** argv);     // apps/cmd_train.cpp

@@ -8,6 +8,7 @@
 
 #include "apps/cli/args.h"
 #include "apps/cli/commands.h"
+#include "apps/pictures/font.h"
 #include "tensor/cuda/blas.h"
 #include "tensor/cuda/nccl.h"
 #include "tensor/comm.h"
@@ -30,6 +31,11 @@ const std::vector<CommandUsage>& usages() {
       {"demo", "  demo [--out DIR] [--data DIR|CSV] [--weights W] [--model NAME] [--quick]   the whole pipeline on generated\n"
                "                                paintings (or your data): train, calibrate, evaluate, SVM head, Grad-CAM, outliers, report\n"},
       {"models", "  models [--size 224]           the model registry: parameter counts and multiply-adds\n"},
+      {"summary", "  summary --model NAME [--size 224] [--classes 1000] [--depth 3]\n"
+                  "                                the layer table: output shape, parameters, multiply-adds per module call\n"},
+      {"graph", "  graph --model NAME [--size 32] [--classes 1000] [--depth K] --out G.dot|G.svg|G.png\n"
+                "                                the autograd graph of one training step (forward + cross-entropy): ops,\n"
+                "                                shapes, what backward keeps; --depth K folds modules nested deeper than K\n"},
       {"forward", "  forward --model NAME --input IN.npz --output OUT.npz [--weights W] [--classes N]\n"
                   "          [--labels 1,3 --grads G.npz] [--train-mode] [--dtype f64] [--device cuda]\n"
                   "                                one pass of a net (PyTorch parity tool)\n"},
@@ -100,6 +106,7 @@ int info() {
   const int n = cuda::device_count();
   std::printf("CUDA devices visible: %d\n", n);
   for (int i = 0; i < n; ++i) std::printf("  cuda:%d: %s\n", i, cuda::device_name(i).c_str());
+  std::printf("PNG chart text: %s\n", font_description().c_str());
   std::printf("MPI (train --distributed under mpirun): %s\n", mpi_built() ? mpi_library_version().c_str() : "no: this build has none");
   if (cuda::backend() != cuda::Backend::none) {
     std::printf("NCCL (GPU-to-GPU sums of train --distributed): %s\n", cuda::nccl_status().c_str());
@@ -122,6 +129,8 @@ namespace {
 int dispatch(const std::string& cmd, int argc, char** argv) {
   if (cmd == "demo") return cmd_demo(argc, argv);
   if (cmd == "models") return cmd_models(argc, argv);
+  if (cmd == "summary") return cmd_summary(argc, argv);
+  if (cmd == "graph") return cmd_graph(argc, argv);
   if (cmd == "forward") return cmd_forward(argc, argv);
   if (cmd == "train") return cmd_train(argc, argv);
   if (cmd == "eval") return cmd_eval(argc, argv);

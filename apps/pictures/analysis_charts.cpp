@@ -31,35 +31,33 @@ Canvas feature_map_grid(const FeatureMaps& f, const Tensor& rgb) {
   return image_grid(title, tiles, 4, 128);
 }
 
-void save_reliability_png(const std::string& path, const Reliability& before, const Reliability& after) {
+Figure reliability_chart(const Reliability& before, const Reliability& after, const std::string& title) {
   char b[64], a[64];
   std::snprintf(b, sizeof b, "before (ECE %.3f)", before.ece);
   std::snprintf(a, sizeof a, "after (ECE %.3f)", after.ece);
-  line_chart("reliability", "confidence", "accuracy",
-             {{"perfect", {0, 1}, {0, 1}, {0.7f, 0.7f, 0.7f}},
-              {b, before.confidence, before.accuracy, palette(3)},
-              {a, after.confidence, after.accuracy, palette(0)}},
-             520, 420)
-      .save(path);
+  Series perfect{"perfect", {0, 1}, {0, 1}, {0.6f, 0.6f, 0.6f}};
+  perfect.dashed = true;
+  return line_chart(title, "confidence", "accuracy",
+                    {perfect, {b, before.confidence, before.accuracy, palette(3)}, {a, after.confidence, after.accuracy, palette(0)}},
+                    520, 420, kUnit, kUnit);
 }
 
-Canvas grouped_chart(const GroupedConfusion& g, const std::string& title) {
+Figure grouped_chart(const GroupedConfusion& g, const std::string& title) {
   std::vector<std::string> cols;
   char buf[200];
   for (size_t k = 0; k < g.groups.size(); ++k) {
     std::snprintf(buf, sizeof buf, "%s (%s, accuracy %.2f)", g.groups[k].c_str(), g.true_class[k].c_str(), g.accuracy(k));
     cols.push_back(buf);
   }
-  std::vector<std::string> rows;
-  for (const auto& c : g.classes) rows.push_back("predicted " + c);
-  return count_heatmap(title, g.counts, rows, cols, true);
+  return count_heatmap(title, g.counts, g.classes, cols, true, "predicted class", g.column);
 }
 
-Canvas tsne_chart(const TsneMap& m, const std::vector<std::string>& classes, const std::string& title) {
+Figure tsne_chart(const TsneMap& m, const std::vector<std::string>& classes, const std::string& title,
+                  const std::vector<std::string>& tips) {
   char t[256];
   std::snprintf(t, sizeof t, "%s (t-SNE of %lld-d, %zu points, perplexity %.0f, KL %.2f)", title.c_str(),
                 (long long)m.input_dims, m.x.size(), m.perplexity, m.kl);
-  return scatter_chart(t, m.x, m.y, m.labels, classes);
+  return scatter_chart(t, m.x, m.y, m.labels, classes, 560, tips);
 }
 
 }  // namespace easel

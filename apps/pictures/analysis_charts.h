@@ -18,13 +18,14 @@ Tensor overlay(const Tensor& rgb, const Tensor& map, double alpha = 0.45);
 // The input picture rgb [3, H, W], then each feature map in grey with its channel and strength.
 Canvas feature_map_grid(const FeatureMaps& maps, const Tensor& rgb);
 
-// Reliability diagram before / after as a PNG (accuracy against confidence, with the diagonal).
-void save_reliability_png(const std::string& path, const Reliability& before, const Reliability& after);
+// Reliability diagram before / after (accuracy against confidence, with the diagonal).
+Figure reliability_chart(const Reliability& before, const Reliability& after, const std::string& title = "reliability");
 
 // The extended confusion matrix as a heat map: one column per group, one row per predicted class.
-Canvas grouped_chart(const GroupedConfusion& g, const std::string& title);
+Figure grouped_chart(const GroupedConfusion& g, const std::string& title);
 
-// The t-SNE map as a scatter chart coloured by class.
-Canvas tsne_chart(const TsneMap& map, const std::vector<std::string>& classes, const std::string& title);
+// The t-SNE map as a scatter chart coloured by class; tips[i] (optional): point i's hover text.
+Figure tsne_chart(const TsneMap& map, const std::vector<std::string>& classes, const std::string& title,
+                  const std::vector<std::string>& tips = {});
 
 }  // namespace easel

@@ -5,95 +5,113 @@
 #include <cstdio>
 #include <vector>
 
-#include <stb_easy_font.h>
-
 #include "autograd/ops.h"
 #include "io/image.h"
-#include "tensor/strided.h"
 
 namespace easel {
 
-Canvas::Canvas(int64_t w, int64_t h, Rgb bg) : img_(Tensor::empty({3, h, w})), w_(w), h_(h) {
-  px_ = img_.data<float>();
-  for (int64_t i = 0; i < w * h; ++i) px_[i] = bg.r, px_[w * h + i] = bg.g, px_[2 * w * h + i] = bg.b;
-}
+namespace {
 
-void Canvas::blend(int64_t x, int64_t y, Rgb c, double a) {
-  if (x < 0 || y < 0 || x >= w_ || y >= h_ || a <= 0) return;
-  const float f = float(std::min(a, 1.0));
-  float* p = px_ + y * w_ + x;
-  p[0] += f * (c.r - p[0]);
-  p[w_ * h_] += f * (c.g - p[w_ * h_]);
-  p[2 * w_ * h_] += f * (c.b - p[2 * w_ * h_]);
-}
+const Rgb kInk{0.13f, 0.13f, 0.13f}, kGrey{0.42f, 0.42f, 0.42f}, kGrid{0.9f, 0.9f, 0.9f};
+constexpr double kTitle = 15, kLabel = 12, kTick = 11;
 
-void Canvas::rect(double x0, double y0, double x1, double y1, Rgb c) {
-  for (int64_t y = int64_t(std::floor(std::min(y0, y1))); y < int64_t(std::ceil(std::max(y0, y1))); ++y)
-    for (int64_t x = int64_t(std::floor(std::min(x0, x1))); x < int64_t(std::ceil(std::max(x0, x1))); ++x) blend(x, y, c, 1);
-}
-
-// Coverage of each pixel near the segment, from its distance to the segment (a soft pen).
-void Canvas::line(double x0, double y0, double x1, double y1, Rgb c, double width) {
-  const double r = width / 2 + 1;
-  const int64_t lx = int64_t(std::floor(std::min(x0, x1) - r)), hx = int64_t(std::ceil(std::max(x0, x1) + r));
-  const int64_t ly = int64_t(std::floor(std::min(y0, y1) - r)), hy = int64_t(std::ceil(std::max(y0, y1) + r));
-  const double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
-  for (int64_t y = std::max<int64_t>(ly, 0); y <= std::min(hy, h_ - 1); ++y)
-    for (int64_t x = std::max<int64_t>(lx, 0); x <= std::min(hx, w_ - 1); ++x) {
-      const double px = double(x) + 0.5, py = double(y) + 0.5;
-      const double t = len2 > 0 ? std::clamp(((px - x0) * dx + (py - y0) * dy) / len2, 0.0, 1.0) : 0;
-      const double d = std::hypot(px - (x0 + t * dx), py - (y0 + t * dy));
-      blend(x, y, c, width / 2 + 0.5 - d);
-    }
-}
-
-void Canvas::text(double x, double y, const std::string& s, Rgb c, double scale) {
-  std::vector<char> buf(s.size() * 300 + 64);  // stb: ~270 bytes of quads per character at most
-  std::string copy = s;
-  const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buf.data(), int(buf.size()));
-  const float* v = reinterpret_cast<const float*>(buf.data());
-  for (int q = 0; q < quads; ++q) {  // each stroke is a convex quad (some are slanted)
-    const float* a = v + q * 16;      // 4 vertices × (x, y, z, rgba packed in one float)
-    double qx[4], qy[4];
-    for (int k = 0; k < 4; ++k) qx[k] = x + a[k * 4] * scale, qy[k] = y + a[k * 4 + 1] * scale;
-    const int64_t lx = int64_t(std::floor(*std::min_element(qx, qx + 4))), hx = int64_t(std::ceil(*std::max_element(qx, qx + 4)));
-    const int64_t ly = int64_t(std::floor(*std::min_element(qy, qy + 4))), hy = int64_t(std::ceil(*std::max_element(qy, qy + 4)));
-    for (int64_t py = ly; py < hy; ++py)
-      for (int64_t px = lx; px < hx; ++px) {
-        const double cx = double(px) + 0.5, cy = double(py) + 0.5;
-        int pos = 0, neg = 0;
-        for (int k = 0; k < 4; ++k) {
-          const double cr = (qx[(k + 1) % 4] - qx[k]) * (cy - qy[k]) - (qy[(k + 1) % 4] - qy[k]) * (cx - qx[k]);
-          pos += cr >= 0, neg += cr <= 0;
-        }
-        if (pos == 4 || neg == 4) blend(px, py, c, 1);
-      }
+// `s` cut (with an ellipsis) to fit `room` pixels at `size`.
+std::string fit_text(const std::string& s, double room, double size, bool bold = false) {
+  if (text_extent(s, size, bold) <= room) return s;
+  std::string cut = s;
+  while (!cut.empty() && text_extent(cut + "…", size, bold) > room) {
+    cut.pop_back();
+    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();  // whole UTF-8 characters
+    if (!cut.empty() && static_cast<unsigned char>(cut.back()) >= 0xC0) cut.pop_back();
   }
+  return cut + "…";
 }
 
-double Canvas::text_width(const std::string& s, double scale) {
-  std::string copy = s;
-  return stb_easy_font_width(copy.data()) * scale;
+// The legend: a swatch and a name per item in rows under the title, wrapping before `right`.
+// Returns the y below it.
+double legend_rows(Figure& f, const std::vector<std::pair<std::string, Rgb>>& items, double left, double right, double top) {
+  double x = left, y = top + 12;
+  for (const auto& [name, color] : items) {
+    const double w = 22 + text_extent(name, kLabel);
+    if (x > left && x + w > right) x = left, y += 18;
+    f.rect(x, y - 8, x + 14, y - 2, color);
+    f.text(x + 19, y, name, kInk, kLabel);
+    x += w + 16;
+  }
+  return items.empty() ? top : y + 8;
 }
 
-void Canvas::disk(double cx, double cy, double r, Rgb c, double alpha) {
-  for (int64_t y = int64_t(std::floor(cy - r - 1)); y <= int64_t(std::ceil(cy + r + 1)); ++y)
-    for (int64_t x = int64_t(std::floor(cx - r - 1)); x <= int64_t(std::ceil(cx + r + 1)); ++x)
-      blend(x, y, c, alpha * std::clamp(r + 0.5 - std::hypot(double(x) + 0.5 - cx, double(y) + 0.5 - cy), 0.0, 1.0));
+// An axis: its range (the data's, widened to whole ticks, never past the bounds) and its ticks.
+struct Axis {
+  double lo, hi, step;
+  std::vector<double> ticks;
+  double at(double v, double from, double to) const { return from + (std::clamp(v, lo, hi) - lo) / (hi - lo) * (to - from); }
+};
+
+Axis make_axis(double d0, double d1, Bounds b, int target) {
+  if (!std::isfinite(d0) || !std::isfinite(d1)) d0 = std::isfinite(b.lo) ? b.lo : 0, d1 = std::isfinite(b.hi) ? b.hi : d0 + 1;
+  d0 = std::clamp(d0, b.lo, b.hi), d1 = std::clamp(d1, b.lo, b.hi);
+  if (d1 - d0 < 1e-12 * std::max(1.0, std::fabs(d0))) {
+    const double half = std::max(0.5 * std::fabs(d0), 0.5);
+    d0 = std::max(d0 - half, b.lo), d1 = std::min(d1 + half, b.hi);
+  }
+  Axis a{d0, d1, 1, {}};
+  if (b.whole) d0 = std::floor(d0), d1 = std::max(std::ceil(d1), d0 + 1), target = int(std::min<double>(target, d1 - d0));
+  for (double t : nice_ticks(d0, d1, target))
+    if (t >= b.lo - 1e-12 && t <= b.hi + 1e-12) a.ticks.push_back(t);
+  if (a.ticks.size() >= 2) a.step = a.ticks[1] - a.ticks[0];
+  if (!a.ticks.empty()) a.lo = std::min(d0, a.ticks.front()), a.hi = std::max(d1, a.ticks.back());
+  return a;
 }
 
-void Canvas::paste(int64_t x0, int64_t y0, const Tensor& rgb_in) {
-  const Tensor rgb = rgb_in.dim() == 2 ? concat({rgb_in.unsqueeze(0), rgb_in.unsqueeze(0), rgb_in.unsqueeze(0)}, 0) : rgb_in;
-  EASEL_CHECK(rgb.dim() == 3 && rgb.size(0) == 3, "paste: expected [3, h, w], got ", rgb_in.describe());
-  const Tensor t = dense(rgb.to(DType::f32));
-  const float* p = t.data<float>();
-  const int64_t h = t.size(1), w = t.size(2);
-  for (int64_t y = 0; y < h; ++y)
-    for (int64_t x = 0; x < w; ++x)
-      blend(x0 + x, y0 + y, {p[y * w + x], p[h * w + y * w + x], p[2 * h * w + y * w + x]}, 1);
+// The plotted area L..R × T..B: grid lines and tick labels of both axes, the axis names.
+void draw_axes(Figure& f, const Axis& ax, const Axis& ay, double L, double T, double R, double B, const std::string& xlabel,
+               const std::string& ylabel) {
+  for (double t : ay.ticks) {
+    const double y = ay.at(t, B, T);
+    f.line(L, y, R, y, kGrid, 1);
+    f.text(L - 6, y + 4, tick_text(t, ay.step), kGrey, kTick, Anchor::end);
+  }
+  for (double t : ax.ticks) {
+    const double x = ax.at(t, L, R);
+    f.line(x, T, x, B, kGrid, 1);
+    f.text(x, B + 16, tick_text(t, ax.step), kGrey, kTick, Anchor::middle);
+  }
+  f.line(L, B, R, B, kInk, 1);
+  f.line(L, T, L, B, kInk, 1);
+  f.text((L + R) / 2, B + 36, xlabel, kInk, kLabel, Anchor::middle);
+  f.text(16, (T + B) / 2, ylabel, kInk, kLabel, Anchor::middle, false, -90);
 }
 
-void Canvas::save(const std::string& path) const { save_png(path, img_); }
+double widest_tick(const Axis& a) {
+  double w = 0;
+  for (double t : a.ticks) w = std::max(w, text_extent(tick_text(t, a.step), kTick));
+  return w;
+}
+
+}  // namespace
+
+std::vector<double> nice_ticks(double lo, double hi, int target) {
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return {lo};
+  const double raw = (hi - lo) / std::max(target, 1), mag = std::pow(10.0, std::floor(std::log10(raw))), r = raw / mag;
+  const double step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
+  std::vector<double> out;
+  const double first = std::floor(lo / step + 1e-9), last = std::ceil(hi / step - 1e-9);
+  for (double k = first; k <= last + 0.5; ++k) out.push_back(k * step == 0 ? 0 : k * step);
+  return out;
+}
+
+std::string tick_text(double v, double step) {
+  char buf[32];
+  const double a = std::fabs(step);
+  if (a >= 1e6 || (a > 0 && a < 1e-4)) {
+    std::snprintf(buf, sizeof buf, "%.2g", v);
+    return buf;
+  }
+  const int decimals = a > 0 ? std::max(0, int(std::ceil(-std::log10(a) - 1e-9))) : 2;
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, std::fabs(v) < a * 1e-6 ? 0.0 : v);
+  return buf;
+}
 
 Rgb palette(size_t i) {
   static const Rgb colors[] = {{0.12f, 0.47f, 0.71f}, {1.0f, 0.5f, 0.05f}, {0.17f, 0.63f, 0.17f}, {0.84f, 0.15f, 0.16f},
@@ -101,184 +119,184 @@ Rgb palette(size_t i) {
   return colors[i % 8];
 }
 
-static std::string tick_label(double v) {
-  char buf[32];
-  if (v != 0 && (std::abs(v) >= 1e4 || std::abs(v) < 1e-2)) std::snprintf(buf, sizeof buf, "%.1e", v);
-  else std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
-Canvas line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
-                  const std::vector<Series>& series, int64_t W, int64_t H) {
-  Canvas c(W, H);
-  const Rgb ink{0.15f, 0.15f, 0.15f}, grid{0.88f, 0.88f, 0.88f};
+Figure line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                  const std::vector<Series>& series, int64_t W, int64_t H, Bounds xb, Bounds yb) {
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (const Series& s : series) {
     EASEL_CHECK(s.y.size() == s.x.size(), title, ": series '", s.name, "' has ", s.x.size(), " x and ", s.y.size(), " y values");
     const bool band = s.lo.size() == s.x.size() && s.hi.size() == s.x.size();
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (std::isfinite(s.y[i])) x0 = std::min(x0, s.x[i]), x1 = std::max(x1, s.x[i]), y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
-      if (band && std::isfinite(s.lo[i]) && std::isfinite(s.hi[i]))
-        y0 = std::min(y0, s.lo[i]), y1 = std::max(y1, s.hi[i]);
+      if (band && std::isfinite(s.lo[i]) && std::isfinite(s.hi[i])) y0 = std::min(y0, s.lo[i]), y1 = std::max(y1, s.hi[i]);
     }
   }
-  if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
-  if (x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
-  if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
-  const double pad = (y1 - y0) * 0.05;
-  y0 -= pad, y1 += pad;
-  const double L = 70, R = double(W) - 20, T = 52, B = double(H) - 50;
-  auto X = [&](double v) { return L + (v - x0) / (x1 - x0) * (R - L); };
-  auto Y = [&](double v) { return B - (v - y0) / (y1 - y0) * (B - T); };
-  for (int i = 0; i <= 5; ++i) {
-    const double yv = y0 + (y1 - y0) * i / 5, xv = x0 + (x1 - x0) * i / 5;
-    c.line(L, Y(yv), R, Y(yv), grid, 1);
-    c.line(X(xv), T, X(xv), B, grid, 1);
-    const std::string ly = tick_label(yv), lx = tick_label(xv);
-    c.text(L - 8 - Canvas::text_width(ly, 1.2), Y(yv) - 5, ly, ink, 1.2);
-    c.text(X(xv) - Canvas::text_width(lx, 1.2) / 2, B + 8, lx, ink, 1.2);
-  }
-  c.line(L, B, R, B, ink, 1.2);
-  c.line(L, T, L, B, ink, 1.2);
-  c.text(L, 8, title, ink, 1.8);
-  c.text((L + R) / 2 - Canvas::text_width(xlabel) / 2, double(H) - 22, xlabel, ink);
-  c.text(6, T - 20, ylabel, ink);
-  for (const Series& s : series) {  // bands first, under every line: a pale vertical stroke per pixel column
+  Figure f{double(W), double(H)};
+  f.text(12, 22, title, kInk, kTitle, Anchor::start, true);
+  std::vector<std::pair<std::string, Rgb>> legend;
+  for (const Series& s : series)
+    if (!s.name.empty()) legend.emplace_back(s.name, s.color);
+  const double T = legend_rows(f, legend, 12, double(W) - 12, 30) + 10;
+  const Axis ax = make_axis(x0, x1, xb, 6), ay = make_axis(y0, y1, yb, 5);
+  const double L = 30 + widest_tick(ay) + 8, R = double(W) - 18, B = double(H) - 46;
+  draw_axes(f, ax, ay, L, T, R, B, xlabel, ylabel);
+  auto X = [&](double v) { return ax.at(v, L, R); };
+  auto Y = [&](double v) { return ay.at(v, B, T); };
+  for (const Series& s : series) {  // bands first, under every line
     if (s.lo.size() != s.x.size() || s.hi.size() != s.x.size()) continue;
-    const Rgb pale{0.8f + 0.2f * s.color.r, 0.8f + 0.2f * s.color.g, 0.8f + 0.2f * s.color.b};
-    for (size_t i = 1; i < s.x.size(); ++i) {
-      const double a = X(s.x[i - 1]), b = X(s.x[i]);
-      for (double px = std::floor(a); px <= b; px += 1) {
-        const double t = b > a ? std::clamp((px - a) / (b - a), 0.0, 1.0) : 0;
-        const double lo = s.lo[i - 1] + t * (s.lo[i] - s.lo[i - 1]), hi = s.hi[i - 1] + t * (s.hi[i] - s.hi[i - 1]);
-        if (std::isfinite(lo) && std::isfinite(hi)) c.rect(px, Y(hi), px + 1, Y(lo), pale);
+    std::vector<double> upper, lower;
+    for (size_t i = 0; i < s.x.size(); ++i)
+      if (std::isfinite(s.lo[i]) && std::isfinite(s.hi[i])) upper.insert(upper.end(), {X(s.x[i]), Y(s.hi[i])}), lower.insert(lower.begin(), {X(s.x[i]), Y(s.lo[i])});
+    upper.insert(upper.end(), lower.begin(), lower.end());
+    if (upper.size() >= 6) f.polygon(upper, s.color, 0.18);
+  }
+  for (const Series& s : series) {
+    std::vector<double> run;  // a stretch of finite points
+    auto flush = [&] {
+      if (run.size() >= 4) {
+        if (s.dashed) for (size_t k = 2; k + 1 < run.size(); k += 2) f.line(run[k - 2], run[k - 1], run[k], run[k + 1], s.color, 1.2, true);
+        else f.polyline(run, s.color, 2);
+      } else if (run.size() == 2) {
+        f.circle(run[0], run[1], 3.5, s.color);
+      }
+      run.clear();
+    };
+    // Few points along x (epochs, confidence bins) are marked; steps such as a ROC curve's are not.
+    bool marks = !s.dashed && s.x.size() <= 30;
+    for (size_t i = 1; marks && i < s.x.size(); ++i) marks = s.x[i] > s.x[i - 1];
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (std::isfinite(s.x[i]) && std::isfinite(s.y[i])) {
+        run.insert(run.end(), {X(s.x[i]), Y(s.y[i])});
+        if (marks) f.circle(X(s.x[i]), Y(s.y[i]), 3, s.color);
+      } else {
+        flush();
+      }
+    }
+    flush();
+  }
+  return f;
+}
+
+Figure count_heatmap(const std::string& title, const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& rows,
+                     const std::vector<std::string>& columns, bool by_column, const std::string& row_axis,
+                     const std::string& column_axis) {
+  const size_t n = rows.size(), k = columns.size();
+  EASEL_CHECK(m.size() == n, title, ": ", m.size(), " rows of counts for ", n, " row names");
+  for (const auto& r : m) EASEL_CHECK(r.size() == k, title, ": a row of ", r.size(), " counts for ", k, " column names");
+  const double cell = std::clamp(440.0 / double(std::max<size_t>(std::max(n, k), 1)), 36.0, 88.0);
+  std::vector<std::string> rn, cn;
+  double row_w = 0, col_w = 0;
+  for (const auto& r : rows) rn.push_back(fit_text(r, 200, kLabel)), row_w = std::max(row_w, text_extent(rn.back(), kLabel));
+  for (const auto& c : columns) cn.push_back(fit_text(c, 220, kLabel)), col_w = std::max(col_w, text_extent(cn.back(), kLabel));
+  const bool turned = col_w > cell - 6;  // column names that do not fit their cell hang at 40°
+  const double drop = turned ? col_w * std::sin(40 * M_PI / 180) + 16 : 20;
+  const double L = 34 + row_w + 10, T = 44, gridB = T + double(n) * cell;
+  const double W = std::max({L + double(k) * cell + 20 + (turned ? 0 : 0), text_extent(title, kTitle, true) + 24,
+                             L + (turned ? col_w * std::cos(40 * M_PI / 180) : 0) + 20});
+  Figure f(W, gridB + drop + 34);
+  f.text(12, 22, title, kInk, kTitle, Anchor::start, true);
+  std::vector<int64_t> row_sum(n, 0), col_sum(k, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < k; ++j) row_sum[i] += m[i][j], col_sum[j] += m[i][j];
+  for (size_t i = 0; i < n; ++i) {
+    const double y = T + double(i) * cell;
+    f.text(L - 8, y + cell / 2 + 4, rn[i], kInk, kLabel, Anchor::end);
+    for (size_t j = 0; j < k; ++j) {
+      const int64_t total = by_column ? col_sum[j] : row_sum[i];
+      const double share = total ? double(m[i][j]) / double(total) : 0;
+      const double x = L + double(j) * cell;
+      f.rect(x, y, x + cell - 1, y + cell - 1, {float(1 - 0.85 * share), float(1 - 0.6 * share), float(1 - 0.25 * share)});
+      const Rgb ink = share > 0.55 ? Rgb{1, 1, 1} : kInk;
+      const bool two_lines = cell >= 40 && total > 0;
+      f.text(x + cell / 2, y + cell / 2 + (two_lines ? 0 : 5), std::to_string(m[i][j]), ink, 13, Anchor::middle, true);
+      if (two_lines) {
+        char pct[16];
+        std::snprintf(pct, sizeof pct, "%.0f%%", 100 * share);
+        f.text(x + cell / 2, y + cell / 2 + 15, pct, ink, 10, Anchor::middle);
       }
     }
   }
-  for (const Series& s : series) {
-    for (size_t i = 1; i < s.x.size(); ++i)
-      if (std::isfinite(s.y[i - 1]) && std::isfinite(s.y[i])) c.line(X(s.x[i - 1]), Y(s.y[i - 1]), X(s.x[i]), Y(s.y[i]), s.color, 2);
-    if (s.x.size() == 1) c.rect(X(s.x[0]) - 3, Y(s.y[0]) - 3, X(s.x[0]) + 3, Y(s.y[0]) + 3, s.color);
+  for (size_t j = 0; j < k; ++j) {
+    const double cx = L + (double(j) + 0.5) * cell;
+    if (turned) f.text(cx + 4, gridB + 12, cn[j], kInk, kLabel, Anchor::end, false, -40);
+    else f.text(cx, gridB + 16, cn[j], kInk, kLabel, Anchor::middle);
   }
-  double ly = T + 6;  // legend, top right
-  for (const Series& s : series) {
-    const double tw = Canvas::text_width(s.name, 1.3);
-    c.rect(R - tw - 30, ly + 3, R - tw - 12, ly + 7, s.color);
-    c.text(R - tw - 6, ly, s.name, ink, 1.3);
-    ly += 16;
-  }
-  return c;
+  if (!column_axis.empty()) f.text(L + double(k) * cell / 2, gridB + drop + 22, column_axis, kGrey, kLabel, Anchor::middle);
+  if (!row_axis.empty()) f.text(16, T + double(n) * cell / 2, row_axis, kGrey, kLabel, Anchor::middle, false, -90);
+  return f;
 }
 
-Canvas count_heatmap(const std::string& title, const std::vector<std::vector<int64_t>>& m,
-                     const std::vector<std::string>& rows, const std::vector<std::string>& columns, bool by_column) {
-  const int64_t n = int64_t(rows.size()), k = int64_t(columns.size());
-  const int64_t cell = std::clamp<int64_t>(480 / std::max<int64_t>(std::max(n, k), 1), 24, 80);
-  double label_w = 0;
-  for (const auto& r : rows) label_w = std::max(label_w, Canvas::text_width(r.substr(0, 24), 1.3));
-  // Columns are numbered under the grid; when they are not the rows, a key below names them.
-  const bool key = columns != rows;
-  double key_w = 0;
-  for (size_t j = 0; key && j < columns.size(); ++j)
-    key_w = std::max(key_w, Canvas::text_width(std::to_string(j) + " = " + columns[j].substr(0, 64), 1.2));
-  const double L = label_w + 20, T = 50, key_h = key ? 16.0 * double(k) + 10 : 0;
-  Canvas c(std::max<int64_t>({int64_t(L) + k * cell + 20, int64_t(key_w) + 30, int64_t(Canvas::text_width(title, 1.4)) + 20}),
-           int64_t(T) + n * cell + 50 + int64_t(key_h));
-  const Rgb ink{0.15f, 0.15f, 0.15f};
-  c.text(10, 12, title, ink, 1.4);
-  std::vector<int64_t> row_sum(size_t(n), 0), col_sum(size_t(k), 0);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < k; ++j) row_sum[size_t(i)] += m[size_t(i)][size_t(j)], col_sum[size_t(j)] += m[size_t(i)][size_t(j)];
-  for (int64_t i = 0; i < n; ++i) {
-    c.text(10, T + double(i * cell) + double(cell) / 2 - 5, rows[size_t(i)].substr(0, 24), ink, 1.3);
-    for (int64_t j = 0; j < k; ++j) {
-      const int64_t total = by_column ? col_sum[size_t(j)] : row_sum[size_t(i)];
-      const double f = total ? double(m[size_t(i)][size_t(j)]) / double(total) : 0;  // shade: share of its row / column
-      const Rgb shade{float(1 - 0.85 * f), float(1 - 0.6 * f), float(1 - 0.25 * f)};
-      const double x = L + double(j * cell), y = T + double(i * cell);
-      c.rect(x, y, x + double(cell) - 1, y + double(cell) - 1, shade);
-      const std::string v = std::to_string(m[size_t(i)][size_t(j)]);
-      c.text(x + double(cell) / 2 - Canvas::text_width(v, 1.3) / 2, y + double(cell) / 2 - 5, v, f > 0.6 ? Rgb{1, 1, 1} : ink, 1.3);
-    }
-  }
-  for (int64_t j = 0; j < k; ++j)
-    c.text(L + double(j * cell) + double(cell) / 2 - 4, T + double(n * cell) + 8, std::to_string(j), ink, 1.3);
-  for (int64_t j = 0; key && j < k; ++j)
-    c.text(10, T + double(n * cell) + 34 + 16.0 * double(j), std::to_string(j) + " = " + columns[size_t(j)].substr(0, 64), ink, 1.2);
-  return c;
+Figure confusion_chart(const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& classes) {
+  return count_heatmap("confusion matrix (test)", m, classes, classes, false, "true class", "predicted class");
 }
 
-Canvas confusion_chart(const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& classes) {
-  return count_heatmap("confusion matrix (rows: true, columns: predicted)", m, classes, classes, false);
-}
-
-Canvas scatter_chart(const std::string& title, const std::vector<double>& x, const std::vector<double>& y,
-                     const std::vector<int64_t>& labels, const std::vector<std::string>& classes, int64_t size) {
-  const double legend_w = [&] {
-    double w = 0;
-    for (const auto& c : classes) w = std::max(w, Canvas::text_width(c.substr(0, 24), 1.3));
-    return w + 40;
-  }();
-  Canvas c(size + int64_t(legend_w), size + 40);
-  const Rgb ink{0.15f, 0.15f, 0.15f};
-  c.text(10, 10, title, ink, 1.6);
+Figure scatter_chart(const std::string& title, const std::vector<double>& x, const std::vector<double>& y,
+                     const std::vector<int64_t>& labels, const std::vector<std::string>& classes, int64_t size,
+                     const std::vector<std::string>& tips) {
+  EASEL_CHECK(x.size() == y.size() && x.size() == labels.size() && (tips.empty() || tips.size() == x.size()), title, ": ", x.size(),
+              " x, ", y.size(), " y, ", labels.size(), " labels and ", tips.size(), " tips");
+  double legend_w = 0;
+  for (const auto& c : classes) legend_w = std::max(legend_w, text_extent(fit_text(c, 180, kLabel), kLabel));
+  Figure f(double(size) + legend_w + 44, double(size) + 44);
+  f.text(12, 22, title, kInk, kTitle, Anchor::start, true);
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (size_t i = 0; i < x.size(); ++i) x0 = std::min(x0, x[i]), x1 = std::max(x1, x[i]), y0 = std::min(y0, y[i]), y1 = std::max(y1, y[i]);
   const double span = std::max({x1 - x0, y1 - y0, 1e-12}), L = 20, T = 40, S = double(size) - 40;
   const double cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  c.line(L, T, L + S, T, {0.85f, 0.85f, 0.85f}, 1);
-  c.line(L, T + S, L + S, T + S, {0.85f, 0.85f, 0.85f}, 1);
+  f.rect(L - 6, T - 6, L + S + 6, T + S + 6, {0.975f, 0.975f, 0.975f});
   const double r = x.size() > 1500 ? 2 : x.size() > 400 ? 3 : 4;
   for (size_t i = 0; i < x.size(); ++i)
-    c.disk(L + S / 2 + (x[i] - cx) / span * S, T + S / 2 - (y[i] - cy) / span * S, r, palette(size_t(labels[i])), 0.75);
+    f.circle(L + S / 2 + (x[i] - cx) / span * S, T + S / 2 - (y[i] - cy) / span * S, r, palette(size_t(labels[i])), 0.75,
+             tips.empty() ? "" : tips[i], int64_t(i));
   for (size_t k = 0; k < classes.size(); ++k) {
-    c.disk(double(size) + 8, T + 6 + double(k) * 18, 5, palette(k));
-    c.text(double(size) + 20, T + double(k) * 18, classes[k].substr(0, 24), ink, 1.3);
+    f.circle(double(size) + 14, T + 6 + double(k) * 20, 5, palette(k));
+    f.text(double(size) + 26, T + 10 + double(k) * 20, fit_text(classes[k], 180, kLabel), kInk, kLabel);
   }
-  return c;
+  return f;
 }
 
-Canvas bar_chart(const std::string& title, const std::string& ylabel, const std::vector<std::string>& groups,
-                 const std::vector<BarSeries>& series, int64_t W, int64_t H) {
-  Canvas c(W, H);
-  const Rgb ink{0.15f, 0.15f, 0.15f}, grid{0.88f, 0.88f, 0.88f};
-  double top = 0;
-  for (const BarSeries& s : series)
+Figure bar_chart(const std::string& title, const std::string& ylabel, const std::vector<std::string>& groups,
+                 const std::vector<BarSeries>& series, int64_t W, int64_t H, Bounds yb) {
+  double top = -INFINITY, bottom = INFINITY;
+  for (const BarSeries& s : series) {
+    EASEL_CHECK(s.mean.size() == groups.size() && s.err.size() == groups.size(), title, ": series '", s.name, "' has ",
+                s.mean.size(), " means and ", s.err.size(), " errors for ", groups.size(), " groups");
     for (size_t g = 0; g < s.mean.size(); ++g)
-      if (std::isfinite(s.mean[g])) top = std::max(top, s.mean[g] + (std::isfinite(s.err[g]) ? s.err[g] : 0));
-  top = top > 0 ? top * 1.08 : 1;
-  const double L = 70, R = double(W) - 20, T = 52, B = double(H) - 70;
-  auto Y = [&](double v) { return B - v / top * (B - T); };
-  for (int i = 0; i <= 5; ++i) {
-    const double v = top * i / 5;
-    c.line(L, Y(v), R, Y(v), grid, 1);
-    const std::string l = tick_label(v);
-    c.text(L - 8 - Canvas::text_width(l, 1.2), Y(v) - 5, l, ink, 1.2);
+      if (std::isfinite(s.mean[g])) {
+        const double e = std::isfinite(s.err[g]) ? s.err[g] : 0;
+        top = std::max(top, s.mean[g] + e), bottom = std::min(bottom, s.mean[g] - e);
+      }
   }
-  c.text(L, 8, title, ink, 1.8);
-  c.text(6, T - 20, ylabel, ink);
+  Figure f{double(W), double(H)};
+  f.text(12, 22, title, kInk, kTitle, Anchor::start, true);
+  std::vector<std::pair<std::string, Rgb>> legend;
+  for (size_t k = 0; k < series.size(); ++k) legend.emplace_back(series[k].name, palette(k));
+  const double T = legend_rows(f, legend, 12, double(W) - 12, 30) + 10;
+  const Axis ay = make_axis(std::min(bottom, 0.0), top, yb, 5);
+  const double L = 30 + widest_tick(ay) + 8, R = double(W) - 18, B = double(H) - 46;
+  for (double t : ay.ticks) {
+    const double y = ay.at(t, B, T);
+    f.line(L, y, R, y, kGrid, 1);
+    f.text(L - 6, y + 4, tick_text(t, ay.step), kGrey, kTick, Anchor::end);
+  }
+  f.text(16, (T + B) / 2, ylabel, kInk, kLabel, Anchor::middle, false, -90);
+  auto Y = [&](double v) { return ay.at(v, B, T); };
   const double gw = (R - L) / double(std::max<size_t>(groups.size(), 1)), bw = gw * 0.8 / double(std::max<size_t>(series.size(), 1));
   for (size_t g = 0; g < groups.size(); ++g) {
     for (size_t k = 0; k < series.size(); ++k) {
-      const double m = series[k].mean[g], e = series[k].err[g], x = L + gw * double(g) + gw * 0.1 + bw * double(k);
-      if (!std::isfinite(m)) continue;
-      c.rect(x + 1, Y(m), x + bw - 1, B, palette(k));
+      const double mean = series[k].mean[g], e = series[k].err[g], x = L + gw * double(g) + gw * 0.1 + bw * double(k);
+      if (!std::isfinite(mean)) continue;
+      f.rect(x + 1, Y(mean), x + bw - 1, Y(0), palette(k));
       if (std::isfinite(e) && e > 0) {
-        c.line(x + bw / 2, Y(m + e), x + bw / 2, Y(std::max(m - e, 0.0)), ink, 1.2);
-        c.line(x + bw * 0.3, Y(m + e), x + bw * 0.7, Y(m + e), ink, 1.2);
+        f.line(x + bw / 2, Y(mean + e), x + bw / 2, Y(mean - e), kInk, 1.2);
+        f.line(x + bw * 0.3, Y(mean + e), x + bw * 0.7, Y(mean + e), kInk, 1.2);
+        f.line(x + bw * 0.3, Y(mean - e), x + bw * 0.7, Y(mean - e), kInk, 1.2);
       }
     }
-    const std::string name = groups[g].substr(0, size_t(std::max(4.0, gw / 9)));
-    c.text(L + gw * (double(g) + 0.5) - Canvas::text_width(name, 1.2) / 2, B + 8, name, ink, 1.2);
+    f.text(L + gw * (double(g) + 0.5), B + 16, fit_text(groups[g], gw - 4, kTick), kInk, kTick, Anchor::middle);
   }
-  c.line(L, B, R, B, ink, 1.2);
-  double lx = L;
-  for (size_t k = 0; k < series.size(); ++k) {  // legend under the axis
-    c.rect(lx, double(H) - 26, lx + 14, double(H) - 16, palette(k));
-    c.text(lx + 18, double(H) - 28, series[k].name, ink, 1.3);
-    lx += Canvas::text_width(series[k].name, 1.3) + 40;
-  }
-  return c;
+  f.line(L, Y(0), R, Y(0), kInk, 1);
+  f.line(L, T, L, B, kInk, 1);
+  return f;
 }
 
 Canvas image_grid(const std::string& title, const std::vector<Tile>& tiles, int64_t columns, int64_t tile) {
@@ -287,7 +305,7 @@ Canvas image_grid(const std::string& title, const std::vector<Tile>& tiles, int6
   const int64_t cap_h = int64_t(lines) * 14 + 6, gap = 10, rows = (int64_t(tiles.size()) + columns - 1) / columns;
   const int64_t cols = std::min<int64_t>(columns, std::max<int64_t>(int64_t(tiles.size()), 1));
   Canvas c(cols * (tile + gap) + gap, 40 + rows * (tile + cap_h + gap) + gap);
-  c.text(10, 10, title, {0.15f, 0.15f, 0.15f}, 1.6);
+  c.text(10, 26, title, {0.15f, 0.15f, 0.15f}, 15, true);
   for (size_t i = 0; i < tiles.size(); ++i) {
     const int64_t x = gap + int64_t(i) % columns * (tile + gap), y = 40 + int64_t(i) / columns * (tile + cap_h + gap);
     const Tensor& img = tiles[i].image;
@@ -297,7 +315,7 @@ Canvas image_grid(const std::string& title, const std::vector<Tile>& tiles, int6
     const Tensor scaled = resize(in.to(DType::f32), th, tile, true);
     c.paste(x, y, img.dim() == 2 ? scaled.select(0, 0) : scaled);
     for (size_t k = 0; k < tiles[i].caption.size(); ++k)
-      c.text(double(x), double(y + th + 4 + int64_t(k) * 14), tiles[i].caption[k].substr(0, size_t(tile / 7)), tiles[i].caption_color, 1.2);
+      c.text(double(x), double(y + th + 15 + int64_t(k) * 14), fit_text(tiles[i].caption[k], double(tile), 11), tiles[i].caption_color, 11);
   }
   return c;
 }

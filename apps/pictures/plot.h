@@ -1,64 +1,61 @@
-// A small rasteriser for the pictures Easel shows people: training curves, confusion matrices,
-// ROC curves. A Canvas is an RGB image [3, H, W] in [0, 1]; text comes from stb_easy_font (scaled
-// bitmap strokes), so no font files are needed. Charts are plain functions returning a Canvas.
+// Charts: training curves, ROC curves, confusion matrices, t-SNE maps, bar charts. Each is a plain
+// function returning a Figure (apps/pictures/figure.h) that becomes SVG or PNG. Axes carry ticks at
+// 1-2-5 steps and never pass the range their quantity can take (Bounds); legends sit outside the
+// plotted area. Image galleries are raster pictures: image_grid returns a Canvas.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
-#include "tensor/tensor.h"
+#include "apps/pictures/canvas.h"
+#include "apps/pictures/figure.h"
 
 namespace easel {
 
-struct Rgb {
-  float r, g, b;
+struct Bounds {  // the values a quantity can take: an accuracy [0, 1], a loss [0, inf), epochs 1, 2, ...
+  double lo = -INFINITY, hi = INFINITY;
+  bool whole = false;  // it counts: ticks at whole numbers only
 };
+constexpr Bounds kUnit{0, 1}, kNonNegative{0, INFINITY}, kCount{0, INFINITY, true};
 
-class Canvas {
- public:
-  Canvas(int64_t width, int64_t height, Rgb background = {1, 1, 1});
-  void rect(double x0, double y0, double x1, double y1, Rgb c);             // filled
-  void line(double x0, double y0, double x1, double y1, Rgb c, double width = 1.5);  // anti-aliased
-  void text(double x, double y, const std::string& s, Rgb c, double scale = 1.5);    // top-left anchor
-  void disk(double cx, double cy, double r, Rgb c, double alpha = 1);                 // anti-aliased dot
-  void paste(int64_t x, int64_t y, const Tensor& rgb);  // an image [3, h, w] (or [h, w] grey) in [0, 1]
-  static double text_width(const std::string& s, double scale = 1.5);
-  const Tensor& image() const { return img_; }
-  void save(const std::string& png_path) const;
-
- private:
-  void blend(int64_t x, int64_t y, Rgb c, double a);
-  Tensor img_;
-  float* px_;
-  int64_t w_, h_;
-};
+// About `target` tick values at a step of 1, 2 or 5 × 10^k, from the step's multiple at or below
+// lo to the one at or above hi.
+std::vector<double> nice_ticks(double lo, double hi, int target = 5);
+std::string tick_text(double v, double step);  // as many decimals as the step needs: 0.2, 0.05, 100
 
 struct Series {
   std::string name;
   std::vector<double> x, y;
   Rgb color;
   std::vector<double> lo, hi;  // optional band around y (e.g. mean ± std over trials), drawn shaded
+  bool dashed = false;         // a reference line (the diagonal of a ROC or reliability chart)
 };
 
-// Lines on shared axes with ticks, labels and a legend. Empty ranges are widened.
-Canvas line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
-                  const std::vector<Series>& series, int64_t width = 640, int64_t height = 400);
-// Counts as a heat map with the numbers written in, each cell shaded by its share of its row (or of
-// its column); columns are numbered, with a key below when they are not the rows.
-Canvas count_heatmap(const std::string& title, const std::vector<std::vector<int64_t>>& m,
-                     const std::vector<std::string>& rows, const std::vector<std::string>& columns, bool by_column);
-// count_heatmap with rows true, columns predicted.
-Canvas confusion_chart(const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& classes);
+// Lines on shared axes, the legend in a row above them; a line of few points along x marks
+// each point.
+Figure line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                  const std::vector<Series>& series, int64_t width = 640, int64_t height = 400, Bounds x = {}, Bounds y = {});
+// Counts as a heat map: each cell shaded by its share of its row (or of its column), the count
+// written in with that share under it; rows and columns named.
+Figure count_heatmap(const std::string& title, const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& rows,
+                     const std::vector<std::string>& columns, bool by_column, const std::string& row_axis = "",
+                     const std::string& column_axis = "");
+// count_heatmap with rows true, columns predicted, shares of each true class.
+Figure confusion_chart(const std::vector<std::vector<int64_t>>& m, const std::vector<std::string>& classes);
 
-// Points coloured by class, with a legend (t-SNE maps); the axes carry no units.
-Canvas scatter_chart(const std::string& title, const std::vector<double>& x, const std::vector<double>& y,
-                     const std::vector<int64_t>& labels, const std::vector<std::string>& classes, int64_t size = 560);
+// Points coloured by class, with a legend beside them (t-SNE maps); the axes carry no units.
+// tips[i] (optional) is point i's hover text; each point's data-key is its index.
+Figure scatter_chart(const std::string& title, const std::vector<double>& x, const std::vector<double>& y,
+                     const std::vector<int64_t>& labels, const std::vector<std::string>& classes, int64_t size = 560,
+                     const std::vector<std::string>& tips = {});
 // Bars with error whiskers (mean ± std), one group per name, one colour per series.
 struct BarSeries {
   std::string name;
   std::vector<double> mean, err;  // one per group
 };
-Canvas bar_chart(const std::string& title, const std::string& ylabel, const std::vector<std::string>& groups,
-                 const std::vector<BarSeries>& series, int64_t width = 720, int64_t height = 420);
+Figure bar_chart(const std::string& title, const std::string& ylabel, const std::vector<std::string>& groups,
+                 const std::vector<BarSeries>& series, int64_t width = 720, int64_t height = 420, Bounds y = kNonNegative);
+
 // Images laid out in rows of `columns`, each scaled to `tile` pixels wide and captioned below.
 struct Tile {
   Tensor image;                      // [3, h, w] or [h, w] in [0, 1]

@@ -564,8 +564,10 @@ void roc_picture(const Pooled& p, const std::vector<std::string>& classes, const
     if (std::isnan(r.auc)) continue;
     lines.push_back({classes[c].substr(0, 20) + " (AUC " + fmt("%.3f", r.auc) + ")", r.fpr, r.tpr, palette(c)});
   }
-  lines.push_back({"chance", {0, 1}, {0, 1}, {0.7f, 0.7f, 0.7f}});
-  line_chart(title, "false positive rate", "true positive rate", lines, 560, 440).save(png);
+  Series chance{"chance", {0, 1}, {0, 1}, {0.6f, 0.6f, 0.6f}};
+  chance.dashed = true;
+  lines.push_back(chance);
+  line_chart(title, "false positive rate", "true positive rate", lines, 560, 440, kUnit, kUnit).save(png);
 }
 
 // Histogram of the positive class's probability for correct and for wrong predictions.
@@ -587,7 +589,7 @@ std::string abstractness_picture(const Pooled& p, int64_t positive, const std::s
     if (n[1] > 0) right.mean[b] /= n[1];
     if (n[0] > 0) wrong.mean[b] /= n[0];
   }
-  bar_chart(title, "share of predictions", bins, {right, wrong}, 760, 400).save(png);
+  bar_chart(title, "share of predictions", bins, {right, wrong}, 760, 400, kUnit).save(png);
   auto part = [&](int ok) {
     return fmt("%.0f", n[ok]) + (ok ? " correct" : " wrong") + " (mean p(" + cls + ") " + fmt("%.3f", n[ok] ? sum[ok] / n[ok] : 0) +
            ", mean |p - 0.5| " + fmt("%.3f", n[ok] ? margin[ok] / n[ok] : 0) + ")";
@@ -624,7 +626,7 @@ bool curves_picture(const std::string& out, const std::string& variant, int64_t 
   };
   std::vector<Series> all = {series("validation accuracy", val, palette(0))};
   if (!train.empty()) all.push_back(series("training accuracy", train, palette(1)));
-  line_chart(variant + ": accuracy per epoch, mean +- std over trials", "epoch", "accuracy", all, 620, 380).save(png);
+  line_chart(variant + ": accuracy per epoch, mean ± std over trials", "epoch", "accuracy", all, 620, 380, kCount, kUnit).save(png);
   return true;
 }
 
@@ -733,7 +735,8 @@ Json tabulate_experiment(const std::string& out) {
   for (const auto& n : names) longest = std::max(longest, n.size());
   const int64_t per_group = std::max<int64_t>(120, int64_t(9.5 * double(longest)) + 16);  // room for the names
   const int64_t W = std::max<int64_t>(720, per_group * int64_t(names.size()) + 100);
-  bar_chart(st["study"].str() + ": test scores over " + std::to_string(trials) + " trials", "mean +- std", names, {acc, f1}, W, 440)
+  bar_chart(st["study"].str() + ": test scores over " + std::to_string(trials) + " trials", "mean ± std", names, {acc, f1}, W, 440,
+            kUnit)
       .save(out + "/accuracy.png");
 
   std::ostringstream doc;

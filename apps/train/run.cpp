@@ -146,14 +146,14 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
     vf.x.push_back(e), vf.y.push_back(l["val_macro_f1"].num());
     if (l.has("train_accuracy")) ta.x.push_back(e), ta.y.push_back(l["train_accuracy"].num());
   }
-  const Canvas loss = line_chart("loss", "epoch", "cross-entropy", {tl, vl}, 560, 360);
   std::vector<Series> scores = {va, vf};
   if (!ta.x.empty()) scores.push_back(ta);  // the gap to validation accuracy shows over-fitting
-  const Canvas score = line_chart("accuracy and macro-F1", "epoch", "score", scores, 560, 360);
-  Tensor both = concat({loss.image(), score.image()}, 2);
-  save_png(dir + "/curves.png", both);
+  Figure curves(1120, 360);
+  curves.add(line_chart("loss", "epoch", "cross-entropy", {tl, vl}, 560, 360, kCount, kNonNegative), 0, 0);
+  curves.add(line_chart("accuracy and macro-F1", "epoch", "score", scores, 560, 360, kCount, kUnit), 560, 0);
+  save_png_and_svg(curves, dir + "/curves");
   if (!test) return;
-  confusion_chart(test->confusion, classes).save(dir + "/confusion.png");
+  save_png_and_svg(confusion_chart(test->confusion, classes), dir + "/confusion");
   std::vector<Series> roc;
   for (size_t c = 0; c < test->roc.size() && c < 10; ++c)
     if (!std::isnan(test->roc[c].auc)) {
@@ -168,8 +168,11 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
     std::snprintf(name, sizeof name, "macro-average (AUC %.3f)", test->roc_macro.auc);
     if (!std::isnan(test->roc_macro.auc)) roc.push_back({name, test->roc_macro.fpr, test->roc_macro.tpr, {0.45f, 0.45f, 0.45f}});
   }
-  roc.push_back({"chance", {0, 1}, {0, 1}, {0.7f, 0.7f, 0.7f}});
-  line_chart("ROC (test, one-vs-rest)", "false positive rate", "true positive rate", roc, 560, 440).save(dir + "/roc.png");
+  Series chance{"chance", {0, 1}, {0, 1}, {0.6f, 0.6f, 0.6f}};
+  chance.dashed = true;
+  roc.push_back(chance);
+  save_png_and_svg(line_chart("ROC (test, one-vs-rest)", "false positive rate", "true positive rate", roc, 560, 440, kUnit, kUnit),
+                   dir + "/roc");
 }
 
 }  // namespace easel
