@@ -43,8 +43,13 @@ window.addEventListener("load", () => {
   const classes = ["abstract", "figurative"].every(c => named.filter(t => t === c).length === 2);
   const hover = document.querySelectorAll("#tsne circle[data-key] title").length;
   const nav = document.querySelectorAll("nav a").length;
+  // Hovering a point shows its painting: the script fills the floating thumbnail.
+  const dot = document.querySelector("#tsne circle[data-key]");
+  if (dot) dot.dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
+  const thumb = document.getElementById("thumb");
+  const shown = !!thumb && thumb.style.display === "block" && thumb.src.startsWith("data:image/jpeg;base64,");
   document.body.setAttribute("data-check", "images=" + document.images.length + " svgs=" + svgs.length + " classes=" + classes +
-    " hover=" + hover + " nav=" + nav + " broken=" + broken + " blank=" + blank + " errors=" + __errors.length);
+    " hover=" + hover + " shown=" + shown + " nav=" + nav + " broken=" + broken + " blank=" + blank + " errors=" + __errors.length);
 });
 </script>'
 shopt -u patsub_replacement 2>/dev/null || true  # bash 5.2: a literal "&" in the replacement
@@ -61,6 +66,7 @@ hover=$(sed -E 's/.*hover=([0-9]+).*/\1/' <<<"$verdict") nav=$(sed -E 's/.*nav=(
 [[ $svgs -ge 5 ]] || { echo "expected at least 5 inline SVG charts, got $svgs"; exit 1; }
 [[ $hover -ge 20 ]] || { echo "expected the t-SNE points to carry hover titles, got $hover"; exit 1; }
 [[ $nav -ge 8 ]] || { echo "expected a navigation bar of at least 8 sections, got $nav"; exit 1; }
+grep -q 'shown=true' <<<"$verdict" || { echo "hovering a t-SNE point does not show its painting"; exit 1; }
 grep -q 'classes=true' <<<"$verdict" || { echo "the confusion matrix's SVG does not name both classes on both axes"; exit 1; }
 grep -q 'broken=0 blank=0 errors=0' <<<"$verdict" || exit 1
 grep -q '<h2 id="svm">SVM head</h2>' "$report" && grep -q '<h2 id="outliers">Outliers and suspicious labels</h2>' "$report"

@@ -114,9 +114,10 @@ std::string tick_text(double v, double step) {
 }
 
 Rgb palette(size_t i) {
-  static const Rgb colors[] = {{0.12f, 0.47f, 0.71f}, {1.0f, 0.5f, 0.05f}, {0.17f, 0.63f, 0.17f}, {0.84f, 0.15f, 0.16f},
-                               {0.58f, 0.4f, 0.74f},  {0.55f, 0.34f, 0.29f}, {0.89f, 0.47f, 0.76f}, {0.5f, 0.5f, 0.5f}};
-  return colors[i % 8];
+  static const Rgb colors[] = {{0.12f, 0.47f, 0.71f}, {1.0f, 0.5f, 0.05f},  {0.17f, 0.63f, 0.17f}, {0.84f, 0.15f, 0.16f},
+                               {0.58f, 0.4f, 0.74f},  {0.55f, 0.34f, 0.29f}, {0.89f, 0.47f, 0.76f}, {0.5f, 0.5f, 0.5f},
+                               {0.74f, 0.74f, 0.13f}, {0.09f, 0.75f, 0.81f}};
+  return colors[i % 10];
 }
 
 Figure line_chart(const std::string& title, const std::string& xlabel, const std::string& ylabel,
@@ -205,8 +206,8 @@ Figure count_heatmap(const std::string& title, const std::vector<std::vector<int
       const double share = total ? double(m[i][j]) / double(total) : 0;
       const double x = L + double(j) * cell;
       f.rect(x, y, x + cell - 1, y + cell - 1, {float(1 - 0.85 * share), float(1 - 0.6 * share), float(1 - 0.25 * share)});
-      const Rgb ink = share > 0.55 ? Rgb{1, 1, 1} : kInk;
-      const bool two_lines = cell >= 40 && total > 0;
+      const Rgb ink = share > 0.55 ? Rgb{1, 1, 1} : m[i][j] == 0 ? Rgb{0.7f, 0.7f, 0.7f} : kInk;
+      const bool two_lines = cell >= 40 && m[i][j] > 0;  // an empty cell: a grey 0, no share
       f.text(x + cell / 2, y + cell / 2 + (two_lines ? 0 : 5), std::to_string(m[i][j]), ink, 13, Anchor::middle, true);
       if (two_lines) {
         char pct[16];

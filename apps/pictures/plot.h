@@ -64,6 +64,6 @@ struct Tile {
 };
 Canvas image_grid(const std::string& title, const std::vector<Tile>& tiles, int64_t columns, int64_t tile = 128);
 
-Rgb palette(size_t i);  // distinct line colours
+Rgb palette(size_t i);  // ten distinct colours (matplotlib's tab10), then again
 
 }  // namespace easel

@@ -159,7 +159,7 @@ const char* kStyle =
     "figcaption{font-size:.88em;color:#444;max-width:560px;margin-top:.3em}.note{color:#555;font-size:.9em}"
     ".warn{background:#fff4d6;border-left:4px solid #e0a800;padding:.4em .8em}"
     "#thumb{position:fixed;display:none;pointer-events:none;border:2px solid #333;background:#fff;z-index:3}"
-    "table.config td{font-family:'DejaVu Sans Mono',monospace;font-size:.85em}";
+    "table.config td{font-family:'DejaVu Sans Mono',monospace;font-size:.85em;text-align:left}";
 
 // Hovering a t-SNE point shows its image (thumbnails keyed by the point's data-key); without the
 // script the points still carry their file name as an SVG <title>.
@@ -239,7 +239,7 @@ void calibration_section(Page& p, const std::string& dir) {
   const Json c = Json::load(dir + "/calibration.json");
   p.section("calibration", "Calibration");
   if (c.has("warning")) p.body << "<p class=\"warn\">Temperature not fitted: " << esc(c["warning"].str()) << ".</p>\n";
-  p.body << "<p>Temperature T = " << fmt(c["temperature"].num(), "%.3f") << " (" << esc(c["fitted_on"].str())
+  p.body << "<p>Temperature T = " << fmt(c["temperature"].num(), "%.3f") << " (from the " << esc(c["fitted_on"].str())
          << "). Expected calibration error on the test split: " << fmt(c.get("test_ece_before", std::nan(""))) << " before, "
          << fmt(c.get("test_ece_after", std::nan(""))) << " after. Predicted probabilities (and the two-class score) use T.</p>\n"
          << figure(dir + "/reliability",

@@ -562,7 +562,7 @@ void roc_picture(const Pooled& p, const std::vector<std::string>& classes, const
     for (size_t i = 0; i < p.labels.size(); ++i) s.push_back(p.scores[i][c]), pos.push_back(p.labels[i] == int64_t(c));
     const RocCurve r = roc_curve(s, pos);
     if (std::isnan(r.auc)) continue;
-    lines.push_back({classes[c].substr(0, 20) + " (AUC " + fmt("%.3f", r.auc) + ")", r.fpr, r.tpr, palette(c)});
+    lines.push_back({classes[c].substr(0, 64) + " (AUC " + fmt("%.3f", r.auc) + ")", r.fpr, r.tpr, palette(c)});
   }
   Series chance{"chance", {0, 1}, {0, 1}, {0.6f, 0.6f, 0.6f}};
   chance.dashed = true;

@@ -157,8 +157,8 @@ void write_run_pictures(const std::string& dir, const std::vector<std::string>& 
   std::vector<Series> roc;
   for (size_t c = 0; c < test->roc.size() && c < 10; ++c)
     if (!std::isnan(test->roc[c].auc)) {
-      char name[96];
-      std::snprintf(name, sizeof name, "%.20s (AUC %.3f)", classes[c].c_str(), test->roc[c].auc);
+      char name[160];
+      std::snprintf(name, sizeof name, "%.64s (AUC %.3f)", classes[c].c_str(), test->roc[c].auc);
       roc.push_back({name, test->roc[c].fpr, test->roc[c].tpr, palette(c)});
     }
   if (test->roc.size() > 2) {  // averages over the classes (with two, each equals the classes' own curve)
