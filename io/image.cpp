@@ -393,12 +393,14 @@ Tensor add_gaussian_noise(const Tensor& img, double sigma, Generator& g) {
   return clamp(img + Tensor::normal(img.shape(), 0, sigma, DType::f32, &g), 0, 1);
 }
 
-Tensor random_resized_crop(const Tensor& img, int64_t size, double lo, double hi, Generator& g) {
+Tensor random_resized_crop(const Tensor& img, int64_t size, double lo, double hi, Generator& g, double ratio_lo, double ratio_hi) {
+  EASEL_CHECK(0 < lo && lo <= hi && hi <= 1 && 0 < ratio_lo && ratio_lo <= ratio_hi, "random_resized_crop: scale [", lo, ", ", hi,
+              "] and ratio [", ratio_lo, ", ", ratio_hi, "] must satisfy 0 < lo <= hi <= 1, 0 < ratio_lo <= ratio_hi");
   const int64_t H = img.size(1), W = img.size(2);
   const double area = double(H * W);
   for (int attempt = 0; attempt < 10; ++attempt) {
     const double target = area * (lo + (hi - lo) * g.uniform());
-    const double log_r = std::log(3.0 / 4) + (std::log(4.0 / 3) - std::log(3.0 / 4)) * g.uniform();
+    const double log_r = std::log(ratio_lo) + (std::log(ratio_hi) - std::log(ratio_lo)) * g.uniform();
     const double ratio = std::exp(log_r);
     const int64_t w = int64_t(std::lround(std::sqrt(target * ratio))), h = int64_t(std::lround(std::sqrt(target / ratio)));
     if (w > 0 && h > 0 && w <= W && h <= H) {
@@ -406,7 +408,44 @@ Tensor random_resized_crop(const Tensor& img, int64_t size, double lo, double hi
       return resize(crop(img, top, left, h, w), size, size);
     }
   }
-  return resize(center_crop(img, std::min(H, W), std::min(H, W)), size, size);  // fallback, as torchvision
+  // Fallback, as torchvision: the whole image when its aspect is in range, else the centre crop
+  // of the nearest aspect that is.
+  const double aspect = double(W) / double(H);
+  int64_t w = W, h = H;
+  if (aspect < ratio_lo) h = std::min<int64_t>(H, std::max<int64_t>(1, int64_t(std::lround(double(W) / ratio_lo))));
+  else if (aspect > ratio_hi) w = std::min<int64_t>(W, std::max<int64_t>(1, int64_t(std::lround(double(H) * ratio_hi))));
+  return resize(center_crop(img, h, w), size, size);
+}
+
+// RGB -> HSV -> RGB per pixel (the hexcone model, as torchvision's tensor functions).
+Tensor adjust_hue(const Tensor& img, double shift) {
+  check_image(img, "adjust_hue");
+  EASEL_CHECK(img.size(0) == 3 && shift >= -0.5 && shift <= 0.5, "adjust_hue: needs an RGB image and a shift in [-0.5, 0.5], got ",
+              img.describe(), " and ", shift);
+  const Tensor src = dense(img);
+  Tensor out = Tensor::empty(img.shape());
+  const int64_t n = img.size(1) * img.size(2);
+  const float* in = src.data<float>();
+  float* o = out.data<float>();
+  for (int64_t i = 0; i < n; ++i) {
+    const double r = in[i], gr = in[n + i], b = in[2 * n + i];
+    const double v = std::max({r, gr, b}), c = v - std::min({r, gr, b});
+    const double s = v > 0 ? c / v : 0;
+    double h = 0;
+    if (c > 0) {
+      if (v == r) h = (gr - b) / c;
+      else if (v == gr) h = 2 + (b - r) / c;
+      else h = 4 + (r - gr) / c;
+    }
+    h = h / 6 + shift;
+    h -= std::floor(h);
+    const double sector = h * 6, f = sector - std::floor(sector);
+    const int k = int(std::floor(sector)) % 6;
+    const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+    const double rgb[6][3] = {{v, t, p}, {q, v, p}, {p, v, t}, {p, q, v}, {t, p, v}, {v, p, q}};
+    o[i] = float(rgb[k][0]), o[n + i] = float(rgb[k][1]), o[2 * n + i] = float(rgb[k][2]);
+  }
+  return out;
 }
 
 }  // namespace easel

@@ -41,8 +41,13 @@ Tensor sharpen(const Tensor& img, double amount);  // unsharp mask: img + amount
 Tensor adjust_brightness(const Tensor& img, double factor);  // img·factor
 Tensor adjust_contrast(const Tensor& img, double factor);    // mean gray + factor·(img - mean gray)
 Tensor adjust_saturation(const Tensor& img, double factor);  // gray + factor·(img - gray)
+// The hue turned by `shift` of a full turn, shift in [-0.5, 0.5] (torchvision's adjust_hue):
+//   (h, s, v) = hsv(rgb);  rgb' = rgb(h + shift mod 1, s, v)
+Tensor adjust_hue(const Tensor& img, double shift);
 Tensor add_gaussian_noise(const Tensor& img, double sigma, Generator& g);  // then clamped to [0, 1]
-// torchvision's RandomResizedCrop: area fraction in [scale_lo, scale_hi], aspect in [3/4, 4/3].
-Tensor random_resized_crop(const Tensor& img, int64_t size, double scale_lo, double scale_hi, Generator& g);
+// torchvision's RandomResizedCrop: area fraction uniform in [scale_lo, scale_hi], aspect w/h
+// log-uniform in [ratio_lo, ratio_hi], ten tries; then the centre crop of the largest such aspect.
+Tensor random_resized_crop(const Tensor& img, int64_t size, double scale_lo, double scale_hi, Generator& g,
+                           double ratio_lo = 3.0 / 4, double ratio_hi = 4.0 / 3);
 
 }  // namespace easel

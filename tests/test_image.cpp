@@ -187,3 +187,49 @@ TEST_CASE("presets: unit keeps [0, 1] as decoded; grayscale puts the luminance i
   CHECK(x.at({0, 0, 0}) == doctest::Approx(g.at({0, 0, 0})));
   CHECK_THROWS_WITH_AS(normalize(img, "unity"), doctest::Contains("(imagenet, caffe, tf, unit)"), Error);
 }
+
+TEST_CASE("colour jitter and crops: hue turns, ranges parse and read back exactly") {
+  Tensor px = Tensor::empty({3, 1, 3});  // red, gray, a muted orange
+  const double rgb[3][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.8, 0.5, 0.2}};
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t c = 0; c < 3; ++c) px.set({c, 0, i}, rgb[i][c]);
+  const Tensor green = adjust_hue(px, 1.0 / 3);
+  check_values(green.select(2, 0).reshape({3}), {0, 1, 0}, 1e-6);      // red + a third of a turn
+  check_values(green.select(2, 1).reshape({3}), {0.5, 0.5, 0.5}, 1e-6);  // gray has no hue
+  check_values(adjust_hue(px, -1.0 / 6).select(2, 0).reshape({3}), {1, 0, 1}, 1e-6);  // magenta
+  // Orange (h = 30°) turned by 0.5 is its complement, azure (210°), same saturation and value:
+  check_values(adjust_hue(px, 0.5).select(2, 2).reshape({3}), {0.2, 0.5, 0.8}, 1e-6);
+  CHECK(max_abs_diff(adjust_hue(adjust_hue(px, 0.2), -0.2), px) < 1e-6);
+  CHECK(error_of([&] { adjust_hue(px, 0.7); }).find("shift in [-0.5, 0.5]") != std::string::npos);
+
+  const Augment a = Augment::parse("crop=0.35-1:0.75-1.3333333333333333,jitter=0.4:0.3:0.2:0.05,hue=0.1");
+  CHECK(a.crop);
+  CHECK(a.crop_lo == 0.35);
+  CHECK(a.ratio_hi == 4.0 / 3);
+  CHECK(a.jitter[1] == 0.3);
+  CHECK(a.jitter[3] == 0.05);
+  const Augment back = Augment::parse(a.str());  // config.json's text is the same augmentation
+  CHECK(back.str() == a.str());
+  CHECK(back.crop_lo == a.crop_lo);
+  CHECK(back.ratio_hi == a.ratio_hi);
+  CHECK(Augment::parse("crop").str() == "crop");
+  CHECK(Augment::parse("jitter=0.4").jitter[2] == 0.4);
+  CHECK(error_of([] { Augment::parse("crop=0.35"); }).find("write a range LO-HI") != std::string::npos);
+  CHECK(error_of([] { Augment::parse("crop=0.5-1.5"); }).find("at most 1") != std::string::npos);
+  CHECK(error_of([] { Augment::parse("jitter=1:2"); }).find("jitter=BRIGHTNESS:CONTRAST:SATURATION[:HUE]") != std::string::npos);
+
+  // ColorJitter with every amount 0 is the identity; with amounts, the same seed gives the same image.
+  const Tensor img = Tensor::rand({3, 8, 8});
+  Generator g1(5), g2(5);
+  const double none[4] = {0, 0, 0, 0}, some[4] = {0.4, 0.4, 0.4, 0.1};
+  CHECK(max_abs_diff(color_jitter(img, none, g1), img) == 0);
+  CHECK(max_abs_diff(color_jitter(img, some, g1), color_jitter(img, some, g2)) > 0);  // g1 moved on: another draw
+  Generator g3(9), g4(9);
+  CHECK(max_abs_diff(color_jitter(img, some, g3), color_jitter(img, some, g4)) == 0);
+
+  // Crops keep their aspect within the range: a 60x20 strip with only wide crops (ratio 2-3)
+  // allowed still yields the requested size (the fallback centre crop is 60x20 itself: ratio 3).
+  Generator g(4);
+  CHECK(random_resized_crop(Tensor::rand({3, 20, 60}), 16, 0.9, 1.0, g, 2, 3).shape() == Shape{3, 16, 16});
+  CHECK(error_of([&] { random_resized_crop(img, 8, 0.5, 0.4, g); }).find("0 < lo <= hi <= 1") != std::string::npos);
+}

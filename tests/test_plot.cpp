@@ -2,6 +2,7 @@
 // show (nice ticks inside the quantity's range, class names on both axes, legends off the data),
 // and their SVG and PNG come from one description.
 #include <algorithm>
+#include <cmath>
 
 #include "apps/pictures/font.h"
 #include "apps/pictures/plot.h"
@@ -79,6 +80,8 @@ TEST_CASE("ticks: 1-2-5 steps, printed with the decimals the step needs") {
   CHECK(tick_text(100, 50) == "100");
   CHECK(tick_text(-1e-17, 0.1) == "0.0");
   CHECK(tick_text(3e-5, 1e-5) == "3e-05");
+  CHECK(tick_text(0.000112, 2e-6) != tick_text(0.000114, 2e-6));  // tiny steps keep neighbours apart
+  CHECK(tick_text(1.05e8, 5e6) == "1.05e+08");
 }
 
 TEST_CASE("charts: axes stay inside the quantity's range, the legend off the data") {
@@ -127,6 +130,21 @@ TEST_CASE("confusion chart: class names on both axes, counts and row shares, esc
   CHECK(has_text(m, "predicted class"));
   CHECK(has_colour(m.render().image(), {0.15f, 0.4f, 0.75f}, 0.08));  // a nearly full row's shade
   CHECK(test::error_of([] { confusion_chart({{1, 2}}, {"a", "b"}); }).find("1 rows of counts for 2 row names") != std::string::npos);
+}
+
+TEST_CASE("SVG text: malformed UTF-8 and control characters become U+FFFD; cut names end on whole characters") {
+  CHECK(clean_utf8("caf\xC3\xA9") == "caf\xC3\xA9");            // é kept
+  CHECK(clean_utf8("caf\xE9.jpg") == "caf\xEF\xBF\xBD.jpg");     // Latin-1 é: one replacement, the rest kept
+  CHECK(clean_utf8("a\x01" "b\xC3") == "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");  // a control character, a cut sequence
+  Figure f{100, 40};
+  f.text(0, 20, "\xFFx<y", {0, 0, 0});
+  CHECK(f.svg().find(">\xEF\xBF\xBDx&lt;y</text>") != std::string::npos);
+  const Figure m = confusion_chart({{1, 0}, {0, 1}}, {"Éléphants roses dans un paysage très très très long " + std::string(40, 'x'), "b"});
+  for (const std::string& t : m.texts()) CHECK(clean_utf8(t) == t);  // every cut name is still valid UTF-8
+  // Turned column names hang down-left of their column: none starts left of the picture.
+  for (const auto& s : m.shapes())
+    if (s.kind == Figure::Shape::text && s.angle != 0 && s.anchor == Anchor::end)
+      CHECK(s.xy[0] - text_extent(s.str, s.size) * std::cos(40 * M_PI / 180) >= 0);
 }
 
 TEST_CASE("scatter: hover titles and keys for the report's script") {

@@ -3,6 +3,7 @@
 // uninterrupted run exactly; freezing, per-layer learning rates and re-initialisation.
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 
 #include "apps/train/inference.h"
 #include "apps/train/run.h"
@@ -11,6 +12,7 @@
 #include "layers/basic.h"
 #include "optim/scheduler.h"
 #include "helpers.h"
+#include "io/checkpoint.h"
 #include "io/image.h"
 #include "io/npz.h"
 #include "layers/surgery.h"
@@ -74,6 +76,64 @@ TEST_CASE("a small net learns the generated paintings; eval and predict read the
   CHECK(run.pre.size == 24);
   fs::remove_all(data);
   fs::remove_all(out);
+}
+
+TEST_CASE("--accumulate 2 of batch 8 takes the step of --batch 16; --warmup ramps every rate; --tta flip averages mirrors") {
+  const std::string data = make_paintings(12), a = data + "_b16", b = data + "_b8x2", w = data + "_warm";
+  // Only the head trains (every convolution and its batch norm frozen: running statistics, no
+  // batch dependence), plain SGD: a batch of 16 and two of 8 whose gradients add up are one step.
+  TrainConfig o = small(data, a);
+  o.aug = Augment{}, o.optimizer = "sgd", o.lr = 0.01, o.weight_decay = 0, o.freeze = 0.99, o.epochs = 2, o.batch = 16;
+  train(o);
+  o.out = b, o.batch = 8, o.accumulate = 2;
+  train(o);
+  const NamedTensors wa = load_model_weights(a + "/last.npz"), wb = load_model_weights(b + "/last.npz");
+  const Tensor fa = npz_get(wa, "fc.weight", a), fb = npz_get(wb, "fc.weight", b);
+  CHECK(max_abs_diff(fa, fb) < 1e-5);
+  const std::vector<Json> la = log_lines(a), lb = log_lines(b);
+  CHECK(la[1]["train_loss"].num() < la[0]["train_loss"].num() - 1e-3);  // the head did learn
+  CHECK(la[1]["train_loss"].num() == doctest::Approx(lb[1]["train_loss"].num()).epsilon(1e-4));
+  // Warm-up over 1.5 epochs: the last update of epoch 1 runs at 2/3 of the rate, epoch 2's at all of it.
+  o.out = w, o.batch = 8, o.accumulate = 1, o.warmup = 1.5;
+  train(o);
+  const std::vector<Json> lw = log_lines(w);
+  CHECK(lw[0]["warmup"].num() == doctest::Approx(2.0 / 3));
+  CHECK(lw[1]["warmup"].num() == 1);
+  CHECK(lw[0]["train_loss"].num() != lb[0]["train_loss"].num());
+  o.warmup = 3;
+  CHECK(error_of([&] { validate(o); }).find("--warmup must be between 0 and --epochs (2), got 3") != std::string::npos);
+  o.warmup = 0, o.accumulate = 0;
+  CHECK(error_of([&] { validate(o); }).find("--accumulate must be at least 1") != std::string::npos);
+
+  // Test-time flips: the mean of each image's and its mirror's probabilities, the mirror read from disk.
+  const std::string mirrored = data + "_mirrored";
+  for (const auto& entry : fs::recursive_directory_iterator(data)) {
+    if (!entry.is_regular_file()) continue;
+    const fs::path to = mirrored / fs::relative(entry.path(), data);
+    fs::create_directories(to.parent_path());
+    save_png(to.string(), hflip(load_image(entry.path().string())));
+  }
+  Run run = load_run(a);
+  const LoaderOptions lo = inference_loader_options(run);
+  const Dataset d1 = open_dataset(data, {}), d2 = open_dataset(mirrored, {});
+  std::vector<size_t> all(d1.samples.size());
+  std::iota(all.begin(), all.end(), 0);
+  DataLoader l1(d1, all, lo), l2(d2, all, lo), l3(d1, all, lo);
+  const Outputs plain = collect_outputs(*run.net, l1), mirror = collect_outputs(*run.net, l2);
+  const Outputs both = collect_outputs(*run.net, l3, "", Tta::flip);
+  REQUIRE(both.probs.size() == plain.probs.size());
+  double worst = 0;
+  for (size_t i = 0; i < both.probs.size(); ++i)
+    for (size_t c = 0; c < 2; ++c) {
+      worst = std::max(worst, std::abs(both.probs[i][c] - (plain.probs[i][c] + mirror.probs[i][c]) / 2));
+      CHECK(std::exp(both.logits[i][c]) == doctest::Approx(both.probs[i][c]).epsilon(1e-6));
+    }
+  CHECK(worst < 1e-5);
+  double flip_matters = 0;  // the net is not mirror-symmetric: the flips change the answer
+  for (size_t i = 0; i < both.probs.size(); ++i) flip_matters = std::max(flip_matters, std::abs(both.probs[i][0] - plain.probs[i][0]));
+  CHECK(flip_matters > 1e-4);
+  CHECK(error_of([] { parse_tta("five-crop"); }).find("--tta 'five-crop': expected none or flip") != std::string::npos);
+  for (const auto& dir : {data, a, b, w, mirrored}) fs::remove_all(dir);
 }
 
 TEST_CASE("freezing, per-layer learning rates and re-initialisation act on weight layers") {

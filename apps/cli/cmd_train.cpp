@@ -144,7 +144,7 @@ int eval_zero_shot(const Args& a) {
 int cmd_eval(int argc, char** argv) {
   const Args a(argc, argv, 2, with(kDataFlags, {"run", "checkpoint", "workers", "batch", "eval-aug", "group-by", "group-chart",
                                                 "device", "split", "imagenet-map", "model", "weights", "size", "preprocess",
-                                                "gallery", "gallery-count"}),
+                                                "gallery", "gallery-count", "tta"}),
                {"json"});
   if (a.has("imagenet-map")) return eval_zero_shot(a);
   const std::string dir = a.require("run");
@@ -172,7 +172,7 @@ int cmd_eval(int argc, char** argv) {
   std::vector<std::vector<double>> probs;
   std::vector<int64_t> labels;
   std::vector<size_t> rows;
-  const Metrics m = evaluate(*run.net, loader, &probs, &labels, &rows);
+  const Metrics m = evaluate(*run.net, loader, &probs, &labels, &rows, parse_tta(a.get("tta", "none")));
   if (a.has("group-by")) {  // the extended confusion matrix: one column per value of a manifest column
     std::vector<int64_t> pred;
     for (const auto& p : probs) pred.push_back(int64_t(std::max_element(p.begin(), p.end()) - p.begin()));

@@ -40,7 +40,7 @@ const std::vector<CommandUsage>& usages() {
                   "          [--labels 1,3 --grads G.npz] [--train-mode] [--dtype f64] [--device cuda]\n"
                   "                                one pass of a net (PyTorch parity tool)\n"},
       {"train", "  train --data DIR|CSV --model NAME --out RUN_DIR [options]   train a classifier (easel train --help)\n"},
-      {"eval", "  eval --run RUN_DIR [--split test|val|train | --data DIR|CSV] [--eval-aug SPEC|none] [--group-by COLUMN\n"
+      {"eval", "  eval --run RUN_DIR [--split test|val|train | --data DIR|CSV] [--eval-aug SPEC|none] [--tta flip] [--group-by COLUMN\n"
                "       [--group-chart PNG]] [--json]\n"
                "                                metrics, confusion matrix; per manifest group: the extended confusion matrix\n"
                "  eval --model NAME --weights W.npz --data DIR|CSV --imagenet-map MAP.json [--size 224]\n"

@@ -108,6 +108,8 @@ std::vector<TrainField> make_fields() {
       member("reset-head", &C::reset_head, "the final Linear starts fresh (automatic when the file's class count differs)"),
       member("epochs", &C::epochs, "epochs to train"),
       member("batch", &C::batch, "images per batch"),
+      member("accumulate", &C::accumulate, "batches whose gradients add up before each optimizer step (an effective batch of accumulate x batch)"),
+      member("warmup", &C::warmup, "epochs of linear learning-rate warm-up, on top of any --scheduler (fractions allowed)"),
       member("optimizer", &C::optimizer, "sgd, nesterov, adam, adamw"),
       member("scheduler", &C::scheduler, "none, step, cosine, onecycle, plateau, plateau-cycle[:raise=2,patience=3,decay=30,"
                                          "floor=0.01] (each lr group scaled from its own rate)"),
@@ -204,6 +206,9 @@ void validate(const TrainConfig& c, const std::string& where) {
   EASEL_CHECK(!c.data.empty(), where, ": --data is required");
   EASEL_CHECK(!c.out.empty(), where, ": --out is required");
   EASEL_CHECK(c.epochs > 0 && c.batch > 0, where, ": --epochs and --batch must be positive");
+  EASEL_CHECK(c.accumulate >= 1, where, ": --accumulate must be at least 1, got ", c.accumulate);
+  EASEL_CHECK(c.warmup >= 0 && c.warmup <= double(c.epochs), where, ": --warmup must be between 0 and --epochs (", c.epochs, "), got ",
+              c.warmup);
   EASEL_CHECK(c.freeze >= 0 && c.freeze < 1, where, ": --freeze must be in [0, 1), got ", c.freeze);
   EASEL_CHECK(c.pre.size >= 8 && c.pre.size <= 4096, where, ": --size must be 8 to 4096 pixels, got ", c.pre.size);
   EASEL_CHECK(c.limit >= 0, where, ": --limit must be 0 (all images) or positive, got ", c.limit);

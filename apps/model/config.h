@@ -24,6 +24,8 @@ struct TrainConfig {
   std::string model = "resnet18", weights;  // weights: a .npz, a checkpoint or a run directory (apps/train/weights.h)
   bool reset_head = false;  // the final Linear starts fresh even when the file's head fits
   int64_t epochs = 10, batch = 32;
+  int64_t accumulate = 1;  // batches whose gradients add up before each optimizer step
+  double warmup = 0;       // epochs over which every rate rises linearly to its schedule's value
   std::string optimizer = "adamw", scheduler = "none";
   double lr = 1e-3, label_smoothing = 0, clip = 0;
   double weight_decay = -1;  // -1 ("auto"): the optimizer's PyTorch default, 0.01 for adamw and 0 for the others

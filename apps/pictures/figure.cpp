@@ -78,7 +78,8 @@ std::string hex(Rgb c) {
   return b;
 }
 
-std::string xml(const std::string& s) {
+std::string xml(const std::string& raw) {
+  const std::string s = clean_utf8(raw);
   std::string o;
   for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : std::string(1, c);
   return o;

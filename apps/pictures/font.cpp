@@ -54,19 +54,32 @@ const Font& font(bool bold) {
   return bold && heavy->ok ? *heavy : *regular;
 }
 
-// UTF-8 to code points; a malformed byte becomes U+FFFD.
+// The length of the well-formed UTF-8 sequence at s[i] and its code point, or 0 when malformed
+// (a stray continuation byte, a cut sequence, an overlong form, a surrogate, past U+10FFFF).
+size_t utf8_at(const std::string& s, size_t i, int* cp) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  int v = n == 1 ? c : c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return 0;
+    v = v << 6 | (d & 0x3F);
+  }
+  static const int smallest[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (v < smallest[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *cp = v;
+  return n;
+}
+
+// UTF-8 to code points; each malformed byte becomes U+FFFD.
 std::vector<int> code_points(const std::string& s) {
   std::vector<int> out;
   for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + size_t(n) > s.size()) {
-      out.push_back(0xFFFD), ++i;
-      continue;
-    }
-    int cp = n == 1 ? c : c & (0x7F >> n);
-    for (int k = 1; k < n; ++k) cp = cp << 6 | (static_cast<unsigned char>(s[i + size_t(k)]) & 0x3F);
-    out.push_back(cp), i += size_t(n);
+    int cp = 0;
+    const size_t n = utf8_at(s, i, &cp);
+    out.push_back(n ? cp : 0xFFFD);
+    i += n ? n : 1;
   }
   return out;
 }
@@ -168,6 +181,17 @@ TextMask render_text(const std::string& text, double px, bool bold) {
     if (i + 1 < cps.size()) pen += stbtt_GetCodepointKernAdvance(&f.info, cps[i], cps[i + 1]) * scale;
   }
   return m;
+}
+
+std::string clean_utf8(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    int cp = 0;
+    const size_t n = utf8_at(s, i, &cp);
+    if (n == 0 || (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7F) out += "\xEF\xBF\xBD", i += n ? n : 1;
+    else out.append(s, i, n), i += n;
+  }
+  return out;
 }
 
 std::string font_description() {

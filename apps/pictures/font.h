@@ -19,6 +19,9 @@ struct TextMask {
 TextMask render_text(const std::string& text, double px, bool bold = false);
 
 double text_width(const std::string& text, double px, bool bold = false);  // the pen's advance, pixels
-std::string font_description();  // "DejaVu Sans (/usr/share/fonts/...)" or the stand-in's name and why
+std::string font_description();
+// `s` with each malformed UTF-8 sequence and control character (but tab and newline) replaced by
+// U+FFFD: what SVG text may hold (file names need not be UTF-8).
+std::string clean_utf8(const std::string& s);  // "DejaVu Sans (/usr/share/fonts/...)" or the stand-in's name and why
 
 }  // namespace easel

@@ -20,9 +20,8 @@ std::string fit_text(const std::string& s, double room, double size, bool bold =
   if (text_extent(s, size, bold) <= room) return s;
   std::string cut = s;
   while (!cut.empty() && text_extent(cut + "…", size, bold) > room) {
-    cut.pop_back();
-    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();  // whole UTF-8 characters
-    if (!cut.empty() && static_cast<unsigned char>(cut.back()) >= 0xC0) cut.pop_back();
+    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();  // continuation bytes,
+    if (!cut.empty()) cut.pop_back();  // then the character's first byte: one whole UTF-8 character
   }
   return cut + "…";
 }
@@ -104,8 +103,9 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 std::string tick_text(double v, double step) {
   char buf[32];
   const double a = std::fabs(step);
-  if (a >= 1e6 || (a > 0 && a < 1e-4)) {
-    std::snprintf(buf, sizeof buf, "%.2g", v);
+  if (a >= 1e6 || (a > 0 && a < 1e-4)) {  // scientific, with the digits that tell neighbouring ticks apart
+    const int digits = std::max(1, int(std::ceil(std::log10(std::max(std::fabs(v), a) / a) + 1e-9)) + 1);
+    std::snprintf(buf, sizeof buf, "%.*g", std::min(digits, 15), v);
     return buf;
   }
   const int decimals = a > 0 ? std::max(0, int(std::ceil(-std::log10(a) - 1e-9))) : 2;
@@ -190,9 +190,10 @@ Figure count_heatmap(const std::string& title, const std::vector<std::vector<int
   for (const auto& c : columns) cn.push_back(fit_text(c, 220, kLabel)), col_w = std::max(col_w, text_extent(cn.back(), kLabel));
   const bool turned = col_w > cell - 6;  // column names that do not fit their cell hang at 40°
   const double drop = turned ? col_w * std::sin(40 * M_PI / 180) + 16 : 20;
-  const double L = 34 + row_w + 10, T = 44, gridB = T + double(n) * cell;
-  const double W = std::max({L + double(k) * cell + 20 + (turned ? 0 : 0), text_extent(title, kTitle, true) + 24,
-                             L + (turned ? col_w * std::cos(40 * M_PI / 180) : 0) + 20});
+  // Turned column names hang down and to the left of their column: room for the first one's.
+  const double L = std::max(34 + row_w + 10, turned ? col_w * std::cos(40 * M_PI / 180) - cell / 2 + 14 : 0.0), T = 44;
+  const double gridB = T + double(n) * cell;
+  const double W = std::max(L + double(k) * cell + 20, text_extent(title, kTitle, true) + 24);
   Figure f(W, gridB + drop + 34);
   f.text(12, 22, title, kInk, kTitle, Anchor::start, true);
   std::vector<int64_t> row_sum(n, 0), col_sum(k, 0);

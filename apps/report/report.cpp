@@ -257,6 +257,7 @@ void embedding_section(Page& p, const std::string& pics, const Dataset& data, co
   std::vector<std::string> tips;
   std::ostringstream script;
   script << "<script>const thumbs={";
+  size_t written = 0;
   for (size_t i = 0; i < map.rows.size(); ++i) {
     const size_t r = map.rows[i];
     const auto& pr = outs.probs[r];
@@ -264,9 +265,11 @@ void embedding_section(Page& p, const std::string& pics, const Dataset& data, co
     const std::string& path = data.samples[outs.indices[r]].path;
     tips.push_back(fs::path(path).filename().string() + " — " + run.classes[size_t(outs.labels[r])] + ", model: " + run.classes[pred] +
                    " " + fmt(100 * pr[pred], "%.0f%%"));
-    if (i < thumbs) {
+    // Thumbnails for points spread evenly over the map's rows (which run class by class).
+    const size_t n = map.rows.size(), every = (n + thumbs - 1) / std::max<size_t>(thumbs, 1);
+    if (thumbs > 0 && i % every == 0) {
       const std::string jpeg = encode_jpeg(resize_shorter(load_image(path), 96), 80, path);
-      script << (i ? "," : "") << i << ":\"data:image/jpeg;base64," << base64(jpeg) << "\"";
+      script << (written++ ? "," : "") << i << ":\"data:image/jpeg;base64," << base64(jpeg) << "\"";
     }
   }
   script << "};</script>\n";

@@ -1,10 +1,33 @@
 #include "apps/train/inference.h"
 
 #include "autograd/node.h"
+#include "tensor/strided.h"
 
 namespace easel {
 
-Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer) {
+Tta parse_tta(const std::string& spec) {
+  if (spec.empty() || spec == "none") return Tta::none;
+  if (spec == "flip") return Tta::flip;
+  throw Error("--tta '" + spec + "': expected none or flip");
+}
+
+namespace {
+
+// A batch [N, C, H, W] mirrored left to right.
+Tensor mirror(const Tensor& images) {
+  const Tensor src = dense(images.cpu().to(DType::f32));
+  Tensor out = Tensor::empty(src.shape());
+  const int64_t rows = src.numel() / src.size(3), W = src.size(3);
+  const float* s = src.data<float>();
+  float* o = out.data<float>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t x = 0; x < W; ++x) o[r * W + x] = s[r * W + W - 1 - x];
+  return out;
+}
+
+}  // namespace
+
+Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer, Tta tta) {
   net.eval();
   const std::vector<Tensor> params = net.parameters();
   const Device device = params.empty() ? Device::cpu() : params[0].device();  // batches go where the net is, in its dtype
@@ -14,19 +37,29 @@ Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer) 
   std::vector<Tensor> emb;
   loader.start_epoch(0);
   Batch b;
-  while (loader.next(&b)) {
-    const Tensor images = b.images.to(device).to(params.empty() ? DType::f32 : params[0].dtype());
-    Tensor e, z;
+  const DType dtype = params.empty() ? DType::f32 : params[0].dtype();
+  auto run = [&](const Tensor& images, Tensor* e, Tensor* z) {
     if (layer.empty()) {
-      e = net.embed(images);
-      z = net.at(net.head_path)(e);
+      *e = net.embed(images);
+      *z = net.at(net.head_path)(*e);
     } else {
       FeatureCapture cap(net, {layer});
-      z = net(images);
-      e = cap.get(layer);
-      e = e.dim() == 4 ? mean(e, {2, 3}) : e.contiguous().reshape({e.size(0), -1});
+      *z = net(images);
+      *e = cap.get(layer);
+      *e = e->dim() == 4 ? mean(*e, {2, 3}) : e->contiguous().reshape({e->size(0), -1});
     }
-    const Tensor p = softmax(z, 1);
+  };
+  while (loader.next(&b)) {
+    Tensor e, z;
+    run(b.images.to(device).to(dtype), &e, &z);
+    Tensor p = softmax(z, 1);
+    if (tta == Tta::flip) {
+      Tensor e2, z2;
+      run(mirror(b.images).to(device).to(dtype), &e2, &z2);
+      p = (p + softmax(z2, 1)) * 0.5;
+      e = (e + e2) * 0.5;
+      z = log(clamp(p, 1e-30, 1.0));  // finite where a probability underflows
+    }
     emb.push_back(e.cpu());
     const int64_t C = p.size(1);
     const std::vector<double> flat = p.to_vector(), lab = b.labels.to_vector(), zf = z.to_vector();
@@ -43,8 +76,8 @@ Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer) 
 }
 
 Metrics evaluate(Net& net, DataLoader& loader, std::vector<std::vector<double>>* probs_out, std::vector<int64_t>* labels_out,
-                 std::vector<size_t>* indices_out) {
-  Outputs o = collect_outputs(net, loader);
+                 std::vector<size_t>* indices_out, Tta tta) {
+  Outputs o = collect_outputs(net, loader, "", tta);
   Metrics m = compute_metrics(o.probs, o.labels);
   if (probs_out) *probs_out = std::move(o.probs);
   if (labels_out) *labels_out = std::move(o.labels);

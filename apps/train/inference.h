@@ -16,12 +16,17 @@ struct Outputs {
   std::vector<int64_t> labels;
   std::vector<size_t> indices;              // into the dataset
 };
+// Test-time augmentation. flip: each image and its mirror image both go through the net; the
+// probabilities and embeddings are their means, the logits log(mean probability).
+enum class Tta { none, flip };
+Tta parse_tta(const std::string& spec);  // "none" or "flip"; anything else is an error naming it
+
 // `layer`: take the embeddings from that module's output instead (global-average-pooled when it
 // is a [N, C, h, w] map, flattened otherwise).
-Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer = "");
+Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer = "", Tta tta = Tta::none);
 
 // Class probabilities for every image the loader yields, scored (eval mode, no grad).
 Metrics evaluate(Net& net, DataLoader& loader, std::vector<std::vector<double>>* probs = nullptr,
-                 std::vector<int64_t>* labels = nullptr, std::vector<size_t>* indices = nullptr);
+                 std::vector<int64_t>* labels = nullptr, std::vector<size_t>* indices = nullptr, Tta tta = Tta::none);
 
 }  // namespace easel

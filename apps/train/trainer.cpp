@@ -160,7 +160,8 @@ struct Trainer {
   std::unique_ptr<Scheduler> sched;
   EarlyStopping early;
   CrossEntropyOptions ce;
-  int64_t best_epoch = 0, steps = 0;
+  int64_t best_epoch = 0, steps = 0;  // steps: batches per epoch
+  int64_t updates = 0;                  // optimizer steps per epoch: ceil(steps / --accumulate)
   Device device = Device::cpu();  // the net's; batches are moved there, files stay on the host
   DType dtype = DType::f32;       // the net's and the batches' (--dtype)
   std::vector<Tensor> trainable;  // what all_reduce_gradients sums in a distributed run
@@ -252,23 +253,54 @@ double loss_weight(const Batch& b, const CrossEntropyOptions& ce) {
   return w;
 }
 
+// The warm-up factor of optimizer step u (0-based, counted over the whole run): linear from
+// 1/(W·U) to 1 over W epochs of U updates each, then 1; it scales the rates the schedule sets.
+double warmup_factor(const Trainer& t, int64_t u) {
+  const double ramp = t.o.warmup * double(t.updates);
+  return ramp > 0 ? std::min(1.0, double(u + 1) / ramp) : 1.0;
+}
+
+// One optimizer step on the gradients summed so far: over the ranks, clipped, at the rates the
+// schedule sets (times the warm-up factor, for this step only).
+void update(Trainer& t, EpochStats& s, int64_t u) {
+  s.comm_seconds += all_reduce_gradients(t.trainable);  // the sum over the ranks
+  if (t.o.clip > 0) clip_grad_norm(t.net->parameters(), t.o.clip);
+  const double f = warmup_factor(t, u);
+  std::vector<double> scheduled;
+  for (ParamGroup& g : t.opt->groups()) scheduled.push_back(g.lr), g.lr *= f;
+  t.opt->step();
+  for (size_t k = 0; k < scheduled.size(); ++k) t.opt->groups()[k].lr = scheduled[k];
+  if (t.sched && t.sched->cadence() == Scheduler::Cadence::per_batch) t.sched->step();
+}
+
 // One epoch. In a distributed run each rank holds its part of every global batch; the loss is the
 // global batch's mean, L = Σ_r (w_r/W)·L_r (w_r: rank r's loss weight, W = Σ w_r), so each rank
-// backpropagates its own mean scaled by w_r/W and the gradients are summed over the ranks.
+// backpropagates its own mean scaled by w_r/W and the gradients are summed over the ranks. With
+// --accumulate K the gradients of K batches add up, each scaled by 1/K (1/k for a last window of
+// k < K batches), before one optimizer step: the mean over the K batches.
 EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
   const auto t0 = Clock::now();
   const bool spread = world().size() > 1;
+  const int64_t K = t.o.accumulate;
   t.net->train();
   loader.start_epoch(epoch);
   EpochStats s;
   int64_t step = 0;
+  bool pending = false;  // gradients added since the last update
+  // The window of batches `step` belongs to: its size, and whether `step` closes it (an update).
+  auto window = [&](int64_t b) { return std::min(K, t.steps - (b - b % K)); };
+  auto closes = [&](int64_t b) { return b % K + 1 == window(b) || b + 1 == t.steps; };
+  auto update_index = [&](int64_t b) { return (epoch - 1) * t.updates + b / K; };
   for (Batch b; loader.next(&b);) {
     const bool here = b.images.defined();  // every image of this rank's part may have been unreadable
+    if (step % K == 0) t.opt->zero_grad();  // forget the last update's gradients
     if (spread) {  // every rank takes this step, or none does (synchronised batch norm needs them all)
       const double with_images = all_reduce_sum(here ? 1.0 : 0.0);
       if (with_images == 0 || (t.o.sync_bn && with_images < world().size())) {
         if (world().rank() == 0) std::fprintf(stderr, "warning: step %lld of epoch %lld skipped: a rank has no readable image in its "
                                      "part of the batch\n", (long long)(step + 1), (long long)epoch);
+        if (closes(step) && pending) update(t, s, update_index(step)), pending = false;  // the window's other batches
+
         ++step;
         continue;
       }
@@ -285,18 +317,20 @@ EpochStats train_epoch(Trainer& t, DataLoader& loader, int64_t epoch) {
     world().all_reduce_sum(part, 4);
     const double global_loss = part[3] / part[0];
     if (!std::isfinite(global_loss)) diverged(t.o, epoch, step + 1, "training loss", global_loss);
-    t.opt->zero_grad();                                             // forget the last step's gradients
-    if (here) (spread ? loss * (loss_weight(b, t.ce) / part[0]) : loss).backward();  // every parameter's .grad
-    s.comm_seconds += all_reduce_gradients(t.trainable);          // the sum over the ranks
-    if (t.o.clip > 0) clip_grad_norm(t.net->parameters(), t.o.clip);
-    t.opt->step();                                                  // update
-    if (t.sched && t.sched->cadence() == Scheduler::Cadence::per_batch) t.sched->step();
+    if (here) {  // every parameter's .grad
+      const double share = (spread ? loss_weight(b, t.ce) / part[0] : 1.0) / double(window(step));
+      (share != 1.0 ? loss * share : loss).backward();
+    }
+    pending = true;
+    if (closes(step)) update(t, s, update_index(step)), pending = false;
 
     s.loss_sum += global_loss * part[1];
     s.seen += int64_t(part[1]);
     s.correct += int64_t(part[2]);
     print_progress(t.o, epoch, ++step, t.steps, s, since(t0));
   }
+  // A batch the loader dropped (every image unreadable) can leave the last window open.
+  if (pending) update(t, s, update_index(step - 1));
   s.seconds = since(t0);
   return s;
 }
@@ -447,7 +481,8 @@ TrainResult train(const TrainConfig& config) {
     if (p.requires_grad()) t.trainable.push_back(p);
   if (ranks > 1) use_nccl_if_everyone_can(o, t.device);
   t.steps = train_loader.batches_per_epoch();
-  t.sched = make_scheduler(o.scheduler, *t.opt, o.epochs, t.steps);
+  t.updates = (t.steps + o.accumulate - 1) / o.accumulate;
+  t.sched = make_scheduler(o.scheduler, *t.opt, o.epochs, t.updates);
   t.ce.label_smoothing = o.label_smoothing;
   if (o.class_weighted) {
     std::vector<int64_t> labels;
@@ -487,7 +522,9 @@ TrainResult train(const TrainConfig& config) {
     const double secs = since(t0);
     total_secs += secs;
     if (rank == 0) {
-      append_line_atomically(log, epoch_line(epoch, s, val, *t.opt, secs).dump());
+      Json line = epoch_line(epoch, s, val, *t.opt, secs);
+      if (o.warmup > 0) line.set("warmup", warmup_factor(t, epoch * t.updates - 1));  // at the epoch's last update
+      append_line_atomically(log, line.dump());
       // best.npz before last.npz: a kill between the two leaves last.npz an epoch behind, so --resume
       // redoes that epoch; the other order could leave a best epoch recorded with no best.npz.
       if (improved) save_state(t, best, epoch);
