@@ -64,13 +64,19 @@ Axis make_axis(double d0, double d1, Bounds b, int target) {
 }
 
 // The plotted area L..R × T..B: grid lines and tick labels of both axes, the axis names.
-void draw_axes(Figure& f, const Axis& ax, const Axis& ay, double L, double T, double R, double B, const std::string& xlabel,
-               const std::string& ylabel) {
+// The y axis of the plotted area L..R × T..B: grid lines, tick labels, its name turned.
+void draw_y_axis(Figure& f, const Axis& ay, double L, double T, double R, double B, const std::string& ylabel) {
   for (double t : ay.ticks) {
     const double y = ay.at(t, B, T);
     f.line(L, y, R, y, kGrid, 1);
     f.text(L - 6, y + 4, tick_text(t, ay.step), kGrey, kTick, Anchor::end);
   }
+  f.text(16, (T + B) / 2, ylabel, kInk, kLabel, Anchor::middle, false, -90);
+}
+
+void draw_axes(Figure& f, const Axis& ax, const Axis& ay, double L, double T, double R, double B, const std::string& xlabel,
+               const std::string& ylabel) {
+  draw_y_axis(f, ay, L, T, R, B, ylabel);
   for (double t : ax.ticks) {
     const double x = ax.at(t, L, R);
     f.line(x, T, x, B, kGrid, 1);
@@ -79,7 +85,6 @@ void draw_axes(Figure& f, const Axis& ax, const Axis& ay, double L, double T, do
   f.line(L, B, R, B, kInk, 1);
   f.line(L, T, L, B, kInk, 1);
   f.text((L + R) / 2, B + 36, xlabel, kInk, kLabel, Anchor::middle);
-  f.text(16, (T + B) / 2, ylabel, kInk, kLabel, Anchor::middle, false, -90);
 }
 
 double widest_tick(const Axis& a) {
@@ -275,12 +280,7 @@ Figure bar_chart(const std::string& title, const std::string& ylabel, const std:
   const double T = legend_rows(f, legend, 12, double(W) - 12, 30) + 10;
   const Axis ay = make_axis(std::min(bottom, 0.0), top, yb, 5);
   const double L = 30 + widest_tick(ay) + 8, R = double(W) - 18, B = double(H) - 46;
-  for (double t : ay.ticks) {
-    const double y = ay.at(t, B, T);
-    f.line(L, y, R, y, kGrid, 1);
-    f.text(L - 6, y + 4, tick_text(t, ay.step), kGrey, kTick, Anchor::end);
-  }
-  f.text(16, (T + B) / 2, ylabel, kInk, kLabel, Anchor::middle, false, -90);
+  draw_y_axis(f, ay, L, T, R, B, ylabel);
   auto Y = [&](double v) { return ay.at(v, B, T); };
   const double gw = (R - L) / double(std::max<size_t>(groups.size(), 1)), bw = gw * 0.8 / double(std::max<size_t>(series.size(), 1));
   for (size_t g = 0; g < groups.size(); ++g) {

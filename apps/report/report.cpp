@@ -274,8 +274,7 @@ void embedding_section(Page& p, const std::string& pics, const Dataset& data, co
   }
   script << "};</script>\n";
   const Figure f = tsne_chart(map, run.classes, "embeddings", tips);
-  f.save(pics + "/tsne.png");
-  f.save(pics + "/tsne.svg");
+  save_png_and_svg(f, pics + "/tsne");
   p.section("embeddings", "Embeddings");
   p.body << "<div id=\"tsne\">"
          << figure(pics + "/tsne",

@@ -1,7 +1,7 @@
 #include "apps/train/inference.h"
 
 #include "autograd/node.h"
-#include "tensor/strided.h"
+#include "io/image.h"
 
 namespace easel {
 
@@ -11,21 +11,11 @@ Tta parse_tta(const std::string& spec) {
   throw Error("--tta '" + spec + "': expected none or flip");
 }
 
-namespace {
-
-// A batch [N, C, H, W] mirrored left to right.
-Tensor mirror(const Tensor& images) {
-  const Tensor src = dense(images.cpu().to(DType::f32));
-  Tensor out = Tensor::empty(src.shape());
-  const int64_t rows = src.numel() / src.size(3), W = src.size(3);
-  const float* s = src.data<float>();
-  float* o = out.data<float>();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t x = 0; x < W; ++x) o[r * W + x] = s[r * W + W - 1 - x];
-  return out;
+// A batch [N, C, H, W] mirrored left to right: io/image's hflip on its N·C planes.
+static Tensor mirror(const Tensor& images) {
+  const Tensor x = images.cpu().to(DType::f32);
+  return hflip(x.reshape({x.size(0) * x.size(1), x.size(2), x.size(3)})).reshape(x.shape());
 }
-
-}  // namespace
 
 Outputs collect_outputs(Net& net, DataLoader& loader, const std::string& layer, Tta tta) {
   net.eval();
